@@ -1,0 +1,151 @@
+#include "io/table_loader.hpp"
+
+#include <absl/container/flat_hash_set.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "io/csv_reader.hpp"
+#include "io/csv_writer.hpp"
+#include "src/errors.hpp"
+
+namespace nm::io {
+
+RejectsFile::~RejectsFile() { close(); }
+
+void RejectsFile::close() {
+  if (f_ != nullptr) {
+    std::fclose(f_);
+    f_ = nullptr;
+  }
+}
+
+void RejectsFile::add(const std::string& file, uint64_t line, const std::string& field,
+                      const std::string& reason, std::string_view raw) {
+  if (f_ == nullptr) {
+    f_ = std::fopen(path_.c_str(), "wb");
+    if (f_ == nullptr)
+      throw InputError("cannot write rejects file " + path_ + ": " + std::strerror(errno));
+    std::fputs("file,line,field,reason,record\n", f_);
+  }
+  std::string row;
+  append_csv_field(row, file);
+  row += ',';
+  row += std::to_string(line);
+  row += ',';
+  append_csv_field(row, field);
+  row += ',';
+  append_csv_field(row, reason);
+  row += ',';
+  append_csv_field(row, raw);
+  row += '\n';
+  if (std::fwrite(row.data(), 1, row.size(), f_) != row.size())
+    throw InputError("cannot write rejects file " + path_ + ": " + std::strerror(errno));
+  ++count_;
+}
+
+namespace {
+
+constexpr std::array<bool, kTextFieldCount> kRequired = {true, false, true, false, true, false};
+constexpr size_t kBirthdateSlot = kTextFieldCount;  // column slot after the text fields
+
+std::string header_name(const LoadOptions& o, std::string_view field) {
+  auto it = o.column_map.find(std::string(field));
+  return it == o.column_map.end() ? std::string(field) : it->second;
+}
+
+}  // namespace
+
+RawTable load_csv_table(const std::string& path, const LoadOptions& options, LoadStats* stats) {
+  CsvOptions copt;
+  copt.trim_fields = options.trim_fields;
+  CsvReader reader(path, copt);
+  CsvRecord rec;
+  if (!reader.next(rec)) throw InputError(path + ": empty file (a header row is required)");
+  if (!rec.error.empty()) throw BadRowError(path, rec.line, "header", rec.error);
+
+  // Column index of each contract field; -1 when absent.
+  std::array<int, kTextFieldCount + 1> col;
+  col.fill(-1);
+  std::vector<std::string> header(rec.fields.begin(), rec.fields.end());
+  auto find_col = [&](const std::string& name) -> int {
+    for (size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return static_cast<int>(i);
+    return -1;
+  };
+  for (const auto& [field, name] : options.column_map) {
+    bool known = field == "birthdate";
+    for (auto f : kFieldNames) known = known || f == field;
+    if (!known) throw InputError("--map " + field + "=" + name + ": unknown field '" + field + "'");
+  }
+  for (size_t f = 0; f <= kTextFieldCount; ++f) {
+    const std::string field = f < kTextFieldCount ? std::string(kFieldNames[f]) : "birthdate";
+    const std::string name = header_name(options, field);
+    col[f] = find_col(name);
+    const bool required = f < kTextFieldCount ? kRequired[f] : true;
+    if (col[f] < 0 && required) {
+      std::string have;
+      for (const auto& h : header) have += (have.empty() ? "" : ", ") + h;
+      throw InputError(path + ": required column '" + name + "'" +
+                       (name != field ? " (for " + field + ")" : "") + " not found; the header has: " + have);
+    }
+  }
+
+  RawTable table;
+  table.source = path;
+  LoadStats local;
+  std::string why;
+  auto reject = [&](const std::string& field, const std::string& reason) {
+    if (!options.skip_bad_rows) throw BadRowError(path, rec.line, field, reason);
+    options.rejects->add(path, rec.line, field, reason, rec.raw);
+    ++local.rows_rejected;
+  };
+  std::array<std::string_view, kTextFieldCount> values;
+  while (reader.next(rec)) {
+    ++local.rows_read;
+    if (options.progress && (local.rows_read & 0xFFFF) == 0) options.progress(local.rows_read);
+    if (!rec.error.empty()) {
+      std::string field = "record";
+      if (!rec.error_field_hint.empty()) {
+        const size_t idx = std::strtoul(rec.error_field_hint.c_str(), nullptr, 10);
+        if (idx < header.size()) field = header[idx];
+      }
+      reject(field, rec.error);
+      continue;
+    }
+    if (rec.fields.size() != header.size()) {
+      reject("record", "expected " + std::to_string(header.size()) + " fields, found " +
+                           std::to_string(rec.fields.size()));
+      continue;
+    }
+    for (size_t f = 0; f < kTextFieldCount; ++f)
+      values[f] = col[f] >= 0 ? rec.fields[static_cast<size_t>(col[f])] : std::string_view{};
+    if (values[0].empty()) {
+      reject(header_name(options, "id"), "missing id");
+      continue;
+    }
+    int32_t bd = kNoDate;
+    std::string_view date = rec.fields[static_cast<size_t>(col[kBirthdateSlot])];
+    while (!date.empty() && (date.front() == ' ' || date.front() == '\t')) date.remove_prefix(1);
+    while (!date.empty() && (date.back() == ' ' || date.back() == '\t')) date.remove_suffix(1);
+    if (!date.empty()) {
+      auto d = options.date_format.parse(date, why);
+      if (!d) {
+        reject(header_name(options, "birthdate"), why);
+        continue;
+      }
+      bd = *d;
+    }
+    table.push(values, bd, rec.line);
+  }
+  if (options.progress) options.progress(local.rows_read);
+
+  absl::flat_hash_set<std::string_view> ids;
+  ids.reserve(table.size());
+  for (size_t r = 0; r < table.size(); ++r)
+    if (!ids.insert(table.get(r, Field::kId)).second) ++local.duplicate_ids;
+  if (stats != nullptr) *stats = local;
+  return table;
+}
+
+}  // namespace nm::io

@@ -1,0 +1,56 @@
+// Reads a CSV person table into a RawTable: header mapping, validation, bad
+// rows (stop, or reject to a file and go on).
+#pragma once
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "src/dates.hpp"
+#include "src/table.hpp"
+
+namespace nm::io {
+
+// Rows that cannot be used, written with their reason (never silently dropped).
+// The file is created on the first rejected row.
+class RejectsFile {
+ public:
+  explicit RejectsFile(std::string path) : path_(std::move(path)) {}
+  ~RejectsFile();
+  RejectsFile(const RejectsFile&) = delete;
+  RejectsFile& operator=(const RejectsFile&) = delete;
+  void add(const std::string& file, uint64_t line, const std::string& field,
+           const std::string& reason, std::string_view raw);
+  uint64_t count() const { return count_; }
+  const std::string& path() const { return path_; }
+  void close();
+
+ private:
+  std::string path_;
+  std::FILE* f_ = nullptr;
+  uint64_t count_ = 0;
+};
+
+struct LoadOptions {
+  // contract field name -> header name in the file (from --map)
+  std::map<std::string, std::string> column_map;
+  DateFormat date_format;
+  bool trim_fields = false;
+  bool skip_bad_rows = false;
+  RejectsFile* rejects = nullptr;  // required when skip_bad_rows
+  std::function<void(uint64_t rows)> progress;  // called every ~64k rows
+};
+
+struct LoadStats {
+  uint64_t rows_read = 0;
+  uint64_t rows_rejected = 0;
+  uint64_t duplicate_ids = 0;
+};
+
+// Throws InputError for a missing file or column, BadRowError for the first
+// bad row unless skip_bad_rows.
+RawTable load_csv_table(const std::string& path, const LoadOptions& options, LoadStats* stats);
+
+}  // namespace nm::io

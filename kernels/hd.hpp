@@ -1,0 +1,25 @@
+// Portability macros for code shared by the CPU backend and CUDA kernels.
+#pragma once
+#if defined(__CUDACC__)
+#define NM_HD __host__ __device__
+#define NM_INLINE __forceinline__
+#else
+#define NM_HD
+#define NM_INLINE inline __attribute__((always_inline))
+#endif
+#include <cstdint>
+
+namespace nm::hd {
+
+NM_HD NM_INLINE int ctz64(uint64_t x) {
+#if defined(__CUDA_ARCH__)
+  return __ffsll(static_cast<long long>(x)) - 1;
+#else
+  return __builtin_ctzll(x);
+#endif
+}
+
+NM_HD NM_INLINE uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+NM_HD NM_INLINE uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
+
+}  // namespace nm::hd

@@ -1,0 +1,93 @@
+// The per-pair fuzzy rule of algorithms 3 and 4 (matching.md section 4),
+// written once for the CPU backend and the CUDA kernel.
+#pragma once
+#include <cstdint>
+
+#include "kernels/hd.hpp"
+#include "kernels/metrics.hpp"
+
+namespace nm::hd {
+
+enum Label : uint8_t { kNoMatch = 0, kDirect = 1, kCase1 = 2, kCase2 = 3, kCase3 = 4 };
+
+// Everything the fuzzy rule needs of one record, computed once per record.
+struct FuzzyView {
+  const uint32_t* full;   // normalize_simple(first + " " [+ middle + " "] + last), code points
+  uint32_t full_len;      // code points
+  uint32_t full_bytes;    // UTF-8 bytes (Levenshtein % denominator)
+  uint32_t phon_code;     // packed primary Double Metaphone code; 0 = no usable code
+  const uint32_t* part[3];  // normalize_simple of first, middle, last (code points)
+  uint32_t part_len[3];
+};
+
+struct PairScore {
+  double lev = 0;   // Levenshtein %
+  double jw = 0;    // Jaro–Winkler x 100
+  double mp = 0;    // 0 or 100
+  double score = 0; // 0..100
+  float confidence = 0;
+  uint8_t label = kNoMatch;
+};
+
+NM_HD NM_INLINE bool same_string(const uint32_t* a, uint32_t la, const uint32_t* b, uint32_t lb) {
+  if (la != lb) return false;
+  for (uint32_t i = 0; i < la; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+// Scores one pair. `pb` is the Pattern64 of b.full when 1 <= b.full_len <= 64,
+// else nullptr. `scratch` holds metric_scratch_words(longest string) words.
+// When `all_metrics` is false the function may stop as soon as the pair
+// provably cannot match (the metric fields are then incomplete); the label,
+// score and confidence are always exact.
+NM_HD inline PairScore score_fuzzy_pair(const FuzzyView& a, const FuzzyView& b, const Pattern64* pb,
+                                        bool with_middle, uint32_t* scratch,
+                                        bool all_metrics = false) {
+  PairScore r;
+  if (a.full_len == 0 || b.full_len == 0) return r;
+  r.mp = (a.phon_code != 0 && a.phon_code == b.phon_code) ? 100.0 : 0.0;
+  if (same_string(a.full, a.full_len, b.full, b.full_len)) {
+    r.lev = 100.0;
+    r.jw = 100.0;
+    r.score = 100.0;
+    r.confidence = 1.0f;
+    r.label = kDirect;
+    return r;
+  }
+  const bool mp_ok = r.mp == 100.0;
+  // Without the phonetic vote both lev and jw must reach 85. The length
+  // difference bounds the distance from below, so lev from above.
+  if (!mp_ok && !all_metrics) {
+    const uint32_t diff = a.full_len > b.full_len ? a.full_len - b.full_len : b.full_len - a.full_len;
+    if (levenshtein_pct(diff, a.full_bytes, b.full_bytes) < 85.0) return r;
+  }
+  const uint32_t dist = levenshtein(a.full, a.full_len, b.full, b.full_len, pb, scratch);
+  r.lev = levenshtein_pct(dist, a.full_bytes, b.full_bytes);
+  const bool lev_ok = r.lev >= 85.0;
+  if (!mp_ok && !lev_ok && !all_metrics) return r;
+  const double j = jaro(a.full, a.full_len, b.full, b.full_len, pb, scratch);
+  r.jw = jaro_winkler_from_jaro(j, a.full, a.full_len, b.full, b.full_len) * 100.0;
+  const bool jw_ok = r.jw >= 85.0;
+  const int votes = (lev_ok ? 1 : 0) + (jw_ok ? 1 : 0) + (mp_ok ? 1 : 0);
+  if (votes < 2) return r;
+  r.score = (r.lev + r.jw + r.mp) / 3.0;
+  r.confidence = static_cast<float>(r.score / 100.0);
+  if (votes == 3) {
+    r.label = kCase1;
+    return r;
+  }
+  r.label = kCase2;
+  if (r.score >= 88.0) {
+    bool close = true;
+    for (int k = 0; k < 3 && close; ++k) {
+      if (k == 1 && !with_middle) continue;
+      const uint32_t d = levenshtein(a.part[k], a.part_len[k], b.part[k], b.part_len[k], nullptr, scratch);
+      close = d <= 2;
+    }
+    if (close) r.label = kCase3;
+  }
+  return r;
+}
+
+}  // namespace nm::hd

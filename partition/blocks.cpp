@@ -1,0 +1,88 @@
+#include "partition/blocks.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace nm {
+
+uint64_t stable_hash(std::string_view s, uint64_t seed) {
+  // 64-bit multiply-xorshift over 8-byte words; stable across runs and hosts.
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  uint64_t h = seed ^ (s.size() * kMul);
+  size_t i = 0;
+  auto mix = [&](uint64_t w) {
+    h ^= w;
+    h *= kMul;
+    h ^= h >> 29;
+  };
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    mix(w);
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  mix(tail ^ 0xFF);
+  h ^= h >> 32;
+  h *= 0xD6E8FEB86659FD93ull;
+  h ^= h >> 32;
+  return h;
+}
+
+uint64_t birthdate_key(int32_t days) {
+  if (days == INT32_MIN) return kNoKey;
+  return static_cast<uint64_t>(static_cast<int64_t>(days) + (int64_t{1} << 31)) << 32;
+}
+
+KeyedRows sort_by_key(const std::vector<uint64_t>& keys, unsigned /*threads*/) {
+  std::vector<std::pair<uint64_t, uint32_t>> v;
+  v.reserve(keys.size());
+  for (size_t r = 0; r < keys.size(); ++r)
+    if (keys[r] != kNoKey) v.emplace_back(keys[r], static_cast<uint32_t>(r));
+  std::sort(v.begin(), v.end());
+  KeyedRows out;
+  out.keys.resize(v.size());
+  out.rows.resize(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    out.keys[i] = v[i].first;
+    out.rows[i] = v[i].second;
+  }
+  return out;
+}
+
+TilePlan plan_tiles(const KeyedRows& left, const KeyedRows& right, uint64_t max_tile_pairs) {
+  TilePlan plan;
+  if (max_tile_pairs == 0) max_tile_pairs = 1;
+  size_t i = 0, j = 0;
+  const size_t nl = left.keys.size(), nr = right.keys.size();
+  while (i < nl && j < nr) {
+    if (left.keys[i] < right.keys[j]) {
+      ++i;
+      continue;
+    }
+    if (right.keys[j] < left.keys[i]) {
+      ++j;
+      continue;
+    }
+    const uint64_t key = left.keys[i];
+    size_t ie = i, je = j;
+    while (ie < nl && left.keys[ie] == key) ++ie;
+    while (je < nr && right.keys[je] == key) ++je;
+    const uint64_t cols = je - j;
+    const uint64_t pairs = (ie - i) * cols;
+    ++plan.blocks;
+    plan.candidate_pairs += pairs;
+    plan.largest_block_pairs = std::max(plan.largest_block_pairs, pairs);
+    const uint64_t slice = std::max<uint64_t>(1, max_tile_pairs / cols);
+    for (size_t s = i; s < ie; s += slice) {
+      const size_t se = std::min<size_t>(ie, s + slice);
+      plan.tiles.push_back(Tile{static_cast<uint32_t>(s), static_cast<uint32_t>(se),
+                                static_cast<uint32_t>(j), static_cast<uint32_t>(je)});
+    }
+    i = ie;
+    j = je;
+  }
+  return plan;
+}
+
+}  // namespace nm

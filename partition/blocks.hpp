@@ -1,0 +1,45 @@
+// Partition stage: records grouped into blocks by a 64-bit key (birthdate, or
+// a finer lossless key), blocks cut into tiles of bounded size.
+#pragma once
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace nm {
+
+inline constexpr uint64_t kNoKey = ~uint64_t{0};
+
+// A stable 64-bit hash (same value on every run and machine, unlike
+// absl::Hash), used where keys may be stored or compared across processes.
+uint64_t stable_hash(std::string_view bytes, uint64_t seed);
+
+// Key of the birthdate block; kNoKey for a missing date.
+uint64_t birthdate_key(int32_t days);
+
+struct KeyedRows {
+  std::vector<uint64_t> keys;  // sorted
+  std::vector<uint32_t> rows;  // row of each entry; ascending within one key
+};
+// Sorts the rows that have a key (kNoKey rows are left out) by (key, row).
+KeyedRows sort_by_key(const std::vector<uint64_t>& keys, unsigned threads);
+
+// A rectangle of one block: left entries [l_begin, l_end) x right entries
+// [r_begin, r_end) of the KeyedRows arrays.
+struct Tile {
+  uint32_t l_begin, l_end, r_begin, r_end;
+  uint64_t pairs() const { return uint64_t(l_end - l_begin) * (r_end - r_begin); }
+};
+
+struct TilePlan {
+  std::vector<Tile> tiles;  // in key order, then left slice order
+  uint64_t blocks = 0;
+  uint64_t candidate_pairs = 0;
+  uint64_t largest_block_pairs = 0;
+};
+
+// Blocks are the keys present on both sides. A block with more than
+// max_tile_pairs pairs is cut into left slices. With `self_join` (dedupe)
+// left and right are the same arrays; the scorer keeps only left < right.
+TilePlan plan_tiles(const KeyedRows& left, const KeyedRows& right, uint64_t max_tile_pairs);
+
+}  // namespace nm

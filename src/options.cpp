@@ -1,0 +1,34 @@
+#include "src/options.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace nm {
+
+float parse_threshold(std::string_view t, double lo) {
+  constexpr double kDefault = 0.95;
+  auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  while (!t.empty() && is_space(t.front())) t.remove_prefix(1);
+  while (!t.empty() && is_space(t.back())) t.remove_suffix(1);
+  const bool percent = !t.empty() && t.back() == '%';
+  if (percent) t.remove_suffix(1);
+  const bool has_dot = t.find('.') != std::string_view::npos;
+  std::string_view num = t;
+  if (!num.empty() && num.front() == '+') num.remove_prefix(1);
+  double v = 0;
+  auto res = std::from_chars(num.data(), num.data() + num.size(), v);
+  if (num.empty() || res.ec != std::errc() || res.ptr != num.data() + num.size() || !std::isfinite(v))
+    return static_cast<float>(kDefault);
+  if (percent) {
+    v /= 100.0;
+  } else if (has_dot) {
+    if (v > 1.0) v /= 100.0;
+  } else {
+    v /= 100.0;
+  }
+  if (v < lo) v = lo;
+  if (v > 1.0) v = 1.0;
+  return static_cast<float>(v);
+}
+
+}  // namespace nm

@@ -1,0 +1,68 @@
+// The "normalise" stage: everything the scorer needs, computed once per record.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/pair_scoring.hpp"
+#include "src/table.hpp"
+
+namespace nm {
+
+// A1/A2: the compared names of each record (normalize_text, or with fuzzy
+// normalisation normalize_simple(normalize_text(x)); blank -> empty = missing).
+struct ExactKeys {
+  StringArena arena;
+  std::vector<std::array<StrRef, 3>> names;  // first, middle, last
+  std::string_view get(size_t row, int k) const { return arena.view(names[row][static_cast<size_t>(k)]); }
+};
+ExactKeys prepare_exact(const RawTable& t, bool fuzzy_normalization, unsigned threads);
+
+// A3–A6: full string, per-field strings (code points), metaphone code.
+struct FuzzyRecord {
+  uint64_t offset;          // into code_points: full, then first, middle, last
+  uint32_t full_len;
+  uint32_t full_bytes;
+  uint32_t phon_code;       // packed primary Double Metaphone; 0 = none
+  uint32_t part_len[3];
+};
+
+struct FuzzyTable {
+  std::vector<uint32_t> code_points;
+  std::vector<FuzzyRecord> records;
+  uint32_t max_len = 0;  // longest string (code points), for scratch sizing
+
+  hd::FuzzyView view(size_t row) const {
+    const FuzzyRecord& r = records[row];
+    const uint32_t* base = code_points.data() + r.offset;
+    hd::FuzzyView v;
+    v.full = base;
+    v.full_len = r.full_len;
+    v.full_bytes = r.full_bytes;
+    v.phon_code = r.phon_code;
+    const uint32_t* p = base + r.full_len;
+    for (int k = 0; k < 3; ++k) {
+      v.part[k] = p;
+      v.part_len[k] = r.part_len[k];
+      p += r.part_len[k];
+    }
+    return v;
+  }
+};
+FuzzyTable prepare_fuzzy(const RawTable& t, bool with_middle, unsigned threads);
+
+// The pieces of one record's fuzzy preparation, as text (for `explain`).
+struct FuzzyTrace {
+  std::string first_nt, middle_nt, last_nt;  // normalize_text
+  std::string full;                          // normalize_simple of the joined fields
+  std::string parts[3];                      // normalize_simple of each field
+  std::string phonetic;                      // normalize_for_phonetic(full)
+  std::string metaphone;                     // primary code
+};
+FuzzyTrace trace_fuzzy(std::string_view first, std::string_view middle, std::string_view last,
+                       bool with_middle);
+
+uint32_t pack_metaphone(std::string_view code);
+void decode_utf8(std::string_view s, std::vector<uint32_t>& out);
+
+}  // namespace nm
