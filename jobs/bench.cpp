@@ -1,0 +1,422 @@
+// `name_matcher bench`: generates (or reads) a pair of tables, runs the
+// pipeline K times and a single-thread micro-benchmark of the per-pair fuzzy
+// kernel, and reports the figures as one JSON object. `bench --compare A B`
+// sets two such reports side by side.
+#include "jobs/bench.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "io/csv_writer.hpp"
+#include "io/table_loader.hpp"
+#include "jobs/evaluate.hpp"
+#include "jobs/generate.hpp"
+#include "jobs/pipeline.hpp"
+#include "kernels/pair_scoring.hpp"
+#include "src/errors.hpp"
+#include "src/parallel.hpp"
+#include "src/prepare.hpp"
+
+namespace nm::jobs {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+constexpr size_t kMicroGroup = 32;
+constexpr uint32_t kMicroMinLen = 10, kMicroMaxLen = 30;
+
+// The working directory: a fresh temporary one removed at the end, or the
+// user's --keep-dir, left in place.
+class WorkDir {
+ public:
+  explicit WorkDir(const std::string& keep) {
+    if (!keep.empty()) {
+      path_ = keep;
+      keep_ = true;
+      std::error_code ec;
+      fs::create_directories(path_, ec);
+      if (ec) throw InputError("cannot create --keep-dir " + keep + ": " + ec.message());
+      return;
+    }
+    std::string templ = (fs::temp_directory_path() / "nm-bench-XXXXXX").string();
+    if (mkdtemp(templ.data()) == nullptr) throw InputError("cannot create a temporary directory " + templ);
+    path_ = templ;
+  }
+  ~WorkDir() {
+    if (keep_) return;
+    std::error_code ec;  // best effort: a leftover temp dir is not worth failing for
+    fs::remove_all(path_, ec);
+    if (ec) std::fprintf(stderr, "name_matcher bench: could not remove %s: %s\n", path_.c_str(), ec.message().c_str());
+  }
+  WorkDir(const WorkDir&) = delete;
+  WorkDir& operator=(const WorkDir&) = delete;
+  std::string file(const char* name) const { return (fs::path(path_) / name).string(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  bool keep_ = false;
+};
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+double rate(double count, double seconds) { return seconds > 0 ? count / seconds : 0.0; }
+
+uint64_t peak_rss_bytes() {
+  rusage ru{};
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  return static_cast<uint64_t>(ru.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+std::string utc_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// ------------------------------------------------------ micro-benchmark ----
+
+struct MicroResult {
+  uint64_t records = 0, groups = 0, pairs = 0, matched = 0;
+  double seconds = 0;
+};
+
+// Scores every ordered pair (l != r) of each group of 32 records exactly as
+// the engine's inner loop does, cycling over the groups until `target` pairs.
+MicroResult micro_benchmark(const FuzzyTable& ft, uint64_t target) {
+  MicroResult res;
+  std::vector<uint32_t> pick;
+  for (size_t r = 0; r < ft.records.size(); ++r) {
+    const uint32_t len = ft.records[r].full_len;
+    if (len >= kMicroMinLen && len <= kMicroMaxLen) pick.push_back(static_cast<uint32_t>(r));
+  }
+  res.records = pick.size();
+  const size_t group = std::min(kMicroGroup, pick.size());
+  if (group < 2 || target == 0) return res;
+  res.groups = pick.size() / group;
+
+  auto pattern = std::make_unique<hd::Pattern64>();
+  pattern->reset_all();
+  std::vector<uint32_t> scratch(hd::metric_scratch_words(ft.max_len) + 8);
+  uint64_t done = 0, matched = 0;
+  const auto t0 = Clock::now();
+  while (done < target) {
+    for (uint64_t g = 0; g < res.groups && done < target; ++g) {
+      const uint32_t* rows = pick.data() + g * group;
+      for (size_t jr = 0; jr < group && done < target; ++jr) {
+        const hd::FuzzyView b = ft.view(rows[jr]);
+        pattern->build(b.full, b.full_len);  // 10..30 code points: always a Pattern64
+        for (size_t il = 0; il < group && done < target; ++il) {
+          if (il == jr) continue;
+          const hd::PairScore s = hd::score_fuzzy_pair(ft.view(rows[il]), b, pattern.get(),
+                                                       /*with_middle=*/false, scratch.data());
+          matched += s.label != hd::kNoMatch ? 1 : 0;
+          ++done;
+        }
+        pattern->clear(b.full, b.full_len);
+      }
+    }
+  }
+  res.seconds = since(t0);
+  res.pairs = done;
+  res.matched = matched;
+  return res;
+}
+
+// -------------------------------------------------------------- compare ----
+
+void flatten_numbers(const json& j, const std::string& prefix, std::vector<std::pair<std::string, double>>& out) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it)
+      flatten_numbers(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) flatten_numbers(j[i], prefix + "[" + std::to_string(i) + "]", out);
+  } else if (j.is_number()) {
+    out.emplace_back(prefix, j.get<double>());
+  }
+}
+
+json read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("cannot read " + path);
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw InputError(path + ": not JSON: " + e.what());
+  }
+}
+
+std::string number_text(double v) {
+  char buf[64];
+  if (std::nearbyint(v) == v && std::fabs(v) < 1e15)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else if (std::fabs(v) >= 1000)  // rates: no exponent form
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+int compare_main(const std::string& a_path, const std::string& b_path) {
+  std::vector<std::pair<std::string, double>> a, b;
+  flatten_numbers(read_json_file(a_path), "", a);
+  flatten_numbers(read_json_file(b_path), "", b);
+  struct Line {
+    std::string key, va, vb, ratio;
+  };
+  std::vector<Line> lines;
+  for (const auto& [key, va] : a) {
+    const auto it = std::find_if(b.begin(), b.end(), [&](const auto& p) { return p.first == key; });
+    if (it == b.end()) continue;
+    char ratio[64] = "-";
+    if (va != 0) std::snprintf(ratio, sizeof ratio, "%.3f", it->second / va);
+    lines.push_back({key, number_text(va), number_text(it->second), ratio});
+  }
+  if (lines.empty()) throw InputError("no numeric field is present in both " + a_path + " and " + b_path);
+  Line head{"field", "A", "B", "B/A"};
+  size_t w[4] = {head.key.size(), head.va.size(), head.vb.size(), head.ratio.size()};
+  for (const auto& l : lines) {
+    w[0] = std::max(w[0], l.key.size());
+    w[1] = std::max(w[1], l.va.size());
+    w[2] = std::max(w[2], l.vb.size());
+    w[3] = std::max(w[3], l.ratio.size());
+  }
+  std::printf("A = %s\nB = %s\n\n", a_path.c_str(), b_path.c_str());
+  auto print = [&](const Line& l) {
+    std::printf("%-*s  %*s  %*s  %*s\n", static_cast<int>(w[0]), l.key.c_str(), static_cast<int>(w[1]),
+                l.va.c_str(), static_cast<int>(w[2]), l.vb.c_str(), static_cast<int>(w[3]), l.ratio.c_str());
+  };
+  print(head);
+  for (const auto& l : lines) print(l);
+  return 0;
+}
+
+// ----------------------------------------------------------------- bench ----
+
+struct BenchOptions {
+  uint64_t rows = 100000, seed = 1, micro_pairs = 20000000;
+  unsigned repeat = 1;
+  bool evaluate = true;
+  std::string keep_dir, output;
+  RunConfig run;
+};
+
+json stage_json(double generate, double load, double normalize, double partition, double score,
+                double write, double total) {
+  return {{"generate", generate}, {"load", load},   {"normalize", normalize}, {"partition", partition},
+          {"score", score},       {"write", write}, {"total", total}};
+}
+
+json run_bench(BenchOptions& o) {
+  const bool generated = o.run.left.empty();
+  WorkDir dir(o.keep_dir);
+  double generate_s = 0;
+  if (generated) {
+    GenerateOptions g;
+    g.rows = o.rows;
+    g.seed = o.seed;
+    g.out_dir = dir.path();
+    g.threads = o.run.match.threads;
+    const auto t0 = Clock::now();
+    generate_dataset(g);
+    generate_s = since(t0);
+    o.run.left = dir.file("left.csv");
+    o.run.right = dir.file("right.csv");
+  }
+  o.run.out = dir.file("matches.csv");
+  o.run.show_progress = false;
+
+  std::vector<RunResult> runs;
+  for (unsigned k = 0; k < o.repeat; ++k) runs.push_back(run_pipeline(o.run));
+  const uint64_t rss = peak_rss_bytes();  // before the micro-benchmark loads its table
+  const RunResult& r0 = runs.front();
+
+  json quality = nullptr;
+  if (generated && o.evaluate && o.run.match.algorithm <= 4) {
+    const EvalResult ev = evaluate_files(dir.file("truth.csv"), o.run.out);
+    quality = {{"true_pairs", ev.true_pairs},    {"true_positives", ev.true_positives},
+               {"precision", ev.precision}, {"recall", ev.recall}, {"f1", ev.f1}};
+  }
+
+  // Micro-benchmark input: the left table, normalised as algorithm 4 does.
+  io::LoadOptions lo;
+  lo.column_map = o.run.column_map;
+  lo.date_format = DateFormat(o.run.date_format);
+  lo.trim_fields = o.run.trim_fields;
+  lo.skip_bad_rows = o.run.skip_bad_rows;
+  io::RejectsFile rejects(dir.file("micro.rejects.csv"));
+  lo.rejects = &rejects;
+  MicroResult micro;
+  {
+    const RawTable left = io::load_csv_table(o.run.left, lo, nullptr);
+    const FuzzyTable ft = prepare_fuzzy(left, /*with_middle=*/false, o.run.match.threads);
+    micro = micro_benchmark(ft, o.micro_pairs);
+  }
+
+  std::vector<double> st[7];
+  json run_list = json::array();
+  for (const RunResult& r : runs) {
+    const double v[7] = {generate_s, r.load_s, r.engine.normalize_s, r.engine.partition_s,
+                         r.engine.score_s, r.write_s, r.total_s};
+    for (int i = 0; i < 7; ++i) st[i].push_back(v[i]);
+    json one;
+    one["stage_s"] = stage_json(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+    one["stage_s"].erase("generate");  // done once, before the runs
+    one["pairs_per_s"] = rate(static_cast<double>(r.engine.pairs_scored), r.engine.score_s);
+    one["records_per_s"] = rate(static_cast<double>(r.left_rows + r.right_rows), r.total_s);
+    run_list.push_back(one);
+  }
+  double med[7];
+  for (int i = 0; i < 7; ++i) med[i] = median(st[i]);
+
+  json j;
+  j["version"] = NM_VERSION;
+  j["build_flags"] = NM_BUILD_FLAGS;
+  j["hostname"] = host_name();
+  j["timestamp"] = utc_timestamp();
+  j["algorithm"] = o.run.match.algorithm;
+  j["threads"] = o.run.match.threads;
+  j["exhaustive"] = o.run.match.exhaustive;
+  j["shortcut"] = r0.engine.shortcut;
+  std::string threshold_text;  // the float as the CSV would print it, not its double expansion
+  io::append_confidence(threshold_text, o.run.match.threshold);
+  j["threshold"] = std::stod(threshold_text);
+  if (generated) {
+    j["generated"] = true;
+    j["rows"] = o.rows;
+    j["seed"] = o.seed;
+  } else {
+    j["generated"] = false;
+    j["left"] = o.run.left;
+    j["right"] = o.run.right;
+  }
+  j["left_rows"] = r0.left_rows;
+  j["right_rows"] = r0.right_rows;
+  j["pairs_scored"] = r0.engine.pairs_scored;
+  j["pairs_kept"] = r0.engine.pairs_kept;
+  j["output_rows"] = r0.output_rows;
+  j["blocks"] = r0.engine.blocks;
+  j["tiles"] = r0.engine.tiles;
+  j["repeat"] = o.repeat;
+  j["stage_s"] = stage_json(med[0], med[1], med[2], med[3], med[4], med[5], med[6]);
+  j["pairs_per_s"] = rate(static_cast<double>(r0.engine.pairs_scored), med[4]);
+  j["records_per_s"] = rate(static_cast<double>(r0.left_rows + r0.right_rows), med[6]);
+  j["peak_rss_bytes"] = rss;
+  j["quality"] = quality;
+  j["runs"] = run_list;
+  j["micro"] = {{"pairs", micro.pairs},
+                {"records", micro.records},
+                {"groups", micro.groups},
+                {"group_size", kMicroGroup},
+                {"seconds", micro.seconds},
+                {"pairs_per_s", rate(static_cast<double>(micro.pairs), micro.seconds)},
+                {"matched_pairs", micro.matched}};
+  if (!o.keep_dir.empty()) j["kept_dir"] = dir.path();
+  return j;
+}
+
+}  // namespace
+
+int bench_main(const std::vector<std::string>& args) {
+  BenchOptions o;
+  RunConfig& cfg = o.run;
+  cfg.match.algorithm = 3;
+  std::vector<std::string> compare, maps;
+  std::string threshold;
+  bool no_evaluate = false;
+  po::options_description desc(
+      "name_matcher bench: run the pipeline on generated (or given) data and report speed as JSON\n"
+      "  bench [options]\n"
+      "  bench --compare A.json B.json   (every numeric field of both, with B/A)\n"
+      "options");
+  desc.add_options()
+    ("help,h", "show this help")
+    ("rows", po::value(&o.rows)->default_value(o.rows), "rows per generated table")
+    ("seed", po::value(&o.seed)->default_value(o.seed), "generator seed")
+    ("algorithm,a", po::value(&cfg.match.algorithm)->default_value(3), "1..6")
+    ("threads,t", po::value(&cfg.match.threads)->default_value(default_threads()), "worker threads (default: all cores)")
+    ("exhaustive", po::bool_switch(&cfg.match.exhaustive), "A3-A6: score every pair of a birthdate block")
+    ("threshold", po::value(&threshold), "fuzzy threshold (as for run; env NAME_MATCHER_FUZZY_THRESHOLD)")
+    ("left", po::value(&cfg.left), "use this table 1 instead of generating")
+    ("right", po::value(&cfg.right), "use this table 2 instead of generating")
+    ("map", po::value(&maps)->composing(), "FIELD=COLUMN for --left/--right, as for run")
+    ("date-format", po::value(&cfg.date_format)->default_value(cfg.date_format), "birthdate format for --left/--right")
+    ("trim-fields", po::bool_switch(&cfg.trim_fields), "strip spaces around fields of --left/--right")
+    ("keep-dir", po::value(&o.keep_dir), "work in this directory and keep it (generated data, matches)")
+    ("output,o", po::value(&o.output), "also write the JSON report here")
+    ("repeat", po::value(&o.repeat)->default_value(o.repeat), "run the pipeline K times; stage times are medians")
+    ("micro-pairs", po::value(&o.micro_pairs)->default_value(o.micro_pairs), "pairs for the single-thread kernel micro-benchmark")
+    ("no-evaluate", po::bool_switch(&no_evaluate), "skip precision/recall against the generated truth")
+    ("compare", po::value(&compare)->multitoken(), "A.json B.json: compare two reports");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (vm.count("compare")) {
+    if (compare.size() != 2) throw InputError("--compare expects two JSON files");
+    return compare_main(compare[0], compare[1]);
+  }
+  if (cfg.left.empty() != cfg.right.empty()) throw InputError("--left and --right go together");
+  if (o.repeat == 0) throw InputError("--repeat must be at least 1");
+  if (cfg.left.empty() && o.rows == 0) throw InputError("--rows must be at least 1");
+  for (const auto& m : maps) {
+    const auto eq = m.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
+      throw InputError("--map expects FIELD=COLUMN (got '" + m + "')");
+    cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
+  }
+  if (vm.count("threshold")) cfg.match.threshold = parse_fuzzy_threshold(threshold);
+  apply_environment(cfg.match, vm.count("threshold") > 0, false, cfg.match.fuzzy_normalization);
+  if (cfg.match.threads == 0) cfg.match.threads = default_threads();
+  o.evaluate = !no_evaluate;
+
+  const json report = run_bench(o);
+  const std::string text = report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  std::cout << text;
+  if (!o.output.empty()) {
+    std::ofstream out(o.output, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) throw InputError("cannot write " + o.output);
+  }
+  return 0;
+}
+
+}  // namespace nm::jobs
