@@ -35,6 +35,14 @@ bool read_digits(std::string_view s, size_t& pos, int count, int& value) {
 }  // namespace
 
 std::optional<int32_t> DateFormat::parse(std::string_view s, std::string& why) const {
+  // Built with append: GCC 12 warns (-Wrestrict, falsely) on "'" + std::string(...) chains.
+  auto fail = [&](const char* tail) {
+    why.assign(1, '\'');
+    why.append(s);
+    why.append(tail);
+    return std::nullopt;
+  };
+  const std::string mismatch = "' does not match date format " + spec_;
   int y = 0, m = 0, d = 0;
   size_t pos = 0;
   for (size_t i = 0; i < spec_.size(); ++i) {
@@ -43,25 +51,15 @@ std::optional<int32_t> DateFormat::parse(std::string_view s, std::string& why) c
       const bool ok = f == 'Y' ? read_digits(s, pos, 4, y)
                       : f == 'm' ? read_digits(s, pos, 2, m)
                                  : read_digits(s, pos, 2, d);
-      if (!ok) {
-        why = "'" + std::string(s) + "' does not match date format " + spec_;
-        return std::nullopt;
-      }
+      if (!ok) return fail(mismatch.c_str());
     } else if (pos >= s.size() || s[pos++] != spec_[i]) {
-      why = "'" + std::string(s) + "' does not match date format " + spec_;
-      return std::nullopt;
+      return fail(mismatch.c_str());
     }
   }
-  if (pos != s.size()) {
-    why = "'" + std::string(s) + "' does not match date format " + spec_;
-    return std::nullopt;
-  }
+  if (pos != s.size()) return fail(mismatch.c_str());
   const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
                                         std::chrono::day{static_cast<unsigned>(d)}};
-  if (!ymd.ok() || y == 0) {
-    why = "'" + std::string(s) + "' is not a real date";
-    return std::nullopt;
-  }
+  if (!ymd.ok() || y == 0) return fail("' is not a real date");
   return static_cast<int32_t>(std::chrono::sys_days{ymd}.time_since_epoch().count());
 }
 

@@ -158,10 +158,28 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
       }
     }
     w.scored += scored;
-    const uint64_t d = done.fetch_add(tile.pairs(), std::memory_order_relaxed) + tile.pairs();
-    if (progress && tid == 0) progress(d, total);
+    if (progress) {
+      const uint64_t d = done.fetch_add(tile.pairs(), std::memory_order_relaxed) + tile.pairs();
+      if (tid == 0) progress(d, total);
+    }
   };
-  parallel_for(plan.tiles.size(), threads, score_tile);
+  // Tasks are runs of consecutive tiles of at least kTaskPairs pairs: most
+  // blocks are tiny, and one atomic hand-out per tile would cost more than
+  // the scoring.
+  constexpr uint64_t kTaskPairs = 1 << 14;
+  std::vector<size_t> task_begin;
+  uint64_t acc = kTaskPairs;
+  for (size_t ti = 0; ti < plan.tiles.size(); ++ti) {
+    if (acc >= kTaskPairs) {
+      task_begin.push_back(ti);
+      acc = 0;
+    }
+    acc += plan.tiles[ti].pairs();
+  }
+  task_begin.push_back(plan.tiles.size());
+  parallel_for(task_begin.size() - 1, threads, [&](size_t task, unsigned tid) {
+    for (size_t ti = task_begin[task]; ti < task_begin[task + 1]; ++ti) score_tile(ti, tid);
+  });
 
   size_t n = 0;
   for (auto& w : workers) {

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages name_matcher builds and tests with (Debian 12).
+set -euo pipefail
+PKGS=(build-essential cmake ninja-build pkg-config python3
+      libicu-dev libboost-program-options-dev libfmt-dev nlohmann-json3-dev libabsl-dev doctest-dev
+      clang libclang-rt-14-dev)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command: builds Release and AddressSanitizer+UBSan, runs every test
+# (ctest) on both, then a short libFuzzer run of each fuzz target.
+# usage: scripts/test.sh [release|asan|fuzz]...   (default: all three)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(release asan fuzz)
+for step in "${steps[@]}"; do
+  case "$step" in
+    release|asan)
+      echo "=== $step build"
+      bash scripts/build.sh "$step"
+      echo "=== $step tests"
+      (cd "build/$step" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 2)
+      ;;
+    fuzz)
+      echo "=== fuzz"
+      bash scripts/fuzz.sh "${NM_FUZZ_SECONDS:-20}"
+      ;;
+    *) echo "unknown step $step" >&2; exit 1 ;;
+  esac
+done
