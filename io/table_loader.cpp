@@ -20,6 +20,40 @@ void RejectsFile::close() {
   }
 }
 
+void RejectsFile::absorb(RejectsFile& other) {
+  other.close();
+  if (other.count_ == 0) return;
+  std::FILE* in = std::fopen(other.path_.c_str(), "rb");
+  if (in == nullptr) throw InputError("cannot read " + other.path_ + ": " + std::strerror(errno));
+  const bool had_rows = count_ > 0;
+  if (f_ == nullptr) f_ = std::fopen(path_.c_str(), had_rows ? "ab" : "wb");
+  if (f_ == nullptr) {
+    std::fclose(in);
+    throw InputError("cannot write rejects file " + path_ + ": " + std::strerror(errno));
+  }
+  char buf[1 << 16];
+  bool skipping_header = had_rows;
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, in)) > 0) {
+    size_t start = 0;
+    if (skipping_header) {
+      const void* nl = std::memchr(buf, '\n', n);
+      if (nl == nullptr) continue;
+      start = static_cast<size_t>(static_cast<const char*>(nl) - buf) + 1;
+      skipping_header = false;
+    }
+    if (std::fwrite(buf + start, 1, n - start, f_) != n - start) {
+      std::fclose(in);
+      throw InputError("cannot write rejects file " + path_ + ": " + std::strerror(errno));
+    }
+  }
+  std::fclose(in);
+  std::remove(other.path_.c_str());
+  count_ += other.count_;
+  other.count_ = 0;
+  close();
+}
+
 void RejectsFile::add(const std::string& file, uint64_t line, const std::string& field,
                       const std::string& reason, std::string_view raw) {
   if (f_ == nullptr) {

@@ -26,6 +26,9 @@ class RejectsFile {
   uint64_t count() const { return count_; }
   const std::string& path() const { return path_; }
   void close();
+  // Appends the rows of another (closed) rejects file to this one and
+  // removes it.
+  void absorb(RejectsFile& other);
 
  private:
   std::string path_;

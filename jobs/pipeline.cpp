@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <future>
 #include <iostream>
 
 #include "io/match_writer.hpp"
@@ -49,19 +50,29 @@ RunResult run_pipeline(const RunConfig& cfg) {
 
   RunResult res;
   Progress progress(cfg.show_progress);
+  // The two tables load concurrently; each has its own rejects file, the
+  // right one appended to the left one afterwards so the order is fixed.
   io::RejectsFile rejects(cfg.out + ".rejects.csv");
+  io::RejectsFile rejects_right(cfg.out + ".rejects.csv.right-part");
   io::LoadOptions lo{cfg.column_map, DateFormat(cfg.date_format), cfg.trim_fields, cfg.skip_bad_rows,
                      &rejects, nullptr};
+  io::LoadOptions ro = lo;
+  ro.rejects = &rejects_right;
+  lo.progress = [&](uint64_t n) { progress.update("load", n, 0, "records (left)"); };
   auto t0 = Clock::now();
-  lo.progress = [&](uint64_t n) { progress.update("load left", n, 0, "records"); };
   io::LoadStats ls, rs;
-  RawTable left = io::load_csv_table(cfg.left, lo, &ls);
-  RawTable right;
-  if (!cfg.match.dedupe) {
-    lo.progress = [&](uint64_t n) { progress.update("load right", n, 0, "records"); };
-    right = io::load_csv_table(cfg.right, lo, &rs);
+  RawTable left, right;
+  {
+    std::future<RawTable> right_future;
+    if (!cfg.match.dedupe)
+      right_future = std::async(cfg.match.threads > 1 ? std::launch::async : std::launch::deferred,
+                                [&] { return io::load_csv_table(cfg.right, ro, &rs); });
+    left = io::load_csv_table(cfg.left, lo, &ls);
+    if (right_future.valid()) right = right_future.get();
   }
   rejects.close();
+  rejects_right.close();
+  rejects.absorb(rejects_right);
   res.load_s = since(t0);
   res.left_rows = left.size();
   res.right_rows = cfg.match.dedupe ? left.size() : right.size();
