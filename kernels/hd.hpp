@@ -19,6 +19,14 @@ NM_HD NM_INLINE int ctz64(uint64_t x) {
 #endif
 }
 
+NM_HD NM_INLINE int popcount64(uint64_t x) {
+#if defined(__CUDA_ARCH__)
+  return __popcll(x);
+#else
+  return __builtin_popcountll(x);
+#endif
+}
+
 NM_HD NM_INLINE uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 NM_HD NM_INLINE uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 

@@ -16,6 +16,7 @@ struct FuzzyView {
   uint32_t full_len;      // code points
   uint32_t full_bytes;    // UTF-8 bytes (Levenshtein % denominator)
   uint32_t phon_code;     // packed primary Double Metaphone code; 0 = no usable code
+  uint64_t char_mask;     // bit (c mod 64) set for every code point c of full
   const uint32_t* part[3];  // normalize_simple of first, middle, last (code points)
   uint32_t part_len[3];
 };
@@ -56,11 +57,15 @@ NM_HD inline PairScore score_fuzzy_pair(const FuzzyView& a, const FuzzyView& b, 
     return r;
   }
   const bool mp_ok = r.mp == 100.0;
-  // Without the phonetic vote both lev and jw must reach 85. The length
-  // difference bounds the distance from below, so lev from above.
+  // Without the phonetic vote both lev and jw must reach 85, so a lower
+  // bound on the distance that already puts lev below 85 ends the pair.
+  // Bounds: the length difference, and half the number of character classes
+  // (code point mod 64) present in one string only, since one edit changes
+  // at most two classes.
   if (!mp_ok && !all_metrics) {
     const uint32_t diff = a.full_len > b.full_len ? a.full_len - b.full_len : b.full_len - a.full_len;
-    if (levenshtein_pct(diff, a.full_bytes, b.full_bytes) < 85.0) return r;
+    const uint32_t classes = static_cast<uint32_t>(popcount64(a.char_mask ^ b.char_mask) + 1) / 2;
+    if (levenshtein_pct(max_u32(diff, classes), a.full_bytes, b.full_bytes) < 85.0) return r;
   }
   const uint32_t dist = levenshtein(a.full, a.full_len, b.full, b.full_len, pb, scratch);
   r.lev = levenshtein_pct(dist, a.full_bytes, b.full_bytes);

@@ -18,6 +18,12 @@ uint32_t pack_metaphone(std::string_view code) {
   return v;
 }
 
+uint64_t char_class_mask(const uint32_t* cps, uint32_t n) {
+  uint64_t m = 0;
+  for (uint32_t i = 0; i < n; ++i) m |= uint64_t{1} << (cps[i] & 63u);
+  return m;
+}
+
 void decode_utf8(std::string_view s, std::vector<uint32_t>& out) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* e = p + s.size();
@@ -111,6 +117,7 @@ FuzzyTable prepare_fuzzy(const RawTable& t, bool with_middle, unsigned threads) 
       decode_utf8(tr.full, out.code_points);
       rec.full_len = static_cast<uint32_t>(out.code_points.size() - rec.offset);
       rec.full_bytes = static_cast<uint32_t>(tr.full.size());
+      rec.char_mask = char_class_mask(out.code_points.data() + rec.offset, rec.full_len);
       rec.phon_code = tr.phonetic.empty() ? 0 : pack_metaphone(tr.metaphone);
       for (int k = 0; k < 3; ++k) {
         const size_t before = out.code_points.size();

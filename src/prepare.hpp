@@ -25,6 +25,7 @@ struct FuzzyRecord {
   uint32_t full_bytes;
   uint32_t phon_code;       // packed primary Double Metaphone; 0 = none
   uint32_t part_len[3];
+  uint64_t char_mask;       // see hd::FuzzyView::char_mask
 };
 
 struct FuzzyTable {
@@ -40,6 +41,7 @@ struct FuzzyTable {
     v.full_len = r.full_len;
     v.full_bytes = r.full_bytes;
     v.phon_code = r.phon_code;
+    v.char_mask = r.char_mask;
     const uint32_t* p = base + r.full_len;
     for (int k = 0; k < 3; ++k) {
       v.part[k] = p;
@@ -63,6 +65,7 @@ FuzzyTrace trace_fuzzy(std::string_view first, std::string_view middle, std::str
                        bool with_middle);
 
 uint32_t pack_metaphone(std::string_view code);
+uint64_t char_class_mask(const uint32_t* cps, uint32_t n);
 void decode_utf8(std::string_view s, std::vector<uint32_t>& out);
 
 }  // namespace nm
