@@ -222,8 +222,8 @@ json birthdate_json(const Side& a, const Side& b) {
 int explain_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows, bool as_json) {
   const bool with_middle = m.algorithm == 2;
   const RawTable ta = one_row_table(a), tb = one_row_table(b);
-  const ExactKeys ka = prepare_exact(ta, m.fuzzy_normalization, 1);
-  const ExactKeys kb = prepare_exact(tb, m.fuzzy_normalization, 1);
+  const ExactKeys ka = prepare_exact(ta, m.fuzzy_normalization, true, 1);
+  const ExactKeys kb = prepare_exact(tb, m.fuzzy_normalization, true, 1);
 
   std::string reason;
   json fields = json::object();

@@ -94,8 +94,8 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
     lf = prepare_fuzzy(left, with_middle, threads);
     if (!self) rf = prepare_fuzzy(right, with_middle, threads);
   } else {
-    lx = prepare_exact(left, opt.fuzzy_normalization, threads);
-    if (!self) rx = prepare_exact(right, opt.fuzzy_normalization, threads);
+    lx = prepare_exact(left, opt.fuzzy_normalization, with_middle, threads);
+    if (!self) rx = prepare_exact(right, opt.fuzzy_normalization, with_middle, threads);
   }
   const FuzzyTable& rfr = self ? lf : rf;
   const ExactKeys& rxr = self ? lx : rx;

@@ -47,7 +47,8 @@ void decode_utf8(std::string_view s, std::vector<uint32_t>& out) {
   }
 }
 
-ExactKeys prepare_exact(const RawTable& t, bool fuzzy_normalization, unsigned threads) {
+ExactKeys prepare_exact(const RawTable& t, bool fuzzy_normalization, bool with_middle,
+                        unsigned threads) {
   const size_t n = t.size();
   std::vector<ExactKeys> chunks(chunk_count(n));
   parallel_for(chunks.size(), threads, [&](size_t c, unsigned) {
@@ -58,6 +59,10 @@ ExactKeys prepare_exact(const RawTable& t, bool fuzzy_normalization, unsigned th
     for (size_t r = lo; r < hi; ++r) {
       std::array<StrRef, 3> refs;
       for (int k = 0; k < 3; ++k) {
+        if (k == 1 && !with_middle) {
+          refs[1] = StrRef{};
+          continue;
+        }
         std::string v = normalize_text(t.get(r, kNames[k]));
         if (fuzzy_normalization) v = normalize_simple(v);
         if (is_blank(v)) v.clear();

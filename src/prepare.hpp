@@ -16,7 +16,8 @@ struct ExactKeys {
   std::vector<std::array<StrRef, 3>> names;  // first, middle, last
   std::string_view get(size_t row, int k) const { return arena.view(names[row][static_cast<size_t>(k)]); }
 };
-ExactKeys prepare_exact(const RawTable& t, bool fuzzy_normalization, unsigned threads);
+// The middle name is only normalised when with_middle (A2); else it is left empty.
+ExactKeys prepare_exact(const RawTable& t, bool fuzzy_normalization, bool with_middle, unsigned threads);
 
 // A3–A6: full string, per-field strings (code points), metaphone code.
 struct FuzzyRecord {
