@@ -199,7 +199,10 @@ int compare_main(const std::string& a_path, const std::string& b_path) {
     std::string key, va, vb, ratio;
   };
   std::vector<Line> lines;
-  for (const auto& [key, va] : a) {
+  for (const auto& entry : a) {
+    // Named copies: clang 14 cannot capture structured bindings in a lambda.
+    const std::string& key = entry.first;
+    const double va = entry.second;
     const auto it = std::find_if(b.begin(), b.end(), [&](const auto& p) { return p.first == key; });
     if (it == b.end()) continue;
     char ratio[64] = "-";
