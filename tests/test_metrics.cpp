@@ -1,0 +1,351 @@
+// The fast metrics of kernels/metrics.hpp against the plain reference of
+// kernels/reference_metrics.hpp (matching.md section 3), on random pairs and
+// on the published Jaro–Winkler values.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kernels/metrics.hpp"
+#include "kernels/reference_metrics.hpp"
+
+namespace {
+
+using nm::ref::CodePoints;
+
+// A small alphabet so that equal characters (and so matches) are frequent,
+// with spaces, the ASCII/non-ASCII boundary and code points of 2, 3 and 4
+// UTF-8 bytes: é, ł, 王, U+1F600, Greek.
+constexpr uint32_t kAlphabet[] = {
+    'a', 'b', 'c', 'd', 'e', 'n', ' ', ' ',
+    0x7F,     // last ASCII code point (edge of the Pattern64 table)
+    0x80,     // first non-ASCII
+    0xE9,     // é
+    0x142,    // ł
+    0x738B,   // 王
+    0x1F600,  // 😀
+    0x3B1,    // α
+    0x3A3,    // Σ
+    0x3C2,    // ς
+};
+constexpr size_t kAlphabetSize = sizeof(kAlphabet) / sizeof(kAlphabet[0]);
+
+struct Gen {
+  std::mt19937_64 rng;
+  explicit Gen(uint64_t seed) : rng(seed) {}
+
+  uint32_t below(uint32_t n) { return static_cast<uint32_t>(rng() % n); }
+
+  uint32_t letter() {
+    // Mostly ASCII letters, sometimes anything in the alphabet.
+    if (below(4) != 0) return kAlphabet[below(6)];
+    return kAlphabet[below(static_cast<uint32_t>(kAlphabetSize))];
+  }
+
+  uint32_t length() {
+    switch (below(10)) {
+      case 0: return below(3);                 // 0..2
+      case 1: return 62 + below(5);            // 62..66, around the 64 boundary
+      case 2: case 3: case 4: return 65 + below(36);  // 65..100
+      default: return below(101);              // 0..100
+    }
+  }
+
+  CodePoints random_string(uint32_t n) {
+    CodePoints s(n);
+    for (auto& c : s) c = letter();
+    return s;
+  }
+
+  // A copy of s with a few edits (substitutions, insertions, deletions,
+  // adjacent transpositions), so that Jaro is often above 0.7 and the
+  // Winkler boost and the transposition count matter.
+  CodePoints mutate(const CodePoints& s) {
+    CodePoints t = s;
+    const uint32_t edits = below(6);
+    for (uint32_t e = 0; e < edits; ++e) {
+      const uint32_t kind = below(4);
+      const uint32_t n = static_cast<uint32_t>(t.size());
+      if (kind == 0 && n > 0) {
+        t[below(n)] = letter();
+      } else if (kind == 1 && n < 100) {
+        t.insert(t.begin() + below(n + 1), letter());
+      } else if (kind == 2 && n > 0) {
+        t.erase(t.begin() + below(n));
+      } else if (n > 1) {
+        const uint32_t i = below(n - 1);
+        std::swap(t[i], t[i + 1]);
+      }
+    }
+    return t;
+  }
+
+  std::pair<CodePoints, CodePoints> pair() {
+    CodePoints a = random_string(length());
+    CodePoints b = below(2) == 0 ? mutate(a) : random_string(length());
+    if (below(2) == 0) std::swap(a, b);
+    return {a, b};
+  }
+};
+
+uint32_t len32(const CodePoints& s) { return static_cast<uint32_t>(s.size()); }
+
+std::string show(const CodePoints& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) out += ' ';
+    out += std::to_string(s[i]);
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+TEST_CASE("metrics: reference implementation sanity") {
+  using nm::ref::jaro;
+  using nm::ref::levenshtein;
+  CHECK(levenshtein(U"", U"") == 0);
+  CHECK(levenshtein(U"", U"abc") == 3);
+  CHECK(levenshtein(U"kitten", U"sitting") == 3);
+  CHECK(levenshtein(U"flaw", U"lawn") == 2);
+  CHECK(levenshtein(U"王😀", U"王") == 1);
+  CHECK(jaro(U"", U"") == 1.0);
+  CHECK(jaro(U"", U"a") == 0.0);
+  CHECK(jaro(U"a", U"") == 0.0);
+  CHECK(jaro(U"abc", U"xyz") == 0.0);
+  CHECK(jaro(U"abc", U"abc") == 1.0);
+  // Byte lengths: "é" is 2 bytes, so one substitution over 2 bytes is 50 %.
+  CHECK(nm::ref::levenshtein_pct(U"é", U"e") == doctest::Approx(50.0));
+  CHECK(nm::ref::levenshtein_pct(U"", U"") == 100.0);
+}
+
+TEST_CASE("metrics: fast kernels equal the reference on 100,000 random pairs") {
+  Gen gen(0x6e616d655f6d6174ULL);  // fixed seed
+  // One Pattern64 reused across all pairs (build -> clear -> build, as the
+  // engine does), one fresh table per pair for comparison.
+  auto reused = std::make_unique<nm::hd::Pattern64>();
+  reused->reset_all();
+  auto fresh = std::make_unique<nm::hd::Pattern64>();
+
+  constexpr int kPairs = 100000;
+  int long_pairs = 0, pattern_pairs = 0, boosted = 0;
+  int lev_fail = 0, dp_fail = 0, myers_fail = 0, jaro_fail = 0, jaro_exact_fail = 0,
+      jw_fail = 0, pct_fail = 0, pattern_fail = 0;
+
+  for (int it = 0; it < kPairs; ++it) {
+    auto [a, b] = gen.pair();
+    const uint32_t la = len32(a), lb = len32(b);
+    if (la > 64 || lb > 64) ++long_pairs;
+    std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(std::max(la, lb)));
+
+    // The pattern of b, as the engine builds it: only for 1..64 code points.
+    const bool use_pattern = lb >= 1 && lb <= nm::hd::kWordBits;
+    const nm::hd::Pattern64* pb = nullptr;
+    if (use_pattern) {
+      ++pattern_pairs;
+      reused->build(b.data(), lb);
+      fresh->reset_all();
+      fresh->build(b.data(), lb);
+      pb = reused.get();
+      bool same = reused->len == fresh->len;
+      for (uint32_t c : kAlphabet) same = same && reused->get(c) == fresh->get(c);
+      for (uint32_t c = 0; c < 128; ++c) same = same && reused->get(c) == fresh->get(c);
+      if (!same) ++pattern_fail;
+    }
+
+    const uint32_t want_dist = nm::ref::levenshtein(a, b);
+    const uint32_t got_dist = nm::hd::levenshtein(a.data(), la, b.data(), lb, pb, scratch.data());
+    if (got_dist != want_dist) {
+      if (++lev_fail <= 5) FAIL_CHECK("levenshtein " << show(a) << " " << show(b) << ": " << got_dist << " != " << want_dist);
+    }
+    // The exact DP path on every pair, both directions.
+    const uint32_t dp_ab = nm::hd::levenshtein_dp(a.data(), la, b.data(), lb, scratch.data());
+    const uint32_t dp_ba = nm::hd::levenshtein_dp(b.data(), lb, a.data(), la, scratch.data());
+    if (dp_ab != want_dist || dp_ba != want_dist) {
+      if (++dp_fail <= 5) FAIL_CHECK("levenshtein_dp " << show(a) << " " << show(b) << ": " << dp_ab << "/" << dp_ba << " != " << want_dist);
+    }
+    // The bit-parallel path with the pattern on a fresh table, and with the
+    // fresh table (pattern of b, text a).
+    if (use_pattern) {
+      const uint32_t my_fresh = nm::hd::levenshtein_myers(*fresh, a.data(), la);
+      if (my_fresh != want_dist) {
+        if (++myers_fail <= 5) FAIL_CHECK("levenshtein_myers " << show(a) << " " << show(b) << ": " << my_fresh << " != " << want_dist);
+      }
+    }
+
+    const double want_jaro = nm::ref::jaro(a, b);
+    const double got_jaro = nm::hd::jaro(a.data(), la, b.data(), lb, pb, scratch.data());
+    if (!(got_jaro == want_jaro)) {
+      if (++jaro_fail <= 5) FAIL_CHECK("jaro " << show(a) << " " << show(b) << ": " << got_jaro << " != " << want_jaro);
+    }
+    // The exact (scratch) path on every pair.
+    const double got_jaro_exact = nm::hd::jaro(a.data(), la, b.data(), lb, nullptr, scratch.data());
+    if (!(got_jaro_exact == want_jaro)) {
+      if (++jaro_exact_fail <= 5) FAIL_CHECK("jaro (exact path) " << show(a) << " " << show(b) << ": " << got_jaro_exact << " != " << want_jaro);
+    }
+    if (want_jaro > 0.7) ++boosted;
+
+    const double want_jw = nm::ref::jaro_winkler(a, b);
+    const double got_jw = nm::hd::jaro_winkler_from_jaro(got_jaro, a.data(), la, b.data(), lb);
+    if (!(got_jw == want_jw)) {
+      if (++jw_fail <= 5) FAIL_CHECK("jaro_winkler " << show(a) << " " << show(b) << ": " << got_jw << " != " << want_jw);
+    }
+
+    const double want_pct = nm::ref::levenshtein_pct(a, b);
+    const double got_pct = nm::hd::levenshtein_pct(got_dist, static_cast<uint32_t>(nm::ref::utf8_length(a)),
+                                                   static_cast<uint32_t>(nm::ref::utf8_length(b)));
+    if (!(got_pct == want_pct)) {
+      if (++pct_fail <= 5) FAIL_CHECK("levenshtein_pct " << show(a) << " " << show(b) << ": " << got_pct << " != " << want_pct);
+    }
+
+    if (use_pattern) reused->clear(b.data(), lb);
+  }
+
+  CHECK(lev_fail == 0);
+  CHECK(dp_fail == 0);
+  CHECK(myers_fail == 0);
+  CHECK(jaro_fail == 0);
+  CHECK(jaro_exact_fail == 0);
+  CHECK(jw_fail == 0);
+  CHECK(pct_fail == 0);
+  CHECK(pattern_fail == 0);
+  // The sample really covers the paths it is meant to.
+  CHECK(long_pairs > kPairs / 4);
+  CHECK(pattern_pairs > kPairs / 4);
+  CHECK(boosted > kPairs / 10);
+}
+
+TEST_CASE("metrics: Pattern64 build -> clear -> build equals a fresh table") {
+  Gen gen(42);
+  auto reused = std::make_unique<nm::hd::Pattern64>();
+  reused->reset_all();
+  int checked = 0;
+  for (int it = 0; it < 2000; ++it) {
+    const CodePoints p = gen.random_string(1 + gen.below(64));
+    const CodePoints text = gen.random_string(gen.length());
+    reused->build(p.data(), len32(p));
+    auto fresh = std::make_unique<nm::hd::Pattern64>();
+    fresh->reset_all();
+    fresh->build(p.data(), len32(p));
+    REQUIRE(reused->len == fresh->len);
+    REQUIRE(reused->n_ext == fresh->n_ext);
+    for (uint32_t c = 0; c < 128; ++c) REQUIRE(reused->get(c) == fresh->get(c));
+    for (uint32_t c : kAlphabet) REQUIRE(reused->get(c) == fresh->get(c));
+    REQUIRE(reused->get(0x10FFFF) == 0);
+    const uint32_t want = nm::ref::levenshtein(p, text);
+    REQUIRE(nm::hd::levenshtein_myers(*reused, text.data(), len32(text)) == want);
+    REQUIRE(nm::hd::levenshtein_myers(*fresh, text.data(), len32(text)) == want);
+    reused->clear(p.data(), len32(p));
+    // A cleared table is all zero again.
+    for (uint32_t c = 0; c < 128; ++c) REQUIRE(reused->get(c) == 0);
+    for (uint32_t c : kAlphabet) REQUIRE(reused->get(c) == 0);
+    ++checked;
+  }
+  CHECK(checked == 2000);
+}
+
+TEST_CASE("metrics: edge lengths 0, 1, 63, 64, 65 on both sides") {
+  Gen gen(7);
+  const uint32_t lens[] = {0, 1, 2, 63, 64, 65, 100};
+  auto pat = std::make_unique<nm::hd::Pattern64>();
+  pat->reset_all();
+  int checked = 0;
+  for (uint32_t la : lens) {
+    for (uint32_t lb : lens) {
+      for (int rep = 0; rep < 20; ++rep) {
+        const CodePoints a = gen.random_string(la);
+        const CodePoints b = rep % 2 ? gen.random_string(lb) : gen.mutate(gen.random_string(lb));
+        const uint32_t na = len32(a), nb = len32(b);
+        std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(std::max(na, nb)));
+        const bool use_pattern = nb >= 1 && nb <= 64;
+        if (use_pattern) pat->build(b.data(), nb);
+        const nm::hd::Pattern64* pb = use_pattern ? pat.get() : nullptr;
+        CAPTURE(show(a));
+        CAPTURE(show(b));
+        CHECK(nm::hd::levenshtein(a.data(), na, b.data(), nb, pb, scratch.data()) == nm::ref::levenshtein(a, b));
+        CHECK(nm::hd::jaro(a.data(), na, b.data(), nb, pb, scratch.data()) == nm::ref::jaro(a, b));
+        if (use_pattern) pat->clear(b.data(), nb);
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked == 7 * 7 * 20);
+}
+
+namespace {
+
+struct JwCase {
+  std::u32string a, b;
+  double jaro;  // < 0: not published
+  double jw;
+};
+
+double fast_jaro(const std::u32string& s1, const std::u32string& s2) {
+  const CodePoints a = nm::ref::to_code_points(s1), b = nm::ref::to_code_points(s2);
+  std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(static_cast<uint32_t>(std::max(a.size(), b.size()))));
+  auto pat = std::make_unique<nm::hd::Pattern64>();
+  pat->reset_all();
+  pat->build(b.data(), len32(b));
+  return nm::hd::jaro(a.data(), len32(a), b.data(), len32(b), pat.get(), scratch.data());
+}
+
+double fast_jw(const std::u32string& s1, const std::u32string& s2) {
+  const CodePoints a = nm::ref::to_code_points(s1), b = nm::ref::to_code_points(s2);
+  return nm::hd::jaro_winkler_from_jaro(fast_jaro(s1, s2), a.data(), len32(a), b.data(), len32(b));
+}
+
+}  // namespace
+
+TEST_CASE("metrics: Jaro–Winkler reference values of testdata/README.md") {
+  const JwCase cases[] = {
+      {U"martha", U"marhta", 0.944444, 0.961111},
+      {U"dwayne", U"duane", 0.822222, 0.840000},
+      {U"dixon", U"dicksonx", -1, 0.813333},
+      {U"jones", U"johnson", 0.790476, 0.832381},
+      {U"shackleford", U"shackelford", 0.969697, 0.981818},
+      {U"massey", U"massie", -1, 0.933333},
+      {U"jon", U"john", -1, 0.933333},
+  };
+  for (const JwCase& c : cases) {
+    CAPTURE(std::string(c.a.begin(), c.a.end()));
+    CAPTURE(std::string(c.b.begin(), c.b.end()));
+    const double rj = nm::ref::jaro(c.a, c.b), rjw = nm::ref::jaro_winkler(c.a, c.b);
+    const double fj = fast_jaro(c.a, c.b), fjw = fast_jw(c.a, c.b);
+    if (c.jaro >= 0) {
+      CHECK(std::fabs(rj - c.jaro) < 5e-7);
+      CHECK(std::fabs(fj - c.jaro) < 5e-7);
+    }
+    CHECK(std::fabs(rjw - c.jw) < 5e-7);
+    CHECK(std::fabs(fjw - c.jw) < 5e-7);
+    // Symmetric in this sample, and both directions equal the reference.
+    CHECK(fast_jaro(c.b, c.a) == nm::ref::jaro(c.b, c.a));
+    CHECK(fast_jw(c.b, c.a) == nm::ref::jaro_winkler(c.b, c.a));
+  }
+}
+
+TEST_CASE("metrics: Jaro–Winkler boost only above 0.7, prefix at most 4") {
+  // Prefix longer than 4 is capped at 4.
+  const double j = nm::ref::jaro(U"abcdefgh", U"abcdefgx");
+  CHECK(fast_jw(U"abcdefgh", U"abcdefgx") == j + 0.1 * 4 * (1.0 - j));
+  // Jaro <= 0.7: no boost even with a common prefix.
+  const double low = nm::ref::jaro(U"abxxxxxx", U"abyyyyyy");
+  REQUIRE(low <= 0.7);
+  CHECK(fast_jw(U"abxxxxxx", U"abyyyyyy") == low);
+  // t is floor(t / 2): one transposition-like mismatch pair counts once.
+  CHECK(fast_jaro(U"abc", U"bac") == nm::ref::jaro(U"abc", U"bac"));
+}
+
+TEST_CASE("metrics: Levenshtein % uses UTF-8 byte lengths") {
+  // "王" (3 bytes) vs "a" (1 byte): distance 1, max_len 3.
+  CHECK(nm::hd::levenshtein_pct(1, 3, 1) == (1.0 - 1.0 / 3.0) * 100.0);
+  CHECK(nm::hd::levenshtein_pct(0, 0, 0) == 100.0);
+  CHECK(nm::hd::levenshtein_pct(2, 4, 2) == 50.0);
+  CHECK(nm::ref::levenshtein_pct(U"王", U"a") == nm::hd::levenshtein_pct(1, 3, 1));
+  CHECK(nm::ref::levenshtein_pct(U"😀", U"") == 75.0);
+}
