@@ -13,118 +13,13 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <absl/container/flat_hash_set.h>
+
+#include "io/csv_reader.hpp"
 #include "src/errors.hpp"
 
 namespace nm::jobs {
 namespace {
-
-// A small streaming RFC 4180 reader: `,` delimiter, `"` quoting with `""`
-// escapes, quoted line breaks, LF or CRLF records, a leading UTF-8 BOM ignored,
-// blank lines skipped.
-class CsvFile {
- public:
-  explicit CsvFile(const std::string& path) : path_(path), buf_(1 << 20) {
-    f_ = std::fopen(path.c_str(), "rb");
-    if (f_ == nullptr) throw InputError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-    if (peek() == 0xEF) {  // BOM?
-      fill_at_least(3);
-      if (len_ - pos_ >= 3 && static_cast<unsigned char>(buf_[pos_ + 1]) == 0xBB &&
-          static_cast<unsigned char>(buf_[pos_ + 2]) == 0xBF)
-        pos_ += 3;
-    }
-  }
-  ~CsvFile() { std::fclose(f_); }
-  CsvFile(const CsvFile&) = delete;
-  CsvFile& operator=(const CsvFile&) = delete;
-
-  const std::string& path() const { return path_; }
-
-  // Reads the next record into fields[0..count); false at end of file. The strings
-  // of `fields` are reused from record to record (no reallocation per field).
-  // `line` = 1-based line where the record starts.
-  bool next(std::vector<std::string>& fields, size_t& count, uint64_t& line) {
-    count = 0;
-    int c = get();
-    while (c == '\n' || c == '\r') {  // blank lines
-      if (c == '\n') ++line_;
-      c = get();
-    }
-    if (c == EOF) return false;
-    line = line_;
-    for (;;) {
-      if (count == fields.size()) fields.emplace_back();
-      std::string& field = fields[count];
-      field.clear();
-      if (c == '"') {
-        for (;;) {
-          c = get();
-          if (c == EOF)
-            throw InputError(fmt::format("{}:{}: field {}: unterminated quoted field", path_, line,
-                                         count + 1));
-          if (c == '"') {
-            if (peek() == '"') {
-              get();
-              field.push_back('"');
-              continue;
-            }
-            break;
-          }
-          if (c == '\n') ++line_;
-          field.push_back(static_cast<char>(c));
-        }
-        c = get();
-        if (c != ',' && c != '\n' && c != '\r' && c != EOF)
-          throw InputError(fmt::format("{}:{}: field {}: unexpected character after closing quote", path_,
-                                       line_, count + 1));
-      } else {
-        while (c != ',' && c != '\n' && c != '\r' && c != EOF) {
-          field.push_back(static_cast<char>(c));
-          c = get();
-        }
-      }
-      ++count;
-      if (c == ',') {
-        c = get();
-        continue;
-      }
-      if (c == '\r' && peek() == '\n') get();
-      if (c == '\n' || c == '\r') ++line_;
-      return true;
-    }
-  }
-
- private:
-  void fill_at_least(size_t want) {
-    if (len_ - pos_ >= want || eof_) return;
-    std::memmove(buf_.data(), buf_.data() + pos_, len_ - pos_);
-    len_ -= pos_;
-    pos_ = 0;
-    while (len_ < want && !eof_) {
-      size_t got = std::fread(buf_.data() + len_, 1, buf_.size() - len_, f_);
-      if (got == 0) {
-        if (std::ferror(f_)) throw InputError(fmt::format("{}: read error: {}", path_, std::strerror(errno)));
-        eof_ = true;
-      }
-      len_ += got;
-    }
-  }
-  int peek() {
-    if (pos_ == len_) fill_at_least(1);
-    return pos_ < len_ ? static_cast<unsigned char>(buf_[pos_]) : EOF;
-  }
-  int get() {
-    int c = peek();
-    if (c != EOF) ++pos_;
-    return c;
-  }
-
-  std::string path_;
-  std::vector<char> buf_;
-  FILE* f_ = nullptr;
-  size_t pos_ = 0, len_ = 0;
-  bool eof_ = false;
-  uint64_t line_ = 1;
-};
 
 std::string trim_lower(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -147,100 +42,67 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
-// A set of distinct (left id, right id) pairs: the keys live in one arena
-// (`u32 length of left` + left + right, so ("a,b","c") differs from ("a","b,c")),
-// indexed by an open-addressing hash table. Far lighter than a node-based set of
-// strings for millions of pairs.
+// A set of distinct (left id, right id) pairs. Keys (`u32 length of left` +
+// left + right, so ("a,b","c") differs from ("a","b,c")) live in fixed-size
+// blocks that never move, so the hash set can hold views of them.
 class PairSet {
  public:
   // Inserts the pair; returns false if it was already there.
   bool insert(std::string_view left, std::string_view right) {
     make_key(left, right);
-    const uint64_t h = std::hash<std::string_view>{}(key_);
-    if ((count_ + 1) * 4 > slots_.size() * 3) grow();
-    Slot& s = slots_[find(h, key_)];
-    if (s.ref != 0) return false;
-    const uint32_t len = static_cast<uint32_t>(key_.size());
-    s.hash = h;
-    s.ref = arena_.size() + 1;
-    arena_.append(reinterpret_cast<const char*>(&len), sizeof len);
-    arena_.append(key_);
-    ++count_;
+    if (set_.contains(key_)) return false;
+    set_.insert(store(key_));
     return true;
   }
   // How many pairs of this set are also in `other`.
   uint64_t count_in(const PairSet& other) const {
     uint64_t n = 0;
-    for (size_t off = 0; off < arena_.size();) {
-      const std::string_view key = stored(off + 1);
-      n += other.contains_key(key);
-      off += sizeof(uint32_t) + key.size();
-    }
+    for (std::string_view k : set_) n += other.set_.contains(k) ? 1 : 0;
     return n;
   }
-  size_t size() const { return count_; }
+  size_t size() const { return set_.size(); }
 
  private:
-  struct Slot {
-    uint64_t hash = 0;
-    uint64_t ref = 0;  // 1 + offset of the entry in arena_, 0 = empty
-  };
+  static constexpr size_t kBlock = 1 << 20;
   void make_key(std::string_view left, std::string_view right) {
     const uint32_t len = static_cast<uint32_t>(left.size());
     key_.assign(reinterpret_cast<const char*>(&len), sizeof len);
     key_.append(left);
     key_.append(right);
   }
-  std::string_view stored(uint64_t ref) const {
-    uint32_t len;
-    std::memcpy(&len, arena_.data() + ref - 1, sizeof len);
-    return std::string_view(arena_).substr(ref - 1 + sizeof len, len);
-  }
-  // The slot holding `key`, or the empty slot where it would go.
-  size_t find(uint64_t h, std::string_view key) const {
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-      const Slot& s = slots_[i];
-      if (s.ref == 0 || (s.hash == h && stored(s.ref) == key)) return i;
+  std::string_view store(std::string_view k) {
+    if (blocks_.empty() || blocks_.back().capacity() - blocks_.back().size() < k.size()) {
+      blocks_.emplace_back();
+      blocks_.back().reserve(std::max(kBlock, k.size()));
     }
-  }
-  bool contains_key(std::string_view key) const {
-    return count_ != 0 && slots_[find(std::hash<std::string_view>{}(key), key)].ref != 0;
-  }
-  void grow() {
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
-    const size_t mask = slots_.size() - 1;
-    for (const Slot& s : old) {
-      if (s.ref == 0) continue;
-      size_t i = s.hash & mask;
-      while (slots_[i].ref != 0) i = (i + 1) & mask;
-      slots_[i] = s;
-    }
+    std::string& b = blocks_.back();
+    const size_t at = b.size();
+    b.append(k);  // within capacity: no reallocation, earlier views stay valid
+    return std::string_view(b).substr(at, k.size());
   }
 
-  std::vector<Slot> slots_;
-  std::string arena_;
+  std::vector<std::string> blocks_;
+  absl::flat_hash_set<std::string_view> set_;
   std::string key_;
-  size_t count_ = 0;
 };
 
 // Reads the distinct (left, right) pairs of a CSV whose pair columns are found by `locate`.
 template <typename Locate>
 PairSet read_pairs(const std::string& path, Locate locate) {
-  CsvFile in(path);
-  std::vector<std::string> fields;
-  size_t count = 0;
-  uint64_t line = 0;
-  if (!in.next(fields, count, line)) throw InputError(fmt::format("{}: empty file (no header)", path));
-  fields.resize(count);
-  const auto [li, ri] = locate(fields);
+  io::CsvReader in(path);
+  io::CsvRecord rec;
+  if (!in.next(rec)) throw InputError(fmt::format("{}: empty file (no header)", path));
+  if (!rec.error.empty()) throw InputError(fmt::format("{}:{}: header: {}", path, rec.line, rec.error));
+  const std::vector<std::string> header(rec.fields.begin(), rec.fields.end());
+  const auto [li, ri] = locate(header);
   const size_t need = static_cast<size_t>(std::max(li, ri)) + 1;
   PairSet pairs;
-  while (in.next(fields, count, line)) {
-    if (count < need)
-      throw InputError(fmt::format("{}:{}: expected at least {} fields, found {}", path, line, need, count));
-    pairs.insert(fields[static_cast<size_t>(li)], fields[static_cast<size_t>(ri)]);
+  while (in.next(rec)) {
+    if (!rec.error.empty()) throw InputError(fmt::format("{}:{}: {}", path, rec.line, rec.error));
+    if (rec.fields.size() < need)
+      throw InputError(fmt::format("{}:{}: expected at least {} fields, found {}", path, rec.line, need,
+                                   rec.fields.size()));
+    pairs.insert(rec.fields[static_cast<size_t>(li)], rec.fields[static_cast<size_t>(ri)]);
   }
   return pairs;
 }
