@@ -29,6 +29,7 @@
 #include "jobs/generate.hpp"
 #include "jobs/pipeline.hpp"
 #include "kernels/pair_scoring.hpp"
+#include "jobs/cli.hpp"
 #include "src/errors.hpp"
 #include "src/parallel.hpp"
 #include "src/prepare.hpp"
@@ -386,12 +387,7 @@ int bench_main(const std::vector<std::string>& args) {
     ("no-evaluate", po::bool_switch(&no_evaluate), "skip precision/recall against the generated truth")
     ("compare", po::value(&compare)->multitoken(), "A.json B.json: compare two reports");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (!parse_command_line(args, desc, vm)) return 0;
   if (vm.count("compare")) {
     if (compare.size() != 2) throw InputError("--compare expects two JSON files");
     return compare_main(compare[0], compare[1]);

@@ -16,6 +16,7 @@
 #include <absl/container/flat_hash_set.h>
 
 #include "io/csv_reader.hpp"
+#include "jobs/cli.hpp"
 #include "src/errors.hpp"
 
 namespace nm::jobs {
@@ -152,13 +153,7 @@ int evaluate_main(const std::vector<std::string>& args) {
       ("json", "print one JSON object instead of a table");
   try {
     po::variables_map vm;
-    // An empty positional description makes any stray argument an error.
-    po::store(po::command_line_parser(args).options(desc).positional({}).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
+    if (!parse_command_line(args, desc, vm)) return 0;
     if (truth.empty() || matches.empty()) throw InputError("evaluate: --truth and --matches are required (see --help)");
     const EvalResult r = evaluate_files(truth, matches);
     if (vm.count("json")) {

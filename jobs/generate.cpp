@@ -75,6 +75,7 @@
 #include <boost/program_options.hpp>
 #include <fmt/core.h>
 
+#include "jobs/cli.hpp"
 #include "src/errors.hpp"
 
 namespace nm::jobs {
@@ -1548,13 +1549,7 @@ int generate_main(const std::vector<std::string>& args) {
       ("quiet,q", "no summary line");
   try {
     po::variables_map vm;
-    // An empty positional description makes any stray argument an error.
-    po::store(po::command_line_parser(args).options(desc).positional({}).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
+    if (!parse_command_line(args, desc, vm)) return 0;
     GenerateOptions o;
     o.rows = parse_count("rows", rows);
     o.seed = parse_count("seed", seed);

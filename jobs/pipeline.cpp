@@ -8,6 +8,7 @@
 
 #include "io/match_writer.hpp"
 #include "io/table_loader.hpp"
+#include "jobs/cli.hpp"
 #include "src/errors.hpp"
 #include "src/households.hpp"
 #include "src/parallel.hpp"
@@ -132,12 +133,7 @@ int run_main(const std::vector<std::string>& args) {
     ("quiet,q", po::bool_switch(&quiet), "no progress and no summary line")
     ("log-level", po::value(&log_level), "error, warn, info (default), debug");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (!parse_command_line(args, desc, vm)) return 0;
   set_log_level(quiet ? LogLevel::kWarn : parse_log_level(log_level));
   if (cfg.left.empty()) throw InputError("--left is required (see run --help)");
   for (const auto& m : maps) {
