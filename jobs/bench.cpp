@@ -117,8 +117,9 @@ struct MicroResult {
 };
 
 // Scores every ordered pair (l != r) of each group of 32 records exactly as
-// the engine's inner loop does, cycling over the groups until `target` pairs.
-MicroResult micro_benchmark(const FuzzyTable& ft, uint64_t target) {
+// the engine's inner loop does (with all_metrics: computing every metric of
+// every pair), cycling over the groups until `target` pairs.
+MicroResult micro_benchmark(const FuzzyTable& ft, uint64_t target, bool all_metrics) {
   MicroResult res;
   std::vector<uint32_t> pick;
   for (size_t r = 0; r < ft.records.size(); ++r) {
@@ -144,7 +145,7 @@ MicroResult micro_benchmark(const FuzzyTable& ft, uint64_t target) {
         for (size_t il = 0; il < group && done < target; ++il) {
           if (il == jr) continue;
           const hd::PairScore s = hd::score_fuzzy_pair(ft.view(rows[il]), b, pattern.get(),
-                                                       /*with_middle=*/false, scratch.data());
+                                                       /*with_middle=*/false, scratch.data(), all_metrics);
           matched += s.label != hd::kNoMatch ? 1 : 0;
           ++done;
         }
@@ -284,11 +285,14 @@ json run_bench(BenchOptions& o) {
   lo.skip_bad_rows = o.run.skip_bad_rows;
   io::RejectsFile rejects(dir.file("micro.rejects.csv"));
   lo.rejects = &rejects;
-  MicroResult micro;
+  MicroResult micro, micro_full;
   {
     const RawTable left = io::load_csv_table(o.run.left, lo, nullptr);
     const FuzzyTable ft = prepare_fuzzy(left, /*with_middle=*/false, o.run.match.threads);
-    micro = micro_benchmark(ft, o.micro_pairs);
+    micro = micro_benchmark(ft, o.micro_pairs, /*all_metrics=*/false);
+    // The same pairs with every metric computed (no early rejection): the
+    // cost of Levenshtein + Jaro–Winkler + classification for every pair.
+    micro_full = micro_benchmark(ft, o.micro_pairs / 4, /*all_metrics=*/true);
   }
 
   std::vector<double> st[7];
@@ -349,6 +353,10 @@ json run_bench(BenchOptions& o) {
                 {"seconds", micro.seconds},
                 {"pairs_per_s", rate(static_cast<double>(micro.pairs), micro.seconds)},
                 {"matched_pairs", micro.matched}};
+  j["micro_full_metrics"] = {{"pairs", micro_full.pairs},
+                             {"seconds", micro_full.seconds},
+                             {"pairs_per_s", rate(static_cast<double>(micro_full.pairs), micro_full.seconds)},
+                             {"matched_pairs", micro_full.matched}};
   if (!o.keep_dir.empty()) j["kept_dir"] = dir.path();
   return j;
 }
