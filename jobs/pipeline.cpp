@@ -150,6 +150,12 @@ int run_main(const std::vector<std::string>& args) {
   cfg.show_progress = !quiet;
 
   RunResult r = run_pipeline(cfg);
+  log(LogLevel::kDebug, "partition: " + std::to_string(r.engine.blocks) + " blocks, " +
+                            std::to_string(r.engine.tiles) + " tiles, grouping by " +
+                            (cfg.match.algorithm <= 2 ? "(birthdate, normalised names)"
+                             : r.engine.shortcut ? "(birthdate, metaphone) and (birthdate, full name)"
+                                                 : "birthdate") +
+                            "; " + std::to_string(r.output_bytes) + " bytes written");
   if (r.rejected > 0)
     log(LogLevel::kWarn, std::to_string(r.rejected) + " bad rows skipped, written to " + r.rejects_path);
   if (!quiet) {
