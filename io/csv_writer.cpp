@@ -1,6 +1,7 @@
 #include "io/csv_writer.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <charconv>
 #include <cstring>
 
@@ -27,14 +28,17 @@ void append_confidence(std::string& out, float f) {
   out.append(buf, res.ptr);
 }
 
-OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
-  f_ = std::fopen(path_.c_str(), "wb");
-  if (f_ == nullptr) throw InputError("cannot write " + path_ + ": " + std::strerror(errno));
+OutputFile::OutputFile(std::string path) : path_(std::move(path)), partial_(path_ + ".partial") {
+  f_ = std::fopen(partial_.c_str(), "wb");
+  if (f_ == nullptr) throw InputError("cannot write " + partial_ + ": " + std::strerror(errno));
   buf_.reserve(kFlushBytes + 4096);
 }
 
 OutputFile::~OutputFile() {
-  if (f_ != nullptr) std::fclose(f_);  // an unfinished file; close() reports errors
+  if (f_ == nullptr) return;
+  // Never closed: the run failed. Remove the unfinished data.
+  std::fclose(f_);
+  std::remove(partial_.c_str());
 }
 
 void OutputFile::flush() {
@@ -50,7 +54,12 @@ void OutputFile::close() {
   flush();
   std::FILE* f = f_;
   f_ = nullptr;
-  if (std::fclose(f) != 0) throw InputError("cannot write " + path_ + ": " + std::strerror(errno));
+  if (std::fclose(f) != 0) {
+    std::remove(partial_.c_str());
+    throw InputError("cannot write " + partial_ + ": " + std::strerror(errno));
+  }
+  if (std::rename(partial_.c_str(), path_.c_str()) != 0)
+    throw InputError("cannot rename " + partial_ + " to " + path_ + ": " + std::strerror(errno));
 }
 
 }  // namespace nm::io

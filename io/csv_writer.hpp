@@ -14,7 +14,9 @@ void append_csv_field(std::string& out, std::string_view s);
 void append_confidence(std::string& out, float f);
 
 // A file written through a large buffer; throws InputError with the path on
-// any failure, including at close.
+// any failure, including at close. The data goes to PATH.partial, renamed to
+// PATH only by close(): a run that fails midway never leaves a file that
+// looks finished.
 class OutputFile {
  public:
   explicit OutputFile(std::string path);
@@ -34,6 +36,7 @@ class OutputFile {
  private:
   static constexpr size_t kFlushBytes = 1 << 20;
   std::string path_;
+  std::string partial_;
   std::FILE* f_ = nullptr;
   std::string buf_;
   uint64_t written_ = 0;

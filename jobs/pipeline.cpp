@@ -2,7 +2,12 @@
 
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <future>
 #include <iostream>
 
@@ -48,6 +53,13 @@ RunResult run_pipeline(const RunConfig& cfg) {
     throw InputError("algorithms 5 and 6 need two tables; they cannot be used with --dedupe");
   if (!cfg.match.dedupe && cfg.right.empty()) throw InputError("--right is required (or use --dedupe)");
   if (cfg.out.empty()) throw InputError("--out is required");
+  // Fail before hours of work, not after: the output folder must be writable.
+  {
+    const std::filesystem::path dir = std::filesystem::path(cfg.out).parent_path();
+    const std::string d = dir.empty() ? "." : dir.string();
+    if (access(d.c_str(), W_OK) != 0)
+      throw InputError("cannot write " + cfg.out + ".partial: " + std::strerror(errno));
+  }
 
   RunResult res;
   Progress progress(cfg.show_progress);

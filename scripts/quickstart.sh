@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-bash scripts/build.sh release
+bash scripts/build.sh release name_matcher
 NM=build/release/name_matcher
 D=${1:-example}
 mkdir -p "$D"
