@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "src/errors.hpp"
+
 namespace nm::jobs {
 
 // Parses `args` against `desc` into `vm`; stray positional arguments are an
@@ -21,6 +23,22 @@ inline bool parse_command_line(const std::vector<std::string>& args,
     return false;
   }
   return true;
+}
+
+// Runs a subcommand's body: option and input errors become a message on
+// stderr and exit code 1, so an entry point can also be called directly
+// (tests) without the handlers of main().
+template <class Body>
+int run_guarded(const char* command, Body&& body) {
+  try {
+    return body();
+  } catch (const boost::program_options::error& e) {
+    std::cerr << command << ": " << e.what() << "\n(see --help)\n";
+    return 1;
+  } catch (const InputError& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
 }
 
 }  // namespace nm::jobs

@@ -151,7 +151,7 @@ int evaluate_main(const std::vector<std::string>& args) {
       ("truth", po::value(&truth), "truth CSV (left_id,right_id)")
       ("matches", po::value(&matches), "match CSV written by name_matcher")
       ("json", "print one JSON object instead of a table");
-  try {
+  return run_guarded("evaluate", [&]() -> int {
     po::variables_map vm;
     if (!parse_command_line(args, desc, vm)) return 0;
     if (truth.empty() || matches.empty()) throw InputError("evaluate: --truth and --matches are required (see --help)");
@@ -176,13 +176,7 @@ int evaluate_main(const std::vector<std::string>& args) {
           r.precision, r.recall, r.f1);
     }
     return 0;
-  } catch (const po::error& e) {
-    std::cerr << "evaluate: " << e.what() << "\n(see --help)\n";
-    return 1;
-  } catch (const InputError& e) {
-    std::cerr << e.what() << "\n";
-    return 1;
-  }
+  });
 }
 
 }  // namespace nm::jobs

@@ -75,6 +75,7 @@
 #include <boost/program_options.hpp>
 #include <fmt/core.h>
 
+#include "io/csv_writer.hpp"
 #include "jobs/cli.hpp"
 #include "src/errors.hpp"
 
@@ -1161,20 +1162,8 @@ void render_copy(const Person& p, const LeftMeta& meta, PeopleMaker& pm, Rng& rn
 
 // ---------------------------------------------------------------- formatting
 
-inline void append_field(std::string& buf, std::string_view s) {
-  bool quote = false;
-  for (char c : s) quote |= c == ',' || c == '"' || c == '\n' || c == '\r';
-  if (!quote) {
-    buf.append(s);
-    return;
-  }
-  buf.push_back('"');
-  for (char c : s) {
-    if (c == '"') buf.push_back('"');
-    buf.push_back(c);
-  }
-  buf.push_back('"');
-}
+// CSV quoting is io::append_csv_field's (only when a field needs it).
+using io::append_csv_field;
 
 inline void append_uint(std::string& buf, uint64_t v, int min_width = 0) {
   char tmp[24];
@@ -1219,19 +1208,19 @@ void append_uuid(std::string& buf, Rng& rng) {
 
 void append_record(std::string& buf, std::string_view id, std::string_view uuid, const Fields& f,
                    std::string_view hh) {
-  append_field(buf, id);
+  append_csv_field(buf, id);
   buf.push_back(',');
-  append_field(buf, uuid);
+  append_csv_field(buf, uuid);
   buf.push_back(',');
-  append_field(buf, f.first);
+  append_csv_field(buf, f.first);
   buf.push_back(',');
-  append_field(buf, f.middle);
+  append_csv_field(buf, f.middle);
   buf.push_back(',');
-  append_field(buf, f.last);
+  append_csv_field(buf, f.last);
   buf.push_back(',');
   append_date(buf, f);
   buf.push_back(',');
-  append_field(buf, hh);
+  append_csv_field(buf, hh);
   buf.push_back('\n');
 }
 
@@ -1547,7 +1536,7 @@ int generate_main(const std::vector<std::string>& args) {
       ("overlap", po::value(&overlap), "fraction of right rows that are copies of left persons, 0..1 (default 0.6)")
       ("threads", po::value(&threads), "worker threads, 0 = all cores (default 0)")
       ("quiet,q", "no summary line");
-  try {
+  return run_guarded("generate", [&]() -> int {
     po::variables_map vm;
     if (!parse_command_line(args, desc, vm)) return 0;
     GenerateOptions o;
@@ -1563,13 +1552,7 @@ int generate_main(const std::vector<std::string>& args) {
       std::cerr << fmt::format("generate: {} left rows, {} right rows, {} true pairs -> {} ({:.2f} s)\n",
                                s.left_rows, s.right_rows, s.true_pairs, o.out_dir, s.seconds);
     return 0;
-  } catch (const po::error& e) {
-    std::cerr << "generate: " << e.what() << "\n(see --help)\n";
-    return 1;
-  } catch (const InputError& e) {
-    std::cerr << e.what() << "\n";
-    return 1;
-  }
+  });
 }
 
 }  // namespace nm::jobs
