@@ -52,10 +52,10 @@ struct CsvOptions {
 
 struct CsvRecord {
   std::vector<std::string_view> fields;
-  uint64_t line = 0;       // 1-based physical line where the record starts
-  std::string error;       // empty when the record is well-formed
+  uint64_t line = 0;             // 1-based physical line where the record starts
+  std::string error;             // empty when the record is well-formed
   std::string error_field_hint;  // index (as text) of the field the error is in, if known
-  std::string_view raw;    // the record's raw text (without the line end), for rejects files
+  std::string_view raw;          // the record's raw text (without the line end), for rejects files
 };
 
 class CsvReader {

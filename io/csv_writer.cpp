@@ -1,8 +1,8 @@
 #include "io/csv_writer.hpp"
 
 #include <cerrno>
-#include <cstdio>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include "src/errors.hpp"

@@ -65,8 +65,12 @@ uint64_t write_matches(const std::string& path, int algorithm, const RawTable& t
     b += "true,";
     append_confidence(b, p.confidence);
     switch (algorithm) {
-      case 1: b += ",\"id,uuid,first_name,last_name,birthdate\"\n"; break;
-      case 2: b += ",\"id,uuid,first_name,middle_name,last_name,birthdate\"\n"; break;
+      case 1:
+        b += ",\"id,uuid,first_name,last_name,birthdate\"\n";
+        break;
+      case 2:
+        b += ",\"id,uuid,first_name,middle_name,last_name,birthdate\"\n";
+        break;
       default:
         b += ",\"fuzzy,";
         b += label_name(p.label);

@@ -121,7 +121,8 @@ RawTable load_csv_table(const std::string& path, const LoadOptions& options, Loa
       std::string have;
       for (const auto& h : header) have += (have.empty() ? "" : ", ") + h;
       throw InputError(path + ": required column '" + name + "'" +
-                       (name != field ? " (for " + field + ")" : "") + " not found; the header has: " + have);
+                       (name != field ? " (for " + field + ")" : "") +
+                       " not found; the header has: " + have);
     }
   }
 

@@ -42,7 +42,7 @@ struct LoadOptions {
   DateFormat date_format;
   bool trim_fields = false;
   bool skip_bad_rows = false;
-  RejectsFile* rejects = nullptr;  // required when skip_bad_rows
+  RejectsFile* rejects = nullptr;               // required when skip_bad_rows
   std::function<void(uint64_t rows)> progress;  // called every ~64k rows
 };
 

@@ -25,11 +25,11 @@
 
 #include "io/csv_writer.hpp"
 #include "io/table_loader.hpp"
+#include "jobs/cli.hpp"
 #include "jobs/evaluate.hpp"
 #include "jobs/generate.hpp"
 #include "jobs/pipeline.hpp"
 #include "kernels/pair_scoring.hpp"
-#include "jobs/cli.hpp"
 #include "src/errors.hpp"
 #include "src/parallel.hpp"
 #include "src/prepare.hpp"
@@ -41,7 +41,9 @@ using json = nlohmann::ordered_json;
 
 namespace {
 using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 constexpr size_t kMicroGroup = 32;
 constexpr uint32_t kMicroMinLen = 10, kMicroMaxLen = 30;
@@ -60,14 +62,17 @@ class WorkDir {
       return;
     }
     std::string templ = (fs::temp_directory_path() / "nm-bench-XXXXXX").string();
-    if (mkdtemp(templ.data()) == nullptr) throw InputError("cannot create a temporary directory " + templ);
+    if (mkdtemp(templ.data()) == nullptr)
+      throw InputError("cannot create a temporary directory " + templ);
     path_ = templ;
   }
   ~WorkDir() {
     if (keep_) return;
     std::error_code ec;  // best effort: a leftover temp dir is not worth failing for
     fs::remove_all(path_, ec);
-    if (ec) std::fprintf(stderr, "name_matcher bench: could not remove %s: %s\n", path_.c_str(), ec.message().c_str());
+    if (ec)
+      std::fprintf(stderr, "name_matcher bench: could not remove %s: %s\n", path_.c_str(),
+                   ec.message().c_str());
   }
   WorkDir(const WorkDir&) = delete;
   WorkDir& operator=(const WorkDir&) = delete;
@@ -144,8 +149,9 @@ MicroResult micro_benchmark(const FuzzyTable& ft, uint64_t target, bool all_metr
         pattern->build(b.full, b.full_len);  // 10..30 code points: always a Pattern64
         for (size_t il = 0; il < group && done < target; ++il) {
           if (il == jr) continue;
-          const hd::PairScore s = hd::score_fuzzy_pair(ft.view(rows[il]), b, pattern.get(),
-                                                       /*with_middle=*/false, scratch.data(), all_metrics);
+          const hd::PairScore s =
+              hd::score_fuzzy_pair(ft.view(rows[il]), b, pattern.get(),
+                                   /*with_middle=*/false, scratch.data(), all_metrics);
           matched += s.label != hd::kNoMatch ? 1 : 0;
           ++done;
         }
@@ -161,12 +167,14 @@ MicroResult micro_benchmark(const FuzzyTable& ft, uint64_t target, bool all_metr
 
 // -------------------------------------------------------------- compare ----
 
-void flatten_numbers(const json& j, const std::string& prefix, std::vector<std::pair<std::string, double>>& out) {
+void flatten_numbers(const json& j, const std::string& prefix,
+                     std::vector<std::pair<std::string, double>>& out) {
   if (j.is_object()) {
     for (auto it = j.begin(); it != j.end(); ++it)
       flatten_numbers(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
   } else if (j.is_array()) {
-    for (size_t i = 0; i < j.size(); ++i) flatten_numbers(j[i], prefix + "[" + std::to_string(i) + "]", out);
+    for (size_t i = 0; i < j.size(); ++i)
+      flatten_numbers(j[i], prefix + "[" + std::to_string(i) + "]", out);
   } else if (j.is_number()) {
     out.emplace_back(prefix, j.get<double>());
   }
@@ -211,7 +219,8 @@ int compare_main(const std::string& a_path, const std::string& b_path) {
     if (va != 0) std::snprintf(ratio, sizeof ratio, "%.3f", it->second / va);
     lines.push_back({key, number_text(va), number_text(it->second), ratio});
   }
-  if (lines.empty()) throw InputError("no numeric field is present in both " + a_path + " and " + b_path);
+  if (lines.empty())
+    throw InputError("no numeric field is present in both " + a_path + " and " + b_path);
   Line head{"field", "A", "B", "B/A"};
   size_t w[4] = {head.key.size(), head.va.size(), head.vb.size(), head.ratio.size()};
   for (const auto& l : lines) {
@@ -222,8 +231,9 @@ int compare_main(const std::string& a_path, const std::string& b_path) {
   }
   std::printf("A = %s\nB = %s\n\n", a_path.c_str(), b_path.c_str());
   auto print = [&](const Line& l) {
-    std::printf("%-*s  %*s  %*s  %*s\n", static_cast<int>(w[0]), l.key.c_str(), static_cast<int>(w[1]),
-                l.va.c_str(), static_cast<int>(w[2]), l.vb.c_str(), static_cast<int>(w[3]), l.ratio.c_str());
+    std::printf("%-*s  %*s  %*s  %*s\n", static_cast<int>(w[0]), l.key.c_str(),
+                static_cast<int>(w[1]), l.va.c_str(), static_cast<int>(w[2]), l.vb.c_str(),
+                static_cast<int>(w[3]), l.ratio.c_str());
   };
   print(head);
   for (const auto& l : lines) print(l);
@@ -242,8 +252,9 @@ struct BenchOptions {
 
 json stage_json(double generate, double load, double normalize, double partition, double score,
                 double write, double total) {
-  return {{"generate", generate}, {"load", load},   {"normalize", normalize}, {"partition", partition},
-          {"score", score},       {"write", write}, {"total", total}};
+  return {{"generate", generate},   {"load", load},   {"normalize", normalize},
+          {"partition", partition}, {"score", score}, {"write", write},
+          {"total", total}};
 }
 
 json run_bench(BenchOptions& o) {
@@ -273,8 +284,11 @@ json run_bench(BenchOptions& o) {
   json quality = nullptr;
   if (generated && o.evaluate && o.run.match.algorithm <= 4) {
     const EvalResult ev = evaluate_files(dir.file("truth.csv"), o.run.out);
-    quality = {{"true_pairs", ev.true_pairs},    {"true_positives", ev.true_positives},
-               {"precision", ev.precision}, {"recall", ev.recall}, {"f1", ev.f1}};
+    quality = {{"true_pairs", ev.true_pairs},
+               {"true_positives", ev.true_positives},
+               {"precision", ev.precision},
+               {"recall", ev.recall},
+               {"f1", ev.f1}};
   }
 
   // Micro-benchmark input: the left table, normalised as algorithm 4 does.
@@ -298,8 +312,9 @@ json run_bench(BenchOptions& o) {
   std::vector<double> st[7];
   json run_list = json::array();
   for (const RunResult& r : runs) {
-    const double v[7] = {generate_s, r.load_s, r.engine.normalize_s, r.engine.partition_s,
-                         r.engine.score_s, r.write_s, r.total_s};
+    const double v[7] = {
+        generate_s, r.load_s, r.engine.normalize_s, r.engine.partition_s, r.engine.score_s,
+        r.write_s,  r.total_s};
     for (int i = 0; i < 7; ++i) st[i].push_back(v[i]);
     json one;
     one["stage_s"] = stage_json(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
@@ -353,10 +368,11 @@ json run_bench(BenchOptions& o) {
                 {"seconds", micro.seconds},
                 {"pairs_per_s", rate(static_cast<double>(micro.pairs), micro.seconds)},
                 {"matched_pairs", micro.matched}};
-  j["micro_full_metrics"] = {{"pairs", micro_full.pairs},
-                             {"seconds", micro_full.seconds},
-                             {"pairs_per_s", rate(static_cast<double>(micro_full.pairs), micro_full.seconds)},
-                             {"matched_pairs", micro_full.matched}};
+  j["micro_full_metrics"] = {
+      {"pairs", micro_full.pairs},
+      {"seconds", micro_full.seconds},
+      {"pairs_per_s", rate(static_cast<double>(micro_full.pairs), micro_full.seconds)},
+      {"matched_pairs", micro_full.matched}};
   if (!o.keep_dir.empty()) j["kept_dir"] = dir.path();
   return j;
 }
@@ -375,25 +391,31 @@ int bench_main(const std::vector<std::string>& args) {
       "  bench [options]\n"
       "  bench --compare A.json B.json   (every numeric field of both, with B/A)\n"
       "options");
-  desc.add_options()
-    ("help,h", "show this help")
-    ("rows", po::value(&o.rows)->default_value(o.rows), "rows per generated table")
-    ("seed", po::value(&o.seed)->default_value(o.seed), "generator seed")
-    ("algorithm,a", po::value(&cfg.match.algorithm)->default_value(3), "1..6")
-    ("threads,t", po::value(&cfg.match.threads)->default_value(default_threads()), "worker threads (default: all cores)")
-    ("exhaustive", po::bool_switch(&cfg.match.exhaustive), "A3-A6: score every pair of a birthdate block")
-    ("threshold", po::value(&threshold), "fuzzy threshold (as for run; env NAME_MATCHER_FUZZY_THRESHOLD)")
-    ("left", po::value(&cfg.left), "use this table 1 instead of generating")
-    ("right", po::value(&cfg.right), "use this table 2 instead of generating")
-    ("map", po::value(&maps)->composing(), "FIELD=COLUMN for --left/--right, as for run")
-    ("date-format", po::value(&cfg.date_format)->default_value(cfg.date_format), "birthdate format for --left/--right")
-    ("trim-fields", po::bool_switch(&cfg.trim_fields), "strip spaces around fields of --left/--right")
-    ("keep-dir", po::value(&o.keep_dir), "work in this directory and keep it (generated data, matches)")
-    ("output,o", po::value(&o.output), "also write the JSON report here")
-    ("repeat", po::value(&o.repeat)->default_value(o.repeat), "run the pipeline K times; stage times are medians")
-    ("micro-pairs", po::value(&o.micro_pairs)->default_value(o.micro_pairs), "pairs for the single-thread kernel micro-benchmark")
-    ("no-evaluate", po::bool_switch(&no_evaluate), "skip precision/recall against the generated truth")
-    ("compare", po::value(&compare)->multitoken(), "A.json B.json: compare two reports");
+  desc.add_options()("help,h", "show this help")("rows", po::value(&o.rows)->default_value(o.rows),
+                                                 "rows per generated table")(
+      "seed", po::value(&o.seed)->default_value(o.seed), "generator seed")(
+      "algorithm,a", po::value(&cfg.match.algorithm)->default_value(3), "1..6")(
+      "threads,t", po::value(&cfg.match.threads)->default_value(default_threads()),
+      "worker threads (default: all cores)")("exhaustive", po::bool_switch(&cfg.match.exhaustive),
+                                             "A3-A6: score every pair of a birthdate block")(
+      "threshold", po::value(&threshold),
+      "fuzzy threshold (as for run; env NAME_MATCHER_FUZZY_THRESHOLD)")(
+      "left", po::value(&cfg.left), "use this table 1 instead of generating")(
+      "right", po::value(&cfg.right), "use this table 2 instead of generating")(
+      "map", po::value(&maps)->composing(), "FIELD=COLUMN for --left/--right, as for run")(
+      "date-format", po::value(&cfg.date_format)->default_value(cfg.date_format),
+      "birthdate format for --left/--right")("trim-fields", po::bool_switch(&cfg.trim_fields),
+                                             "strip spaces around fields of --left/--right")(
+      "keep-dir", po::value(&o.keep_dir),
+      "work in this directory and keep it (generated data, matches)")(
+      "output,o", po::value(&o.output), "also write the JSON report here")(
+      "repeat", po::value(&o.repeat)->default_value(o.repeat),
+      "run the pipeline K times; stage times are medians")(
+      "micro-pairs", po::value(&o.micro_pairs)->default_value(o.micro_pairs),
+      "pairs for the single-thread kernel micro-benchmark")(
+      "no-evaluate", po::bool_switch(&no_evaluate),
+      "skip precision/recall against the generated truth")(
+      "compare", po::value(&compare)->multitoken(), "A.json B.json: compare two reports");
   po::variables_map vm;
   if (!parse_command_line(args, desc, vm)) return 0;
   if (vm.count("compare")) {

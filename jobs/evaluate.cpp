@@ -1,19 +1,18 @@
 // Precision / recall / F1 of a match file against a truth file (see evaluate.hpp).
 #include "jobs/evaluate.hpp"
 
+#include <absl/container/flat_hash_set.h>
+#include <fmt/core.h>
+
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
-#include <string_view>
 #include <functional>
-
-#include <boost/program_options.hpp>
-#include <fmt/core.h>
+#include <iostream>
 #include <nlohmann/json.hpp>
-
-#include <absl/container/flat_hash_set.h>
+#include <string_view>
 
 #include "io/csv_reader.hpp"
 #include "jobs/cli.hpp"
@@ -93,7 +92,8 @@ PairSet read_pairs(const std::string& path, Locate locate) {
   io::CsvReader in(path);
   io::CsvRecord rec;
   if (!in.next(rec)) throw InputError(fmt::format("{}: empty file (no header)", path));
-  if (!rec.error.empty()) throw InputError(fmt::format("{}:{}: header: {}", path, rec.line, rec.error));
+  if (!rec.error.empty())
+    throw InputError(fmt::format("{}:{}: header: {}", path, rec.line, rec.error));
   const std::vector<std::string> header(rec.fields.begin(), rec.fields.end());
   const auto [li, ri] = locate(header);
   const size_t need = static_cast<size_t>(std::max(li, ri)) + 1;
@@ -101,8 +101,8 @@ PairSet read_pairs(const std::string& path, Locate locate) {
   while (in.next(rec)) {
     if (!rec.error.empty()) throw InputError(fmt::format("{}:{}: {}", path, rec.line, rec.error));
     if (rec.fields.size() < need)
-      throw InputError(fmt::format("{}:{}: expected at least {} fields, found {}", path, rec.line, need,
-                                   rec.fields.size()));
+      throw InputError(fmt::format("{}:{}: expected at least {} fields, found {}", path, rec.line,
+                                   need, rec.fields.size()));
     pairs.insert(rec.fields[static_cast<size_t>(li)], rec.fields[static_cast<size_t>(ri)]);
   }
   return pairs;
@@ -115,7 +115,8 @@ EvalResult evaluate_files(const std::string& truth_csv, const std::string& match
     long l = find_column(h, "left_id"), r = find_column(h, "right_id");
     if (l >= 0 && r >= 0) return std::pair<long, long>(l, r);
     if (h.size() < 2)
-      throw InputError(fmt::format("{}: needs left_id,right_id columns (header: {})", truth_csv, join(h)));
+      throw InputError(
+          fmt::format("{}: needs left_id,right_id columns (header: {})", truth_csv, join(h)));
     return std::pair<long, long>(0, 1);
   });
   auto predicted = read_pairs(matches_csv, [&](const std::vector<std::string>& h) {
@@ -131,8 +132,12 @@ EvalResult evaluate_files(const std::string& truth_csv, const std::string& match
   r.true_positives = predicted.count_in(truth);
   r.false_positives = r.predicted_pairs - r.true_positives;
   r.false_negatives = r.true_pairs - r.true_positives;
-  r.precision = r.predicted_pairs ? static_cast<double>(r.true_positives) / static_cast<double>(r.predicted_pairs) : 0.0;
-  r.recall = r.true_pairs ? static_cast<double>(r.true_positives) / static_cast<double>(r.true_pairs) : 0.0;
+  r.precision = r.predicted_pairs
+                    ? static_cast<double>(r.true_positives) / static_cast<double>(r.predicted_pairs)
+                    : 0.0;
+  r.recall = r.true_pairs
+                 ? static_cast<double>(r.true_positives) / static_cast<double>(r.true_pairs)
+                 : 0.0;
   r.f1 = r.precision + r.recall > 0 ? 2 * r.precision * r.recall / (r.precision + r.recall) : 0.0;
   return r;
 }
@@ -146,15 +151,15 @@ int evaluate_main(const std::vector<std::string>& args) {
       "predicted, recall 0 when the truth is empty.\n"
       "Options");
   std::string truth, matches;
-  desc.add_options()
-      ("help,h", "show this help")
-      ("truth", po::value(&truth), "truth CSV (left_id,right_id)")
-      ("matches", po::value(&matches), "match CSV written by name_matcher")
-      ("json", "print one JSON object instead of a table");
+  desc.add_options()("help,h", "show this help")("truth", po::value(&truth),
+                                                 "truth CSV (left_id,right_id)")(
+      "matches", po::value(&matches), "match CSV written by name_matcher")(
+      "json", "print one JSON object instead of a table");
   return run_guarded("evaluate", [&]() -> int {
     po::variables_map vm;
     if (!parse_command_line(args, desc, vm)) return 0;
-    if (truth.empty() || matches.empty()) throw InputError("evaluate: --truth and --matches are required (see --help)");
+    if (truth.empty() || matches.empty())
+      throw InputError("evaluate: --truth and --matches are required (see --help)");
     const EvalResult r = evaluate_files(truth, matches);
     if (vm.count("json")) {
       nlohmann::json j;

@@ -53,7 +53,8 @@ std::vector<std::string> split_on(std::string_view s, char sep) {
   size_t start = 0;
   for (;;) {
     const size_t p = s.find(sep, start);
-    out.emplace_back(s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
+    out.emplace_back(
+        s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
     if (p == std::string_view::npos) return out;
     start = p + 1;
   }
@@ -63,7 +64,8 @@ std::vector<std::string> split_on(std::string_view s, char sep) {
 // last, the words between the middle name.
 Side side_from_text(const std::string& text) {
   if (const size_t bad = io::find_invalid_utf8(text); bad != std::string::npos)
-    throw InputError("name '" + text + "' is not valid UTF-8 (byte " + std::to_string(bad + 1) + ")");
+    throw InputError("name '" + text + "' is not valid UTF-8 (byte " + std::to_string(bad + 1) +
+                     ")");
   Side s;
   if (text.find('|') != std::string::npos) {
     const auto parts = split_on(text, '|');
@@ -123,9 +125,8 @@ RawTable one_row_table(const Side& s) {
 // -------------------------------------------------------------- helpers ----
 
 size_t code_points(std::string_view s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string in_quotes(std::string_view s) {
@@ -169,7 +170,8 @@ class Table {
  public:
   void row(std::string label, std::string step, std::string left, std::string right,
            std::string note = "") {
-    rows_.push_back({std::move(label), std::move(step), std::move(left), std::move(right), std::move(note)});
+    rows_.push_back(
+        {std::move(label), std::move(step), std::move(left), std::move(right), std::move(note)});
   }
   void print() const {
     std::array<size_t, 4> w{};
@@ -237,7 +239,7 @@ int explain_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows
     const bool equal = ca == cb;
     // First and last must be present on both sides; the middle may be missing on both.
     const bool ok = equal && (k == 1 || !ca.empty());
-    const char* verdict = ca.empty() && cb.empty() ? "both missing"
+    const char* verdict = ca.empty() && cb.empty()   ? "both missing"
                           : ca.empty() || cb.empty() ? "one missing"
                           : equal                    ? "equal"
                                                      : "differ";
@@ -245,15 +247,17 @@ int explain_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows
     t.row(kNameFields[ks], "raw", in_quotes(a.name[ks]), in_quotes(b.name[ks]));
     t.row("", "normalize_text", in_quotes(nta), in_quotes(ntb));
     if (m.fuzzy_normalization)
-      t.row("", "normalize_simple", in_quotes(normalize_simple(nta)), in_quotes(normalize_simple(ntb)));
-    t.row("", "compared", ca.empty() ? "(missing)" : in_quotes(ca), cb.empty() ? "(missing)" : in_quotes(cb),
-          verdict);
+      t.row("", "normalize_simple", in_quotes(normalize_simple(nta)),
+            in_quotes(normalize_simple(ntb)));
+    t.row("", "compared", ca.empty() ? "(missing)" : in_quotes(ca),
+          cb.empty() ? "(missing)" : in_quotes(cb), verdict);
     fields[kNameFields[ks]] = {{"normalize_text", {nta, ntb}},
                                {"compared", {std::string(ca), std::string(cb)}},
                                {"equal", equal},
                                {"ok", ok}};
   }
-  if (reason.empty() && rows && !birthdates_match(a, b)) reason = "birthdates differ or are missing";
+  if (reason.empty() && rows && !birthdates_match(a, b))
+    reason = "birthdates differ or are missing";
   const bool match = reason.empty();
 
   if (as_json) {
@@ -274,12 +278,12 @@ int explain_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows
     return 0;
   }
   std::cout << "algorithm " << m.algorithm
-            << (with_middle ? " (exact first + middle + last + birthdate)" : " (exact first + last + birthdate)")
+            << (with_middle ? " (exact first + middle + last + birthdate)"
+                            : " (exact first + last + birthdate)")
             << (m.fuzzy_normalization ? ", fuzzy normalisation" : "")
             << (rows ? "" : "; birthdates assumed equal") << "\n\n";
   t.print();
-  std::cout << '\n'
-            << (match ? "MATCH: confidence 1, written" : "NO MATCH: " + reason) << '\n';
+  std::cout << '\n' << (match ? "MATCH: confidence 1, written" : "NO MATCH: " + reason) << '\n';
   return 0;
 }
 
@@ -290,7 +294,7 @@ struct FuzzyExplanation {
   hd::PairScore s;
   uint32_t dist = 0, bytes_a = 0, bytes_b = 0, len_a = 0, len_b = 0;
   double jaro = 0, lev = 0, jw = 0, mp = 0;
-  bool empty = false;  // a full string is empty: the rule stops at step 2
+  bool empty = false;                        // a full string is empty: the rule stops at step 2
   std::array<int, 3> part_dist{-1, -1, -1};  // CASE 3 check; -1 = not part of it
 };
 
@@ -339,8 +343,10 @@ std::string yes_no(bool b) { return b ? "yes" : "no"; }
 
 std::string algorithm_title(int algorithm) {
   switch (algorithm) {
-    case 3: return "algorithm 3 (fuzzy, first + middle + last)";
-    case 4: return "algorithm 4 (fuzzy, first + last)";
+    case 3:
+      return "algorithm 3 (fuzzy, first + middle + last)";
+    case 4:
+      return "algorithm 4 (fuzzy, first + last)";
     default:
       return "algorithm " + std::to_string(algorithm) +
              " (household person pairs: the algorithm 4 rule at the household threshold)";
@@ -350,13 +356,17 @@ std::string algorithm_title(int algorithm) {
 std::string label_reason(const FuzzyExplanation& e, int votes) {
   if (e.empty) return "a full string is empty: no pair";
   switch (e.s.label) {
-    case hd::kDirect: return "the full strings are identical";
-    case hd::kCase1: return "all three votes pass";
+    case hd::kDirect:
+      return "the full strings are identical";
+    case hd::kCase1:
+      return "all three votes pass";
     case hd::kCase2:
       return e.s.score >= 88.0 ? "two votes pass; score >= 88 but a name differs by more than 2"
                                : "two votes pass; score below 88";
-    case hd::kCase3: return "two votes pass, score >= 88 and every name within distance 2";
-    default: return std::to_string(votes) + " of 3 votes pass; two are needed";
+    case hd::kCase3:
+      return "two votes pass, score >= 88 and every name within distance 2";
+    default:
+      return std::to_string(votes) + " of 3 votes pass; two are needed";
   }
 }
 
@@ -419,8 +429,10 @@ int explain_fuzzy(const Side& a, const Side& b, const MatchOptions& m, bool rows
       case3 = json::object();
       for (size_t k = 0; k < 3; ++k) {
         if (e.part_dist[k] < 0) continue;
-        case3[kNameFields[k]] = {{"left", *pa[k]}, {"right", *pbp[k]},
-                                 {"distance", e.part_dist[k]}, {"ok", e.part_dist[k] <= 2}};
+        case3[kNameFields[k]] = {{"left", *pa[k]},
+                                 {"right", *pbp[k]},
+                                 {"distance", e.part_dist[k]},
+                                 {"ok", e.part_dist[k] <= 2}};
       }
     }
     j["case3_check"] = case3;
@@ -479,7 +491,8 @@ int explain_fuzzy(const Side& a, const Side& b, const MatchOptions& m, bool rows
     for (size_t k = 0; k < 3; ++k) {
       if (e.part_dist[k] < 0) continue;
       ct.row("  " + std::string(kNameFields[k]), in_quotes(*pa[k]), in_quotes(*pbp[k]),
-             "distance " + std::to_string(e.part_dist[k]), e.part_dist[k] <= 2 ? "  ok" : "  too far");
+             "distance " + std::to_string(e.part_dist[k]),
+             e.part_dist[k] <= 2 ? "  ok" : "  too far");
     }
     ct.print();
   }
@@ -516,20 +529,25 @@ int explain_main(const std::vector<std::string>& args) {
       "                                   first word first, last word last, the rest middle)\n"
       "  explain [options] --left A.csv --right B.csv --left-row ID --right-row ID\n"
       "options");
-  desc.add_options()
-    ("help,h", "show this help")
-    ("algorithm,a", po::value(&m.algorithm)->default_value(3), "1..6 (5/6: the A4 rule at the household threshold)")
-    ("threshold", po::value(&threshold), "fuzzy threshold for A3/A4 (95, 0.95, 95%; default 0.95; env NAME_MATCHER_FUZZY_THRESHOLD)")
-    ("household-threshold", po::value(&household), "person-pair threshold for A5/A6 (default 0.95; env NAME_MATCHER_HOUSEHOLD_THRESHOLD)")
-    ("fuzzy-normalization", po::bool_switch(&m.fuzzy_normalization), "A1/A2 compare normalize_simple(normalize_text(x)) (env NAME_MATCHER_DIRECT_FUZZY_NORMALIZATION=1)")
-    ("json", po::bool_switch(&as_json), "print one JSON object instead of text")
-    ("left", po::value(&left), "table 1 (CSV) to take the left record from")
-    ("right", po::value(&right), "table 2 (CSV) to take the right record from")
-    ("left-row", po::value(&left_row), "id of the record in --left")
-    ("right-row", po::value(&right_row), "id of the record in --right")
-    ("map", po::value(&maps)->composing(), "FIELD=COLUMN, as for run; repeatable")
-    ("date-format", po::value(&date_format)->default_value(date_format), "birthdate format, as for run")
-    ("trim-fields", po::bool_switch(&trim_fields), "strip spaces around fields, as for run");
+  desc.add_options()("help,h", "show this help")(
+      "algorithm,a", po::value(&m.algorithm)->default_value(3),
+      "1..6 (5/6: the A4 rule at the household threshold)")(
+      "threshold", po::value(&threshold),
+      "fuzzy threshold for A3/A4 (95, 0.95, 95%; default 0.95; env NAME_MATCHER_FUZZY_THRESHOLD)")(
+      "household-threshold", po::value(&household),
+      "person-pair threshold for A5/A6 (default 0.95; env NAME_MATCHER_HOUSEHOLD_THRESHOLD)")(
+      "fuzzy-normalization", po::bool_switch(&m.fuzzy_normalization),
+      "A1/A2 compare normalize_simple(normalize_text(x)) (env "
+      "NAME_MATCHER_DIRECT_FUZZY_NORMALIZATION=1)")("json", po::bool_switch(&as_json),
+                                                    "print one JSON object instead of text")(
+      "left", po::value(&left), "table 1 (CSV) to take the left record from")(
+      "right", po::value(&right), "table 2 (CSV) to take the right record from")(
+      "left-row", po::value(&left_row), "id of the record in --left")(
+      "right-row", po::value(&right_row), "id of the record in --right")(
+      "map", po::value(&maps)->composing(), "FIELD=COLUMN, as for run; repeatable")(
+      "date-format", po::value(&date_format)->default_value(date_format),
+      "birthdate format, as for run")("trim-fields", po::bool_switch(&trim_fields),
+                                      "strip spaces around fields, as for run");
   po::options_description hidden;
   hidden.add_options()("name", po::value(&names)->composing(), "names");
   po::options_description all;
@@ -556,7 +574,8 @@ int explain_main(const std::vector<std::string>& args) {
   const bool rows = !left.empty() || !right.empty() || !left_row.empty() || !right_row.empty();
   Side a, b;
   if (rows) {
-    if (!names.empty()) throw InputError("give either two names or --left/--right/--left-row/--right-row, not both");
+    if (!names.empty())
+      throw InputError("give either two names or --left/--right/--left-row/--right-row, not both");
     if (left.empty() || right.empty() || left_row.empty() || right_row.empty())
       throw InputError("--left, --right, --left-row and --right-row go together");
     io::LoadOptions lo;
@@ -572,11 +591,13 @@ int explain_main(const std::vector<std::string>& args) {
     b = side_from_file(right, right_row, lo);
   } else {
     if (names.size() != 2)
-      throw InputError("expected two names (got " + std::to_string(names.size()) + "); see explain --help");
+      throw InputError("expected two names (got " + std::to_string(names.size()) +
+                       "); see explain --help");
     a = side_from_text(names[0]);
     b = side_from_text(names[1]);
   }
-  return m.algorithm <= 2 ? explain_exact(a, b, m, rows, as_json) : explain_fuzzy(a, b, m, rows, as_json);
+  return m.algorithm <= 2 ? explain_exact(a, b, m, rows, as_json)
+                          : explain_fuzzy(a, b, m, rows, as_json);
 }
 
 }  // namespace nm::jobs

@@ -53,8 +53,11 @@
 // chunk order with fwrite.
 #include "jobs/generate.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <array>
+#include <boost/program_options.hpp>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -71,9 +74,6 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
-
-#include <boost/program_options.hpp>
-#include <fmt/core.h>
 
 #include "io/csv_writer.hpp"
 #include "jobs/cli.hpp"
@@ -119,7 +119,9 @@ class Rng {
   uint64_t below(uint64_t n) {
     return static_cast<uint64_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
   }
-  int range(int lo, int hi) { return lo + static_cast<int>(below(static_cast<uint64_t>(hi - lo + 1))); }
+  int range(int lo, int hi) {
+    return lo + static_cast<int>(below(static_cast<uint64_t>(hi - lo + 1)));
+  }
   bool chance(double p) { return uniform() < p; }
 
  private:
@@ -178,26 +180,27 @@ struct AccentSpec {
   const char* alt;
 };
 constexpr AccentSpec kAccentSpecs[] = {
-    {"á", "Á", "a", ""},  {"à", "À", "a", ""},  {"â", "Â", "a", ""},  {"ä", "Ä", "a", "ae"},
-    {"ã", "Ã", "a", ""},  {"å", "Å", "a", "aa"}, {"ā", "Ā", "a", ""},  {"ą", "Ą", "a", ""},
-    {"ă", "Ă", "a", ""},  {"ạ", "Ạ", "a", ""},  {"ả", "Ả", "a", ""},  {"ấ", "Ấ", "a", ""},
-    {"ầ", "Ầ", "a", ""},  {"ắ", "Ắ", "a", ""},  {"ằ", "Ằ", "a", ""},  {"ặ", "Ặ", "a", ""},
-    {"æ", "Æ", "ae", ""}, {"ç", "Ç", "c", ""},  {"č", "Č", "c", ""},  {"ć", "Ć", "c", ""},
-    {"đ", "Đ", "d", ""},  {"ð", "Ð", "d", ""},  {"é", "É", "e", ""},  {"è", "È", "e", ""},
-    {"ê", "Ê", "e", ""},  {"ë", "Ë", "e", ""},  {"ě", "Ě", "e", ""},  {"ę", "Ę", "e", ""},
-    {"ễ", "Ễ", "e", ""},  {"ế", "Ế", "e", ""},  {"ệ", "Ệ", "e", ""},  {"ğ", "Ğ", "g", ""},
-    {"í", "Í", "i", ""},  {"ì", "Ì", "i", ""},  {"î", "Î", "i", ""},  {"ï", "Ï", "i", ""},
-    {"ị", "Ị", "i", ""},  {"ı", "I", "i", ""},  {"i", "İ", "i", ""},  {"ł", "Ł", "l", ""},
-    {"ñ", "Ñ", "n", ""},  {"ń", "Ń", "n", ""},  {"ň", "Ň", "n", ""},  {"ó", "Ó", "o", ""},
-    {"ò", "Ò", "o", ""},  {"ô", "Ô", "o", ""},  {"ö", "Ö", "o", "oe"}, {"õ", "Õ", "o", ""},
-    {"ø", "Ø", "o", "oe"}, {"ő", "Ő", "o", ""}, {"ō", "Ō", "o", ""},  {"ơ", "Ơ", "o", ""},
-    {"ọ", "Ọ", "o", ""},  {"ố", "Ố", "o", ""},  {"ồ", "Ồ", "o", ""},  {"ỗ", "Ỗ", "o", ""},
-    {"ờ", "Ờ", "o", ""},  {"ř", "Ř", "r", ""},  {"ś", "Ś", "s", ""},  {"š", "Š", "s", ""},
-    {"ş", "Ş", "s", ""},  {"ß", "SS", "ss", ""}, {"ú", "Ú", "u", ""},  {"ù", "Ù", "u", ""},
-    {"û", "Û", "u", ""},  {"ü", "Ü", "u", "ue"}, {"ů", "Ů", "u", ""},  {"ű", "Ű", "u", ""},
-    {"ũ", "Ũ", "u", ""},  {"ū", "Ū", "u", ""},  {"ư", "Ư", "u", ""},  {"ứ", "Ứ", "u", ""},
-    {"ữ", "Ữ", "u", ""},  {"ủ", "Ủ", "u", ""},  {"ý", "Ý", "y", ""},  {"ỳ", "Ỳ", "y", ""},  {"ỹ", "Ỹ", "y", ""},
-    {"ž", "Ž", "z", ""},  {"ź", "Ź", "z", ""},  {"ż", "Ż", "z", ""},  {"þ", "Þ", "th", ""},
+    {"á", "Á", "a", ""},   {"à", "À", "a", ""},   {"â", "Â", "a", ""},   {"ä", "Ä", "a", "ae"},
+    {"ã", "Ã", "a", ""},   {"å", "Å", "a", "aa"}, {"ā", "Ā", "a", ""},   {"ą", "Ą", "a", ""},
+    {"ă", "Ă", "a", ""},   {"ạ", "Ạ", "a", ""},   {"ả", "Ả", "a", ""},   {"ấ", "Ấ", "a", ""},
+    {"ầ", "Ầ", "a", ""},   {"ắ", "Ắ", "a", ""},   {"ằ", "Ằ", "a", ""},   {"ặ", "Ặ", "a", ""},
+    {"æ", "Æ", "ae", ""},  {"ç", "Ç", "c", ""},   {"č", "Č", "c", ""},   {"ć", "Ć", "c", ""},
+    {"đ", "Đ", "d", ""},   {"ð", "Ð", "d", ""},   {"é", "É", "e", ""},   {"è", "È", "e", ""},
+    {"ê", "Ê", "e", ""},   {"ë", "Ë", "e", ""},   {"ě", "Ě", "e", ""},   {"ę", "Ę", "e", ""},
+    {"ễ", "Ễ", "e", ""},   {"ế", "Ế", "e", ""},   {"ệ", "Ệ", "e", ""},   {"ğ", "Ğ", "g", ""},
+    {"í", "Í", "i", ""},   {"ì", "Ì", "i", ""},   {"î", "Î", "i", ""},   {"ï", "Ï", "i", ""},
+    {"ị", "Ị", "i", ""},   {"ı", "I", "i", ""},   {"i", "İ", "i", ""},   {"ł", "Ł", "l", ""},
+    {"ñ", "Ñ", "n", ""},   {"ń", "Ń", "n", ""},   {"ň", "Ň", "n", ""},   {"ó", "Ó", "o", ""},
+    {"ò", "Ò", "o", ""},   {"ô", "Ô", "o", ""},   {"ö", "Ö", "o", "oe"}, {"õ", "Õ", "o", ""},
+    {"ø", "Ø", "o", "oe"}, {"ő", "Ő", "o", ""},   {"ō", "Ō", "o", ""},   {"ơ", "Ơ", "o", ""},
+    {"ọ", "Ọ", "o", ""},   {"ố", "Ố", "o", ""},   {"ồ", "Ồ", "o", ""},   {"ỗ", "Ỗ", "o", ""},
+    {"ờ", "Ờ", "o", ""},   {"ř", "Ř", "r", ""},   {"ś", "Ś", "s", ""},   {"š", "Š", "s", ""},
+    {"ş", "Ş", "s", ""},   {"ß", "SS", "ss", ""}, {"ú", "Ú", "u", ""},   {"ù", "Ù", "u", ""},
+    {"û", "Û", "u", ""},   {"ü", "Ü", "u", "ue"}, {"ů", "Ů", "u", ""},   {"ű", "Ű", "u", ""},
+    {"ũ", "Ũ", "u", ""},   {"ū", "Ū", "u", ""},   {"ư", "Ư", "u", ""},   {"ứ", "Ứ", "u", ""},
+    {"ữ", "Ữ", "u", ""},   {"ủ", "Ủ", "u", ""},   {"ý", "Ý", "y", ""},   {"ỳ", "Ỳ", "y", ""},
+    {"ỹ", "Ỹ", "y", ""},   {"ž", "Ž", "z", ""},   {"ź", "Ź", "z", ""},   {"ż", "Ż", "z", ""},
+    {"þ", "Þ", "th", ""},
 };
 
 // Decodes the code point at s[i] (input is valid UTF-8 made by this file).
@@ -205,10 +208,14 @@ inline size_t cp_len(unsigned char c) { return c < 0x80 ? 1 : c < 0xE0 ? 2 : c <
 inline uint32_t decode_cp(std::string_view s, size_t i, size_t len) {
   auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i + k])); };
   switch (len) {
-    case 1: return b(0);
-    case 2: return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    case 3: return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-    default: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+    case 1:
+      return b(0);
+    case 2:
+      return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+    case 3:
+      return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    default:
+      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
   }
 }
 
@@ -564,7 +571,8 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   size_t start = 0;
   while (true) {
     size_t p = s.find(sep, start);
-    out.push_back(s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
+    out.push_back(
+        s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
     if (p == std::string_view::npos) break;
     start = p + 1;
   }
@@ -644,7 +652,7 @@ const Names& names() {
 // Feminine form of a Polish / Czech / Russian surname.
 std::string feminine(std::string_view last) {
   static const std::pair<std::string_view, std::string_view> kExplicit[] = {
-      {"Novák", "Nováková"}, {"Dvořák", "Dvořáková"},       {"Horák", "Horáková"},
+      {"Novák", "Nováková"},    {"Dvořák", "Dvořáková"},      {"Horák", "Horáková"},
       {"Svoboda", "Svobodová"}, {"Procházka", "Procházková"}, {"Kučera", "Kučerová"}};
   for (const auto& [m, f] : kExplicit)
     if (last == m) return std::string(f);
@@ -904,8 +912,12 @@ class PeopleMaker {
     return person(like.origin, rng_.chance(0.5), fam, year);
   }
 
-  const std::vector<std::string_view>& first_variants(int g) const { return n_.first_groups[static_cast<size_t>(g)]; }
-  const std::vector<std::string_view>& last_variants(int g) const { return n_.last_groups[static_cast<size_t>(g)]; }
+  const std::vector<std::string_view>& first_variants(int g) const {
+    return n_.first_groups[static_cast<size_t>(g)];
+  }
+  const std::vector<std::string_view>& last_variants(int g) const {
+    return n_.last_groups[static_cast<size_t>(g)];
+  }
   std::string_view random_surname(bool female) {
     size_t o = origin();
     std::string_view s = n_.origins[o].last.names[n_.origins[o].last.alias.sample(rng_)];
@@ -929,12 +941,12 @@ inline bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A'
 // A keyboard neighbour or a sound-alike of the ASCII letter c (lower case).
 char neighbour(char c, Rng& rng) {
   static constexpr const char* kKeys[26] = {
-      "qwsz", "vghn", "xdfv", "serfcx", "wsdr", "drtgvc", "ftyhbv", "gyujnb", "ujko",
-      "huikmn", "jiolm", "kop", "njk", "bhjm", "iklp", "ol", "wa", "edft", "awedxz",
-      "rfgy", "yhji", "cfgb", "qase", "zsdc", "tghu", "asx"};
-  static constexpr std::pair<char, char> kSound[] = {{'a', 'e'}, {'e', 'a'}, {'i', 'y'}, {'y', 'i'},
-                                                     {'o', 'u'}, {'u', 'o'}, {'c', 'k'}, {'k', 'c'},
-                                                     {'s', 'z'}, {'z', 's'}, {'f', 'v'}, {'v', 'f'}};
+      "qwsz",   "vghn",  "xdfv", "serfcx", "wsdr", "drtgvc", "ftyhbv", "gyujnb", "ujko",
+      "huikmn", "jiolm", "kop",  "njk",    "bhjm", "iklp",   "ol",     "wa",     "edft",
+      "awedxz", "rfgy",  "yhji", "cfgb",   "qase", "zsdc",   "tghu",   "asx"};
+  static constexpr std::pair<char, char> kSound[] = {
+      {'a', 'e'}, {'e', 'a'}, {'i', 'y'}, {'y', 'i'}, {'o', 'u'}, {'u', 'o'},
+      {'c', 'k'}, {'k', 'c'}, {'s', 'z'}, {'z', 's'}, {'f', 'v'}, {'v', 'f'}};
   if (c < 'a' || c > 'z') c = 'e';
   if (rng.chance(0.3))
     for (const auto& [from, to] : kSound)
@@ -993,7 +1005,8 @@ void typo(std::string& s, Rng& rng) {
   }
 }
 
-std::string_view pick_variant(const std::vector<std::string_view>& group, std::string_view cur, Rng& rng) {
+std::string_view pick_variant(const std::vector<std::string_view>& group, std::string_view cur,
+                              Rng& rng) {
   for (int tries = 0; tries < 4; ++tries) {
     std::string_view v = group[rng.below(group.size())];
     if (v != cur) return v;
@@ -1052,7 +1065,8 @@ struct Fields {
 
 void render_left(const Person& p, LeftMeta& meta, PeopleMaker& pm, Rng& rng, Fields& f) {
   f.first = p.first;
-  if (p.first_group >= 0 && rng.chance(0.015)) f.first = pick_variant(pm.first_variants(p.first_group), p.first, rng);
+  if (p.first_group >= 0 && rng.chance(0.015))
+    f.first = pick_variant(pm.first_variants(p.first_group), p.first, rng);
   meta.middle = middle_form(rng);
   render_middle(p, meta.middle, f.middle);
   render_last(p, rng.chance(0.9), f.last);
@@ -1098,7 +1112,10 @@ void render_copy(const Person& p, const LeftMeta& meta, PeopleMaker& pm, Rng& rn
   if (p.compound_at > 0 && p.compound_at < p.last.size() && rng.chance(0.3)) {
     const std::string a = p.last.substr(0, p.compound_at), b = p.last.substr(p.compound_at + 1);
     const double u = rng.uniform();
-    f.last = u < 0.55 ? a : u < 0.7 ? b : u < 0.85 ? a + (p.last[p.compound_at] == ' ' ? "-" : " ") + b : a + b;
+    f.last = u < 0.55   ? a
+             : u < 0.7  ? b
+             : u < 0.85 ? a + (p.last[p.compound_at] == ' ' ? "-" : " ") + b
+                        : a + b;
   } else if (p.last_group >= 0 && rng.chance(0.025)) {
     f.last = pick_variant(pm.last_variants(p.last_group), p.last, rng);
   } else if (p.female && p.year != 0 && p.year <= 2002 && rng.chance(0.012)) {
@@ -1152,7 +1169,8 @@ void render_copy(const Person& p, const LeftMeta& meta, PeopleMaker& pm, Rng& rn
     } else if (u < 0.017) {
       f.year = 0;
     } else if (u < 0.020) {
-      f.year = static_cast<uint16_t>(f.year >= 2020 ? f.year - 1 : f.year + (rng.chance(0.5) ? 1 : -1));
+      f.year =
+          static_cast<uint16_t>(f.year >= 2020 ? f.year - 1 : f.year + (rng.chance(0.5) ? 1 : -1));
       f.day = static_cast<uint8_t>(std::min<int>(f.day, days_in_month(f.year, f.month)));
     } else if (u < 0.023) {
       f.day = static_cast<uint8_t>(f.day > 1 ? f.day - 1 : f.day + 1);
@@ -1233,7 +1251,7 @@ struct ChunkOut {
 };
 
 struct RMember {
-  uint32_t index;      // into left persons (copy) or right persons (other)
+  uint32_t index;  // into left persons (copy) or right persons (other)
   bool copy;
 };
 
@@ -1366,7 +1384,8 @@ class OutFile {
   OutFile(std::filesystem::path final_path)
       : final_(std::move(final_path)), tmp_(final_.string() + ".tmp") {
     f_ = std::fopen(tmp_.c_str(), "wb");
-    if (f_ == nullptr) throw InputError(fmt::format("{}: cannot create: {}", tmp_.string(), std::strerror(errno)));
+    if (f_ == nullptr)
+      throw InputError(fmt::format("{}: cannot create: {}", tmp_.string(), std::strerror(errno)));
     std::setvbuf(f_, nullptr, _IOFBF, 1 << 20);
   }
   ~OutFile() {
@@ -1392,7 +1411,9 @@ class OutFile {
     }
     std::error_code ec;
     std::filesystem::rename(tmp_, final_, ec);
-    if (ec) throw InputError(fmt::format("{}: cannot rename to {}: {}", tmp_.string(), final_.string(), ec.message()));
+    if (ec)
+      throw InputError(
+          fmt::format("{}: cannot rename to {}: {}", tmp_.string(), final_.string(), ec.message()));
   }
 
  private:
@@ -1415,7 +1436,8 @@ GenerateStats generate_dataset(const GenerateOptions& o) {
     throw InputError(fmt::format("{}: cannot create output directory: {}", o.out_dir,
                                  ec ? ec.message() : "not a directory"));
 
-  static constexpr std::string_view kHeader = "id,uuid,first_name,middle_name,last_name,birthdate,hh_id\n";
+  static constexpr std::string_view kHeader =
+      "id,uuid,first_name,middle_name,last_name,birthdate,hh_id\n";
   OutFile left(dir / "left.csv"), right(dir / "right.csv"), truth(dir / "truth.csv");
   left.write(kHeader);
   right.write(kHeader);
@@ -1438,7 +1460,8 @@ GenerateStats generate_dataset(const GenerateOptions& o) {
       uint64_t c;
       {
         std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return abort || next_chunk >= chunks || next_chunk < written + window; });
+        cv.wait(lock,
+                [&] { return abort || next_chunk >= chunks || next_chunk < written + window; });
         if (abort || next_chunk >= chunks) return;
         c = next_chunk++;
       }
@@ -1513,7 +1536,8 @@ uint64_t parse_count(const std::string& name, const std::string& text) {
   const char* e = b + text.size();
   auto [p, ec] = std::from_chars(b, e, v);
   if (text.empty() || ec != std::errc() || p != e)
-    throw InputError(fmt::format("generate: --{} needs a non-negative integer, got '{}'", name, text));
+    throw InputError(
+        fmt::format("generate: --{} needs a non-negative integer, got '{}'", name, text));
   return v;
 }
 
@@ -1522,20 +1546,21 @@ uint64_t parse_count(const std::string& name, const std::string& text) {
 int generate_main(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description desc(
-      "Usage: name_matcher generate --out-dir DIR [--rows N] [--seed S] [--overlap F] [--threads N] [--quiet]\n"
+      "Usage: name_matcher generate --out-dir DIR [--rows N] [--seed S] [--overlap F] [--threads "
+      "N] [--quiet]\n"
       "Writes DIR/left.csv, DIR/right.csv (N synthetic person records each) and DIR/truth.csv\n"
       "(left_id,right_id of every true pair). Same N, S and F give byte-identical files.\n"
       "Options");
   std::string rows = "1000", seed = "1", threads = "0", out_dir;
   double overlap = 0.6;
-  desc.add_options()
-      ("help,h", "show this help")
-      ("rows", po::value(&rows), "rows per table (default 1000)")
-      ("seed", po::value(&seed), "random seed (default 1)")
-      ("out-dir", po::value(&out_dir), "output directory (created if missing)")
-      ("overlap", po::value(&overlap), "fraction of right rows that are copies of left persons, 0..1 (default 0.6)")
-      ("threads", po::value(&threads), "worker threads, 0 = all cores (default 0)")
-      ("quiet,q", "no summary line");
+  desc.add_options()("help,h", "show this help")("rows", po::value(&rows),
+                                                 "rows per table (default 1000)")(
+      "seed", po::value(&seed), "random seed (default 1)")("out-dir", po::value(&out_dir),
+                                                           "output directory (created if missing)")(
+      "overlap", po::value(&overlap),
+      "fraction of right rows that are copies of left persons, 0..1 (default 0.6)")(
+      "threads", po::value(&threads), "worker threads, 0 = all cores (default 0)")(
+      "quiet,q", "no summary line");
   return run_guarded("generate", [&]() -> int {
     po::variables_map vm;
     if (!parse_command_line(args, desc, vm)) return 0;
@@ -1549,8 +1574,9 @@ int generate_main(const std::vector<std::string>& args) {
     o.out_dir = out_dir;
     const GenerateStats s = generate_dataset(o);
     if (!vm.count("quiet"))
-      std::cerr << fmt::format("generate: {} left rows, {} right rows, {} true pairs -> {} ({:.2f} s)\n",
-                               s.left_rows, s.right_rows, s.true_pairs, o.out_dir, s.seconds);
+      std::cerr << fmt::format(
+          "generate: {} left rows, {} right rows, {} true pairs -> {} ({:.2f} s)\n", s.left_rows,
+          s.right_rows, s.true_pairs, o.out_dir, s.seconds);
     return 0;
   });
 }

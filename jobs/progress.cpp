@@ -56,8 +56,8 @@ void Progress::update(const char* stage, uint64_t done, uint64_t total, const ch
     std::snprintf(eta, sizeof eta, ", ETA %.0f s", static_cast<double>(total - done) / rate);
   if (total > 0)
     std::fprintf(stderr, "\r\033[K%s: %llu / %llu %s (%.3g/s%s)", stage,
-                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), unit,
-                 rate, eta);
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                 unit, rate, eta);
   else
     std::fprintf(stderr, "\r\033[K%s: %llu %s (%.3g/s)", stage,
                  static_cast<unsigned long long>(done), unit, rate);

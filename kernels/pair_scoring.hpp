@@ -12,20 +12,20 @@ enum Label : uint8_t { kNoMatch = 0, kDirect = 1, kCase1 = 2, kCase2 = 3, kCase3
 
 // Everything the fuzzy rule needs of one record, computed once per record.
 struct FuzzyView {
-  const uint32_t* full;   // normalize_simple(first + " " [+ middle + " "] + last), code points
-  uint32_t full_len;      // code points
-  uint32_t full_bytes;    // UTF-8 bytes (Levenshtein % denominator)
-  uint32_t phon_code;     // packed primary Double Metaphone code; 0 = no usable code
-  uint64_t char_mask;     // bit (c mod 64) set for every code point c of full
+  const uint32_t* full;     // normalize_simple(first + " " [+ middle + " "] + last), code points
+  uint32_t full_len;        // code points
+  uint32_t full_bytes;      // UTF-8 bytes (Levenshtein % denominator)
+  uint32_t phon_code;       // packed primary Double Metaphone code; 0 = no usable code
+  uint64_t char_mask;       // bit (c mod 64) set for every code point c of full
   const uint32_t* part[3];  // normalize_simple of first, middle, last (code points)
   uint32_t part_len[3];
 };
 
 struct PairScore {
-  double lev = 0;   // Levenshtein %
-  double jw = 0;    // Jaro–Winkler x 100
-  double mp = 0;    // 0 or 100
-  double score = 0; // 0..100
+  double lev = 0;    // Levenshtein %
+  double jw = 0;     // Jaro–Winkler x 100
+  double mp = 0;     // 0 or 100
+  double score = 0;  // 0..100
   float confidence = 0;
   uint8_t label = kNoMatch;
 };
@@ -63,7 +63,8 @@ NM_HD inline PairScore score_fuzzy_pair(const FuzzyView& a, const FuzzyView& b, 
   // (code point mod 64) present in one string only, since one edit changes
   // at most two classes.
   if (!mp_ok && !all_metrics) {
-    const uint32_t diff = a.full_len > b.full_len ? a.full_len - b.full_len : b.full_len - a.full_len;
+    const uint32_t diff =
+        a.full_len > b.full_len ? a.full_len - b.full_len : b.full_len - a.full_len;
     const uint32_t classes = static_cast<uint32_t>(popcount64(a.char_mask ^ b.char_mask) + 1) / 2;
     if (levenshtein_pct(max_u32(diff, classes), a.full_bytes, b.full_bytes) < 85.0) return r;
   }
@@ -87,7 +88,8 @@ NM_HD inline PairScore score_fuzzy_pair(const FuzzyView& a, const FuzzyView& b, 
     bool close = true;
     for (int k = 0; k < 3 && close; ++k) {
       if (k == 1 && !with_middle) continue;
-      const uint32_t d = levenshtein(a.part[k], a.part_len[k], b.part[k], b.part_len[k], nullptr, scratch);
+      const uint32_t d =
+          levenshtein(a.part[k], a.part_len[k], b.part[k], b.part_len[k], nullptr, scratch);
       close = d <= 2;
     }
     if (close) r.label = kCase3;

@@ -12,9 +12,15 @@ DateFormat::DateFormat(std::string_view spec) : spec_(spec) {
     if (spec[i] != '%') continue;
     if (i + 1 >= spec.size()) throw InputError("date format '" + spec_ + "': dangling %");
     switch (spec[++i]) {
-      case 'Y': ++y; break;
-      case 'm': ++m; break;
-      case 'd': ++d; break;
+      case 'Y':
+        ++y;
+        break;
+      case 'm':
+        ++m;
+        break;
+      case 'd':
+        ++d;
+        break;
       default:
         throw InputError("date format '" + spec_ + "': only %Y, %m and %d are supported");
     }
@@ -48,7 +54,7 @@ std::optional<int32_t> DateFormat::parse(std::string_view s, std::string& why) c
   for (size_t i = 0; i < spec_.size(); ++i) {
     if (spec_[i] == '%') {
       const char f = spec_[++i];
-      const bool ok = f == 'Y' ? read_digits(s, pos, 4, y)
+      const bool ok = f == 'Y'   ? read_digits(s, pos, 4, y)
                       : f == 'm' ? read_digits(s, pos, 2, m)
                                  : read_digits(s, pos, 2, d);
       if (!ok) return fail(mismatch.c_str());
@@ -57,7 +63,8 @@ std::optional<int32_t> DateFormat::parse(std::string_view s, std::string& why) c
     }
   }
   if (pos != s.size()) return fail(mismatch.c_str());
-  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
+  const std::chrono::year_month_day ymd{std::chrono::year{y},
+                                        std::chrono::month{static_cast<unsigned>(m)},
                                         std::chrono::day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || y == 0) return fail("' is not a real date");
   return static_cast<int32_t>(std::chrono::sys_days{ymd}.time_since_epoch().count());

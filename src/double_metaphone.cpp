@@ -47,37 +47,86 @@ std::size_t upper_units(std::uint32_t cp, char* out) {
     return units.size();
   };
   switch (cp) {
-    case 0x00C7: case 0x00E7: return put({&kCCedilla, 1});  // Ç ç
-    case 0x00D1: case 0x00F1: return put({&kNTilde, 1});    // Ñ ñ
-    case 0x00DF: return put("SS");                          // ß
-    case 0x0131: return put("I");                           // dotless i
-    case 0x017F: return put("S");                           // long s
-    case 0x0149: return put("\x80N");                       // ŉ -> ʼN
-    case 0x01F0: return put("J\x80");                       // ǰ -> J + caron
-    case 0x1E96: return put("H\x80");                       // ẖ
-    case 0x1E97: return put("T\x80");                       // ẗ
-    case 0x1E98: return put("W\x80");                       // ẘ
-    case 0x1E99: return put("Y\x80");                       // ẙ
-    case 0x1E9A: return put("A\x80");                       // ẚ
-    case 0xFB00: return put("FF");
-    case 0xFB01: return put("FI");
-    case 0xFB02: return put("FL");
-    case 0xFB03: return put("FFI");
-    case 0xFB04: return put("FFL");
-    case 0xFB05: case 0xFB06: return put("ST");
+    case 0x00C7:
+    case 0x00E7:
+      return put({&kCCedilla, 1});  // Ç ç
+    case 0x00D1:
+    case 0x00F1:
+      return put({&kNTilde, 1});  // Ñ ñ
+    case 0x00DF:
+      return put("SS");  // ß
+    case 0x0131:
+      return put("I");  // dotless i
+    case 0x017F:
+      return put("S");  // long s
+    case 0x0149:
+      return put("\x80N");  // ŉ -> ʼN
+    case 0x01F0:
+      return put("J\x80");  // ǰ -> J + caron
+    case 0x1E96:
+      return put("H\x80");  // ẖ
+    case 0x1E97:
+      return put("T\x80");  // ẗ
+    case 0x1E98:
+      return put("W\x80");  // ẘ
+    case 0x1E99:
+      return put("Y\x80");  // ẙ
+    case 0x1E9A:
+      return put("A\x80");  // ẚ
+    case 0xFB00:
+      return put("FF");
+    case 0xFB01:
+      return put("FI");
+    case 0xFB02:
+      return put("FL");
+    case 0xFB03:
+      return put("FFI");
+    case 0xFB04:
+      return put("FFL");
+    case 0xFB05:
+    case 0xFB06:
+      return put("ST");
     // Greek with dialytika/tonos or perispomeni plus ypogegrammeni: 3 units.
-    case 0x0390: case 0x03B0: case 0x1F52: case 0x1F54: case 0x1F56:
-    case 0x1FB7: case 0x1FC7: case 0x1FD2: case 0x1FD3: case 0x1FD7:
-    case 0x1FE2: case 0x1FE3: case 0x1FE7: case 0x1FF7:
+    case 0x0390:
+    case 0x03B0:
+    case 0x1F52:
+    case 0x1F54:
+    case 0x1F56:
+    case 0x1FB7:
+    case 0x1FC7:
+    case 0x1FD2:
+    case 0x1FD3:
+    case 0x1FD7:
+    case 0x1FE2:
+    case 0x1FE3:
+    case 0x1FE7:
+    case 0x1FF7:
       return put("\x80\x80\x80");
     // Armenian ech-yiwn, Greek with psili or ypogegrammeni, Armenian
     // ligatures: 2 units.
-    case 0x0587: case 0x1F50: case 0x1FB2: case 0x1FB3: case 0x1FB4:
-    case 0x1FB6: case 0x1FBC: case 0x1FC2: case 0x1FC3: case 0x1FC4:
-    case 0x1FC6: case 0x1FCC: case 0x1FD6: case 0x1FE4: case 0x1FE6:
-    case 0x1FF2: case 0x1FF3: case 0x1FF4: case 0x1FF6: case 0x1FFC:
+    case 0x0587:
+    case 0x1F50:
+    case 0x1FB2:
+    case 0x1FB3:
+    case 0x1FB4:
+    case 0x1FB6:
+    case 0x1FBC:
+    case 0x1FC2:
+    case 0x1FC3:
+    case 0x1FC4:
+    case 0x1FC6:
+    case 0x1FCC:
+    case 0x1FD6:
+    case 0x1FE4:
+    case 0x1FE6:
+    case 0x1FF2:
+    case 0x1FF3:
+    case 0x1FF4:
+    case 0x1FF6:
+    case 0x1FFC:
       return put("\x80\x80");
-    default: break;
+    default:
+      break;
   }
   if ((cp >= 0x1F80 && cp <= 0x1FAF) || (cp >= 0xFB13 && cp <= 0xFB17)) return put("\x80\x80");
   // A supplementary character is a surrogate pair in Java.
@@ -177,8 +226,15 @@ class Word {
 
   static bool vowel(char c) {
     switch (c) {
-      case 'A': case 'E': case 'I': case 'O': case 'U': case 'Y': return true;
-      default: return false;
+      case 'A':
+      case 'E':
+      case 'I':
+      case 'O':
+      case 'U':
+      case 'Y':
+        return true;
+      default:
+        return false;
     }
   }
   bool vowel_at(Pos i) const { return vowel(at(i)); }
@@ -227,7 +283,10 @@ template <bool kAlternate>
 class Encoder {
  public:
   Encoder(std::string_view units, std::size_t max_len, std::string& primary, std::string* alternate)
-      : w_(units), max_(max_len), primary_(primary), alternate_(alternate),
+      : w_(units),
+        max_(max_len),
+        primary_(primary),
+        alternate_(alternate),
         slavo_germanic_(w_.slavo_germanic()) {}
 
   void run() {
@@ -250,9 +309,7 @@ class Encoder {
       (void)c;
     }
   }
-  void add_primary(std::string_view s) {
-    primary_.append(s.substr(0, max_ - primary_.size()));
-  }
+  void add_primary(std::string_view s) { primary_.append(s.substr(0, max_ - primary_.size())); }
   void add_alternate(std::string_view s) {
     if constexpr (kAlternate) {
       alternate_->append(s.substr(0, max_ - alternate_->size()));
@@ -281,32 +338,63 @@ class Encoder {
 
   Pos step(Pos i) {
     switch (w_.at(i)) {
-      case 'A': case 'E': case 'I': case 'O': case 'U': case 'Y':
+      case 'A':
+      case 'E':
+      case 'I':
+      case 'O':
+      case 'U':
+      case 'Y':
         if (i == 0) add('A');
         return i + 1;
-      case 'B': return simple(i, 'B', 'P');
-      case kCCedilla: add('S'); return i + 1;
-      case 'C': return letter_c(i);
-      case 'D': return letter_d(i);
-      case 'F': return simple(i, 'F', 'F');
-      case 'G': return letter_g(i);
-      case 'H': return letter_h(i);
-      case 'J': return letter_j(i);
-      case 'K': return simple(i, 'K', 'K');
-      case 'L': return letter_l(i);
-      case 'M': add('M'); return m_skips_next(i) ? i + 2 : i + 1;
-      case 'N': return simple(i, 'N', 'N');
-      case kNTilde: add('N'); return i + 1;
-      case 'P': return letter_p(i);
-      case 'Q': return simple(i, 'Q', 'K');
-      case 'R': return letter_r(i);
-      case 'S': return letter_s(i);
-      case 'T': return letter_t(i);
-      case 'V': return simple(i, 'V', 'F');
-      case 'W': return letter_w(i);
-      case 'X': return letter_x(i);
-      case 'Z': return letter_z(i);
-      default: return i + 1;
+      case 'B':
+        return simple(i, 'B', 'P');
+      case kCCedilla:
+        add('S');
+        return i + 1;
+      case 'C':
+        return letter_c(i);
+      case 'D':
+        return letter_d(i);
+      case 'F':
+        return simple(i, 'F', 'F');
+      case 'G':
+        return letter_g(i);
+      case 'H':
+        return letter_h(i);
+      case 'J':
+        return letter_j(i);
+      case 'K':
+        return simple(i, 'K', 'K');
+      case 'L':
+        return letter_l(i);
+      case 'M':
+        add('M');
+        return m_skips_next(i) ? i + 2 : i + 1;
+      case 'N':
+        return simple(i, 'N', 'N');
+      case kNTilde:
+        add('N');
+        return i + 1;
+      case 'P':
+        return letter_p(i);
+      case 'Q':
+        return simple(i, 'Q', 'K');
+      case 'R':
+        return letter_r(i);
+      case 'S':
+        return letter_s(i);
+      case 'T':
+        return letter_t(i);
+      case 'V':
+        return simple(i, 'V', 'F');
+      case 'W':
+        return letter_w(i);
+      case 'X':
+        return letter_x(i);
+      case 'Z':
+        return letter_z(i);
+      default:
+        return i + 1;
     }
   }
 
@@ -374,7 +462,8 @@ class Encoder {
   // Greek roots at the start: "chemistry", "chorus", "character", not "chore".
   bool ch_is_greek_start(Pos i) const {
     if (i != 0) return false;
-    if (!w_.has(i + 1, "HARAC", "HARIS") && !w_.has(i + 1, "HOR", "HYM", "HIA", "HEM")) return false;
+    if (!w_.has(i + 1, "HARAC", "HARIS") && !w_.has(i + 1, "HOR", "HYM", "HIA", "HEM"))
+      return false;
     return !w_.has(0, "CHORE");
   }
 
@@ -382,9 +471,11 @@ class Encoder {
 
   // Germanic, Greek or otherwise a 'kh' sound.
   bool ch_is_k(Pos i) const {
-    return germanic_start() || w_.has(i - 2, "ORCHES", "ARCHIT", "ORCHID") || w_.has(i + 2, "T", "S") ||
+    return germanic_start() || w_.has(i - 2, "ORCHES", "ARCHIT", "ORCHID") ||
+           w_.has(i + 2, "T", "S") ||
            ((w_.has(i - 1, "A", "O", "U", "E") || i == 0) &&
-            (w_.has(i + 2, "L", "R", "N", "M", "B", "H", "F", "V", "W", " ") || i + 1 == w_.last()));
+            (w_.has(i + 2, "L", "R", "N", "M", "B", "H", "F", "V", "W", " ") ||
+             i + 1 == w_.last()));
   }
 
   Pos letter_ch(Pos i) {
@@ -437,7 +528,8 @@ class Encoder {
       add("KL", "L");
       return i + 2;
     }
-    if (i == 0 && (next == 'Y' || w_.has(i + 1, "ES", "EP", "EB", "EL", "EY", "IB", "IL", "IN", "IE", "EI", "ER"))) {
+    if (i == 0 && (next == 'Y' || w_.has(i + 1, "ES", "EP", "EB", "EL", "EY", "IB", "IL", "IN",
+                                         "IE", "EI", "ER"))) {
       add('K', 'J');  // -ges-, -gep-, -gel-, -gie- at the start
       return i + 2;
     }
@@ -500,11 +592,13 @@ class Encoder {
     }
     if (i == 0) {
       add('J', 'A');
-    } else if (w_.vowel_at(i - 1) && !slavo_germanic_ && (w_.at(i + 1) == 'A' || w_.at(i + 1) == 'O')) {
+    } else if (w_.vowel_at(i - 1) && !slavo_germanic_ &&
+               (w_.at(i + 1) == 'A' || w_.at(i + 1) == 'O')) {
       add('J', 'H');
     } else if (i == w_.last()) {
       add('J', ' ');  // sic: the codec puts a space in the alternate code
-    } else if (!w_.has(i + 1, "L", "T", "K", "S", "N", "M", "B", "Z") && !w_.has(i - 1, "S", "K", "L")) {
+    } else if (!w_.has(i + 1, "L", "T", "K", "S", "N", "M", "B", "Z") &&
+               !w_.has(i - 1, "S", "K", "L")) {
       add('J');
     }
     return w_.at(i + 1) == 'J' ? i + 2 : i + 1;
@@ -514,7 +608,8 @@ class Encoder {
   // Spanish "-LL-" ("cabrillo", "gallegos"): silent in the alternate code.
   bool ll_is_spanish(Pos i) const {
     if (i == w_.size() - 3 && w_.has(i - 1, "ILLO", "ILLA", "ALLE")) return true;
-    return (w_.has(w_.size() - 2, "AS", "OS") || w_.has(w_.size() - 1, "A", "O")) && w_.has(i - 1, "ALLE");
+    return (w_.has(w_.size() - 2, "AS", "OS") || w_.has(w_.size() - 1, "A", "O")) &&
+           w_.has(i - 1, "ALLE");
   }
 
   Pos letter_l(Pos i) {
@@ -596,9 +691,9 @@ class Encoder {
   }
 
   Pos letter_sc(Pos i) {
-    if (w_.at(i + 2) == 'H') {  // Schlesinger's rule
+    if (w_.at(i + 2) == 'H') {                                  // Schlesinger's rule
       if (w_.has(i + 3, "OO", "ER", "EN", "UY", "ED", "EM")) {  // Dutch "school", "schooner"
-        if (w_.has(i + 3, "ER", "EN")) {  // "schermerhorn", "schenker"
+        if (w_.has(i + 3, "ER", "EN")) {                        // "schermerhorn", "schenker"
           add("X", "SK");
         } else {
           add("SK");
@@ -648,8 +743,8 @@ class Encoder {
       }
       return i + 1;
     }
-    if ((i == w_.last() && w_.vowel_at(i - 1)) || w_.has(i - 1, "EWSKI", "EWSKY", "OWSKI", "OWSKY") ||
-        w_.has(0, "SCH")) {
+    if ((i == w_.last() && w_.vowel_at(i - 1)) ||
+        w_.has(i - 1, "EWSKI", "EWSKY", "OWSKI", "OWSKY") || w_.has(0, "SCH")) {
       add_alternate('F');  // "Arnow" ~ "Arnoff"
       return i + 1;
     }

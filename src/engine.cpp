@@ -45,7 +45,8 @@ std::vector<uint64_t> fuzzy_keys(const RawTable& t, const FuzzyTable& f, bool sh
       // No phonetic code: only a direct match (identical full string) can reach the threshold.
       const auto* p = reinterpret_cast<const char*>(f.code_points.data() + rec.offset);
       const uint64_t h = stable_hash(std::string_view(p, rec.full_len * 4u), bd);
-      keys[r] = (h | (uint64_t{1} << 63)) == kNoKey ? (uint64_t{1} << 63) : (h | (uint64_t{1} << 63));
+      keys[r] =
+          (h | (uint64_t{1} << 63)) == kNoKey ? (uint64_t{1} << 63) : (h | (uint64_t{1} << 63));
     }
   }
   return keys;
@@ -66,11 +67,16 @@ float phonetic_shortcut_bound() { return static_cast<float>((200.0 / 3.0) / 100.
 
 const char* label_name(uint8_t label) {
   switch (label) {
-    case hd::kDirect: return "DIRECT MATCH";
-    case hd::kCase1: return "CASE 1";
-    case hd::kCase2: return "CASE 2";
-    case hd::kCase3: return "CASE 3";
-    default: return "NO MATCH";
+    case hd::kDirect:
+      return "DIRECT MATCH";
+    case hd::kCase1:
+      return "CASE 1";
+    case hd::kCase2:
+      return "CASE 2";
+    case hd::kCase3:
+      return "CASE 3";
+    default:
+      return "NO MATCH";
   }
 }
 
@@ -139,8 +145,9 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
           if (self && l >= r) continue;
           if (left.birthdate[l] != right.birthdate[r]) continue;  // hash-key collision guard
           ++scored;
-          const hd::PairScore s = hd::score_fuzzy_pair(lf.view(l), b, use_pattern ? w.pattern.get() : nullptr,
-                                                       with_middle, w.scratch.data());
+          const hd::PairScore s =
+              hd::score_fuzzy_pair(lf.view(l), b, use_pattern ? w.pattern.get() : nullptr,
+                                   with_middle, w.scratch.data());
           if (s.label != hd::kNoMatch && s.confidence >= keep)
             w.out.push_back(MatchPair{l, r, s.confidence, s.label});
         }

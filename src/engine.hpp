@@ -23,9 +23,9 @@ struct MatchPair {
 struct EngineStats {
   double normalize_s = 0, partition_s = 0, score_s = 0;
   uint64_t blocks = 0, tiles = 0;
-  uint64_t pairs_scored = 0;   // candidate pairs put through the rule
+  uint64_t pairs_scored = 0;  // candidate pairs put through the rule
   uint64_t pairs_kept = 0;
-  bool shortcut = false;       // metaphone / full-string grouping used
+  bool shortcut = false;  // metaphone / full-string grouping used
 };
 
 using ProgressFn = std::function<void(uint64_t pairs_done, uint64_t pairs_total)>;

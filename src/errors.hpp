@@ -17,7 +17,10 @@ class BadRowError : public InputError {
  public:
   BadRowError(std::string file, uint64_t line, std::string field, std::string reason)
       : InputError(file + ":" + std::to_string(line) + ": " + field + ": " + reason),
-        file_(std::move(file)), line_(line), field_(std::move(field)), reason_(std::move(reason)) {}
+        file_(std::move(file)),
+        line_(line),
+        field_(std::move(field)),
+        reason_(std::move(reason)) {}
   const std::string& file() const { return file_; }
   uint64_t line() const { return line_; }
   const std::string& field() const { return field_; }

@@ -83,7 +83,8 @@ std::vector<HouseholdRow> aggregate_households(const RawTable& t1, const RawTabl
   for (const auto& [key, count] : assigned) {  // std::map: sorted by (uuid, hh) bytes
     const uint64_t denom = size[table2_view ? key.second : key.first];
     const float pct = static_cast<float>(count) / static_cast<float>(denom) * 100.0f;
-    if (pct > 50.0f) rows.push_back(HouseholdRow{std::string(key.first), std::string(key.second), pct});
+    if (pct > 50.0f)
+      rows.push_back(HouseholdRow{std::string(key.first), std::string(key.second), pct});
   }
   return rows;
 }

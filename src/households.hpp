@@ -9,8 +9,8 @@
 namespace nm {
 
 struct HouseholdRow {
-  std::string uuid;  // table-1 household key
-  std::string hh_id; // table-2 household key (hh_id, or the id text)
+  std::string uuid;   // table-1 household key
+  std::string hh_id;  // table-2 household key (hh_id, or the id text)
   float pct;
 };
 

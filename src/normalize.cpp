@@ -69,9 +69,11 @@ const icu::Normalizer2& nfd() {
 
 icu::UnicodeString nfd_of(std::string_view s) {
   UErrorCode status = U_ZERO_ERROR;
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+  icu::UnicodeString u =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
   icu::UnicodeString out = nfd().normalize(u, status);
-  if (U_FAILURE(status)) throw std::runtime_error(std::string("ICU NFD failed: ") + u_errorName(status));
+  if (U_FAILURE(status))
+    throw std::runtime_error(std::string("ICU NFD failed: ") + u_errorName(status));
   return out;
 }
 

@@ -17,7 +17,8 @@ float parse_threshold(std::string_view t, double lo) {
   if (!num.empty() && num.front() == '+') num.remove_prefix(1);
   double v = 0;
   auto res = std::from_chars(num.data(), num.data() + num.size(), v);
-  if (num.empty() || res.ec != std::errc() || res.ptr != num.data() + num.size() || !std::isfinite(v))
+  if (num.empty() || res.ec != std::errc() || res.ptr != num.data() + num.size() ||
+      !std::isfinite(v))
     return static_cast<float>(kDefault);
   if (percent) {
     v /= 100.0;

@@ -14,19 +14,22 @@ namespace nm {
 struct ExactKeys {
   StringArena arena;
   std::vector<std::array<StrRef, 3>> names;  // first, middle, last
-  std::string_view get(size_t row, int k) const { return arena.view(names[row][static_cast<size_t>(k)]); }
+  std::string_view get(size_t row, int k) const {
+    return arena.view(names[row][static_cast<size_t>(k)]);
+  }
 };
 // The middle name is only normalised when with_middle (A2); else it is left empty.
-ExactKeys prepare_exact(const RawTable& t, bool fuzzy_normalization, bool with_middle, unsigned threads);
+ExactKeys prepare_exact(const RawTable& t, bool fuzzy_normalization, bool with_middle,
+                        unsigned threads);
 
 // A3–A6: full string, per-field strings (code points), metaphone code.
 struct FuzzyRecord {
-  uint64_t offset;          // into code_points: full, then first, middle, last
+  uint64_t offset;  // into code_points: full, then first, middle, last
   uint32_t full_len;
   uint32_t full_bytes;
-  uint32_t phon_code;       // packed primary Double Metaphone; 0 = none
+  uint32_t phon_code;  // packed primary Double Metaphone; 0 = none
   uint32_t part_len[3];
-  uint64_t char_mask;       // see hd::FuzzyView::char_mask
+  uint64_t char_mask;  // see hd::FuzzyView::char_mask
 };
 
 struct FuzzyTable {

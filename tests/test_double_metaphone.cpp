@@ -52,7 +52,8 @@ TEST_CASE("double metaphone: every row of the shared surname table") {
     const nm::DoubleMetaphoneCodes codes = nm::double_metaphone(word);
     const std::string fast = nm::double_metaphone_primary(word);
     CHECK_MESSAGE(codes.primary == primary, "word '" << word << "': primary " << codes.primary);
-    CHECK_MESSAGE(codes.alternate == alternate, "word '" << word << "': alternate " << codes.alternate);
+    CHECK_MESSAGE(codes.alternate == alternate,
+                  "word '" << word << "': alternate " << codes.alternate);
     CHECK_MESSAGE(fast == primary, "word '" << word << "': fast primary " << fast);
     if (codes.primary != primary || codes.alternate != alternate || fast != primary) ++failures;
   }
@@ -61,8 +62,8 @@ TEST_CASE("double metaphone: every row of the shared surname table") {
 }
 
 TEST_CASE("double metaphone: blank input gives empty codes") {
-  for (const Expected& e : {Expected{"", 4, "", ""}, Expected{"   ", 4, "", ""}, Expected{" \t\r\n ", 4, "", ""},
-                            Expected{"\x01\x1f", 4, "", ""}}) {
+  for (const Expected& e : {Expected{"", 4, "", ""}, Expected{"   ", 4, "", ""},
+                            Expected{" \t\r\n ", 4, "", ""}, Expected{"\x01\x1f", 4, "", ""}}) {
     check_case(e);
   }
 }
@@ -72,7 +73,7 @@ TEST_CASE("double metaphone: the whole string is one upper-cased word") {
   check_case({"jon smith", 4, "JNSM", "ANSM"});
   check_case({"\t jon smith \n", 4, "JNSM", "ANSM"});
   check_case({"jon smith", 6, "JNSM0", "ANSMT"});
-  check_case({"Van Gogh", 4, "FNKK", "FNKK"});        // "VAN " start is Germanic
+  check_case({"Van Gogh", 4, "FNKK", "FNKK"});         // "VAN " start is Germanic
   check_case({"San Jacinto", 6, "SNHSNT", "SNHSNT"});  // "SAN " start: Spanish J
   check_case({"Jose", 4, "HS", "HS"});
 }

@@ -234,7 +234,8 @@ TEST_CASE("generate: shape, ids, truth and realism on 20k rows") {
         continue;
       }
       REQUIRE(bd.size() == 10);
-      const int y = std::stoi(bd.substr(0, 4)), m = std::stoi(bd.substr(5, 2)), dd = std::stoi(bd.substr(8, 2));
+      const int y = std::stoi(bd.substr(0, 4)), m = std::stoi(bd.substr(5, 2)),
+                dd = std::stoi(bd.substr(8, 2));
       CHECK(y >= 1930);
       CHECK(y <= 2020);
       CHECK(m >= 1);
@@ -267,13 +268,15 @@ TEST_CASE("generate: shape, ids, truth and realism on 20k rows") {
     std::map<std::string, size_t> first_counts;
     for (const auto& r : left.rows) {
       for (int k = 2; k <= 4; ++k)
-        if (std::any_of(r[k].begin(), r[k].end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+        if (std::any_of(r[k].begin(), r[k].end(),
+                        [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
           ++non_ascii_left;
       ++first_counts[r[2]];
     }
     for (const auto& r : right.rows)
       for (int k = 2; k <= 4; ++k)
-        if (std::any_of(r[k].begin(), r[k].end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+        if (std::any_of(r[k].begin(), r[k].end(),
+                        [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
           ++non_ascii_right;
     CHECK(non_ascii_left > rows / 50);
     CHECK(non_ascii_right > rows / 100);
@@ -360,7 +363,8 @@ TEST_CASE("generate: option errors") {
   CHECK(nm::jobs::generate_main({"--rows", "-5", "--out-dir", d.str(), "--quiet"}) == 1);
   CHECK(nm::jobs::generate_main({"--rows", "10", "--bogus"}) == 1);
   CHECK(nm::jobs::generate_main({"--rows", "10"}) == 1);  // no --out-dir
-  CHECK(nm::jobs::generate_main({"--rows", "10", "--out-dir", (d.path() / "sub").string(), "--quiet"}) == 0);
+  CHECK(nm::jobs::generate_main(
+            {"--rows", "10", "--out-dir", (d.path() / "sub").string(), "--quiet"}) == 0);
   CHECK(fs::exists(d.path() / "sub" / "truth.csv"));
 }
 
@@ -375,14 +379,14 @@ TEST_CASE("evaluate: exact counts and scores on a hand-written case") {
                                    "L4,4\n");  // duplicate counts once: 4 true pairs
   // Columns in another order, MatchedFields quoted with commas, a quoted id,
   // a duplicate prediction, CRLF line ends.
-  const std::string matches = d.file(
-      "m.csv",
-      "Table1_UUID,Table1_ID,Table1_FirstName,Table2_ID,Confidence,MatchedFields\r\n"
-      "u,L1,Ann,1,1,\"id,uuid,first_name,last_name,birthdate\"\r\n"
-      "u,L1,Ann,1,1,\"id,uuid,first_name,last_name,birthdate\"\r\n"
-      "u,\"L2\",\"Smith, Jr.\",2,0.96,\"fuzzy,CASE 1,birthdate\"\r\n"
-      "u,L3,\"He said \"\"hi\"\"\",9,0.95,\"fuzzy,CASE 2,birthdate\"\r\n"
-      "u,L9,Bob,4,0.97,\"fuzzy,CASE 3,birthdate\"\r\n");
+  const std::string matches =
+      d.file("m.csv",
+             "Table1_UUID,Table1_ID,Table1_FirstName,Table2_ID,Confidence,MatchedFields\r\n"
+             "u,L1,Ann,1,1,\"id,uuid,first_name,last_name,birthdate\"\r\n"
+             "u,L1,Ann,1,1,\"id,uuid,first_name,last_name,birthdate\"\r\n"
+             "u,\"L2\",\"Smith, Jr.\",2,0.96,\"fuzzy,CASE 1,birthdate\"\r\n"
+             "u,L3,\"He said \"\"hi\"\"\",9,0.95,\"fuzzy,CASE 2,birthdate\"\r\n"
+             "u,L9,Bob,4,0.97,\"fuzzy,CASE 3,birthdate\"\r\n");
   const EvalResult r = evaluate_files(truth, matches);
   CHECK(r.true_pairs == 4);
   CHECK(r.predicted_pairs == 4);
@@ -407,7 +411,9 @@ TEST_CASE("evaluate: exact counts and scores on a hand-written case") {
 
 TEST_CASE("evaluate: truth header fallback, empty predictions, pair keys are exact") {
   TempDir d;
-  const std::string truth = d.file("t.csv", "\xEF\xBB\xBF" "a,b,extra\nx,y,1\n\"x,y\",z,2\n");
+  const std::string truth = d.file("t.csv",
+                                   "\xEF\xBB\xBF"
+                                   "a,b,extra\nx,y,1\n\"x,y\",z,2\n");
   const std::string m = d.file("m.csv", "Table1_ID,Table2_ID\nx,\"y,z\"\nx,y\n");
   const EvalResult r = evaluate_files(truth, m);
   CHECK(r.true_pairs == 2);
@@ -461,7 +467,8 @@ TEST_CASE("generate + evaluate: the truth scores itself perfectly") {
   CHECK(r.precision == 1.0);
   CHECK(r.recall == 1.0);
   CHECK(r.f1 == 1.0);
-  CHECK(nm::jobs::evaluate_main({"--truth", (d.path() / "truth.csv").string(), "--matches", mf, "--json"}) == 0);
+  CHECK(nm::jobs::evaluate_main(
+            {"--truth", (d.path() / "truth.csv").string(), "--matches", mf, "--json"}) == 0);
 }
 
 TEST_CASE("generate/evaluate CLI: stray positional arguments are errors") {

@@ -33,8 +33,8 @@ nm::RawTable table(const std::vector<Person>& people) {
   t.source = "test";
   uint64_t line = 2;
   for (const Person& p : people)
-    t.push({p.id, p.uuid, p.first, "", p.last, p.hh_id}, p.birthdate.empty() ? nm::kNoDate : day(p.birthdate),
-           line++);
+    t.push({p.id, p.uuid, p.first, "", p.last, p.hh_id},
+           p.birthdate.empty() ? nm::kNoDate : day(p.birthdate), line++);
   return t;
 }
 
@@ -50,8 +50,8 @@ std::string render(const std::vector<nm::HouseholdRow>& rows) {
   return out;
 }
 
-std::string households(const nm::RawTable& t1, const nm::RawTable& t2, int algorithm, float threshold,
-                       unsigned threads = 1) {
+std::string households(const nm::RawTable& t1, const nm::RawTable& t2, int algorithm,
+                       float threshold, unsigned threads = 1) {
   nm::MatchOptions opt;
   opt.algorithm = algorithm;
   opt.household_threshold = threshold;

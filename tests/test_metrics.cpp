@@ -23,7 +23,7 @@ using nm::ref::CodePoints;
 // with spaces, the ASCII/non-ASCII boundary and code points of 2, 3 and 4
 // UTF-8 bytes: é, ł, 王, U+1F600, Greek.
 constexpr uint32_t kAlphabet[] = {
-    'a', 'b', 'c', 'd', 'e', 'n', ' ', ' ',
+    'a',     'b', 'c', 'd', 'e', 'n', ' ', ' ',
     0x7F,     // last ASCII code point (edge of the Pattern64 table)
     0x80,     // first non-ASCII
     0xE9,     // é
@@ -50,10 +50,16 @@ struct Gen {
 
   uint32_t length() {
     switch (below(10)) {
-      case 0: return below(3);                 // 0..2
-      case 1: return 62 + below(5);            // 62..66, around the 64 boundary
-      case 2: case 3: case 4: return 65 + below(36);  // 65..100
-      default: return below(101);              // 0..100
+      case 0:
+        return below(3);  // 0..2
+      case 1:
+        return 62 + below(5);  // 62..66, around the 64 boundary
+      case 2:
+      case 3:
+      case 4:
+        return 65 + below(36);  // 65..100
+      default:
+        return below(101);  // 0..100
     }
   }
 
@@ -135,8 +141,8 @@ TEST_CASE("metrics: fast kernels equal the reference on 100,000 random pairs") {
 
   constexpr int kPairs = 100000;
   int long_pairs = 0, pattern_pairs = 0, boosted = 0;
-  int lev_fail = 0, dp_fail = 0, myers_fail = 0, jaro_fail = 0, jaro_exact_fail = 0,
-      jw_fail = 0, pct_fail = 0, pattern_fail = 0;
+  int lev_fail = 0, dp_fail = 0, myers_fail = 0, jaro_fail = 0, jaro_exact_fail = 0, jw_fail = 0,
+      pct_fail = 0, pattern_fail = 0;
 
   for (int it = 0; it < kPairs; ++it) {
     auto [a, b] = gen.pair();
@@ -162,46 +168,60 @@ TEST_CASE("metrics: fast kernels equal the reference on 100,000 random pairs") {
     const uint32_t want_dist = nm::ref::levenshtein(a, b);
     const uint32_t got_dist = nm::hd::levenshtein(a.data(), la, b.data(), lb, pb, scratch.data());
     if (got_dist != want_dist) {
-      if (++lev_fail <= 5) FAIL_CHECK("levenshtein " << show(a) << " " << show(b) << ": " << got_dist << " != " << want_dist);
+      if (++lev_fail <= 5)
+        FAIL_CHECK("levenshtein " << show(a) << " " << show(b) << ": " << got_dist
+                                  << " != " << want_dist);
     }
     // The exact DP path on every pair, both directions.
     const uint32_t dp_ab = nm::hd::levenshtein_dp(a.data(), la, b.data(), lb, scratch.data());
     const uint32_t dp_ba = nm::hd::levenshtein_dp(b.data(), lb, a.data(), la, scratch.data());
     if (dp_ab != want_dist || dp_ba != want_dist) {
-      if (++dp_fail <= 5) FAIL_CHECK("levenshtein_dp " << show(a) << " " << show(b) << ": " << dp_ab << "/" << dp_ba << " != " << want_dist);
+      if (++dp_fail <= 5)
+        FAIL_CHECK("levenshtein_dp " << show(a) << " " << show(b) << ": " << dp_ab << "/" << dp_ba
+                                     << " != " << want_dist);
     }
     // The bit-parallel path with the pattern on a fresh table, and with the
     // fresh table (pattern of b, text a).
     if (use_pattern) {
       const uint32_t my_fresh = nm::hd::levenshtein_myers(*fresh, a.data(), la);
       if (my_fresh != want_dist) {
-        if (++myers_fail <= 5) FAIL_CHECK("levenshtein_myers " << show(a) << " " << show(b) << ": " << my_fresh << " != " << want_dist);
+        if (++myers_fail <= 5)
+          FAIL_CHECK("levenshtein_myers " << show(a) << " " << show(b) << ": " << my_fresh
+                                          << " != " << want_dist);
       }
     }
 
     const double want_jaro = nm::ref::jaro(a, b);
     const double got_jaro = nm::hd::jaro(a.data(), la, b.data(), lb, pb, scratch.data());
     if (!(got_jaro == want_jaro)) {
-      if (++jaro_fail <= 5) FAIL_CHECK("jaro " << show(a) << " " << show(b) << ": " << got_jaro << " != " << want_jaro);
+      if (++jaro_fail <= 5)
+        FAIL_CHECK("jaro " << show(a) << " " << show(b) << ": " << got_jaro << " != " << want_jaro);
     }
     // The exact (scratch) path on every pair.
     const double got_jaro_exact = nm::hd::jaro(a.data(), la, b.data(), lb, nullptr, scratch.data());
     if (!(got_jaro_exact == want_jaro)) {
-      if (++jaro_exact_fail <= 5) FAIL_CHECK("jaro (exact path) " << show(a) << " " << show(b) << ": " << got_jaro_exact << " != " << want_jaro);
+      if (++jaro_exact_fail <= 5)
+        FAIL_CHECK("jaro (exact path) " << show(a) << " " << show(b) << ": " << got_jaro_exact
+                                        << " != " << want_jaro);
     }
     if (want_jaro > 0.7) ++boosted;
 
     const double want_jw = nm::ref::jaro_winkler(a, b);
     const double got_jw = nm::hd::jaro_winkler_from_jaro(got_jaro, a.data(), la, b.data(), lb);
     if (!(got_jw == want_jw)) {
-      if (++jw_fail <= 5) FAIL_CHECK("jaro_winkler " << show(a) << " " << show(b) << ": " << got_jw << " != " << want_jw);
+      if (++jw_fail <= 5)
+        FAIL_CHECK("jaro_winkler " << show(a) << " " << show(b) << ": " << got_jw
+                                   << " != " << want_jw);
     }
 
     const double want_pct = nm::ref::levenshtein_pct(a, b);
-    const double got_pct = nm::hd::levenshtein_pct(got_dist, static_cast<uint32_t>(nm::ref::utf8_length(a)),
-                                                   static_cast<uint32_t>(nm::ref::utf8_length(b)));
+    const double got_pct =
+        nm::hd::levenshtein_pct(got_dist, static_cast<uint32_t>(nm::ref::utf8_length(a)),
+                                static_cast<uint32_t>(nm::ref::utf8_length(b)));
     if (!(got_pct == want_pct)) {
-      if (++pct_fail <= 5) FAIL_CHECK("levenshtein_pct " << show(a) << " " << show(b) << ": " << got_pct << " != " << want_pct);
+      if (++pct_fail <= 5)
+        FAIL_CHECK("levenshtein_pct " << show(a) << " " << show(b) << ": " << got_pct
+                                      << " != " << want_pct);
     }
 
     if (use_pattern) reused->clear(b.data(), lb);
@@ -268,7 +288,8 @@ TEST_CASE("metrics: edge lengths 0, 1, 63, 64, 65 on both sides") {
         const nm::hd::Pattern64* pb = use_pattern ? pat.get() : nullptr;
         CAPTURE(show(a));
         CAPTURE(show(b));
-        CHECK(nm::hd::levenshtein(a.data(), na, b.data(), nb, pb, scratch.data()) == nm::ref::levenshtein(a, b));
+        CHECK(nm::hd::levenshtein(a.data(), na, b.data(), nb, pb, scratch.data()) ==
+              nm::ref::levenshtein(a, b));
         CHECK(nm::hd::jaro(a.data(), na, b.data(), nb, pb, scratch.data()) == nm::ref::jaro(a, b));
         if (use_pattern) pat->clear(b.data(), nb);
         ++checked;
@@ -288,7 +309,8 @@ struct JwCase {
 
 double fast_jaro(const std::u32string& s1, const std::u32string& s2) {
   const CodePoints a = nm::ref::to_code_points(s1), b = nm::ref::to_code_points(s2);
-  std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(static_cast<uint32_t>(std::max(a.size(), b.size()))));
+  std::vector<uint32_t> scratch(
+      nm::hd::metric_scratch_words(static_cast<uint32_t>(std::max(a.size(), b.size()))));
   auto pat = std::make_unique<nm::hd::Pattern64>();
   pat->reset_all();
   pat->build(b.data(), len32(b));

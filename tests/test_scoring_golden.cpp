@@ -84,8 +84,8 @@ nm::hd::PairScore score(const nm::hd::FuzzyView& a, const nm::hd::FuzzyView& b, 
   const bool use_pattern = b.full_len >= 1 && b.full_len <= nm::hd::kWordBits;
   if (use_pattern) pat->build(b.full, b.full_len);
   std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(max_len) + 8);
-  return nm::hd::score_fuzzy_pair(a, b, use_pattern ? pat.get() : nullptr, with_middle, scratch.data(),
-                                  all_metrics);
+  return nm::hd::score_fuzzy_pair(a, b, use_pattern ? pat.get() : nullptr, with_middle,
+                                  scratch.data(), all_metrics);
 }
 
 std::string confidence_text(float f) {
@@ -129,8 +129,10 @@ TEST_CASE("fuzzy rule: every row of fuzzy_golden.tsv") {
     const nm::hd::FuzzyView a = p1.view(0), b = p2.view(0);
 
     // The full strings, through the trace and through the prepared table.
-    const nm::FuzzyTrace tr1 = nm::trace_fuzzy(unmissing(f[0]), unmissing(f[1]), unmissing(f[2]), with_middle);
-    const nm::FuzzyTrace tr2 = nm::trace_fuzzy(unmissing(f[3]), unmissing(f[4]), unmissing(f[5]), with_middle);
+    const nm::FuzzyTrace tr1 =
+        nm::trace_fuzzy(unmissing(f[0]), unmissing(f[1]), unmissing(f[2]), with_middle);
+    const nm::FuzzyTrace tr2 =
+        nm::trace_fuzzy(unmissing(f[3]), unmissing(f[4]), unmissing(f[5]), with_middle);
     CHECK(tr1.full == f[7]);
     CHECK(tr2.full == f[8]);
     CHECK(encode_utf8(a.full, a.full_len) == f[7]);
@@ -170,7 +172,8 @@ TEST_CASE("fuzzy rule: every row of fuzzy_golden.tsv") {
     CHECK(rev.label == s.label);
     CHECK(std::fabs(rev.score - s.score) < 5e-7);
     std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(max_len) + 8);
-    const nm::hd::PairScore nopat = nm::hd::score_fuzzy_pair(a, b, nullptr, with_middle, scratch.data(), true);
+    const nm::hd::PairScore nopat =
+        nm::hd::score_fuzzy_pair(a, b, nullptr, with_middle, scratch.data(), true);
     CHECK(nopat.lev == s.lev);
     CHECK(nopat.jw == s.jw);
     CHECK(nopat.label == s.label);
@@ -223,10 +226,12 @@ TEST_CASE("fuzzy rule: without a phonetic match a pair never exceeds phonetic_sh
   CHECK(bound == static_cast<float>(2.0 / 3.0));
   // Random names that are often near-identical but differ in the consonants
   // the metaphone code is made of.
-  const char* firsts[] = {"xavier", "javier", "lim", "lin", "thompson", "tomson", "catherine", "katherine",
-                          "bob", "rob", "ann", "anne", "jon", "john", "maria", "marya", "pedro", "petro"};
-  const char* lasts[] = {"cruz", "kruz", "ng", "nguyen", "lee", "li", "santos", "zantos", "reyes", "reyez",
-                         "smith", "smyth", "kowalski", "kowalska", "dela cruz", "de la cruz"};
+  const char* firsts[] = {"xavier",    "javier",    "lim",   "lin",   "thompson", "tomson",
+                          "catherine", "katherine", "bob",   "rob",   "ann",      "anne",
+                          "jon",       "john",      "maria", "marya", "pedro",    "petro"};
+  const char* lasts[] = {"cruz",     "kruz",     "ng",        "nguyen",    "lee",   "li",
+                         "santos",   "zantos",   "reyes",     "reyez",     "smith", "smyth",
+                         "kowalski", "kowalska", "dela cruz", "de la cruz"};
   std::mt19937_64 rng(20240611);
   nm::RawTable t;
   const size_t kRows = 600;
@@ -252,8 +257,8 @@ TEST_CASE("fuzzy rule: without a phonetic match a pair never exceeds phonetic_sh
       const nm::hd::FuzzyView a = p.view(i);
       if (a.phon_code != 0 && a.phon_code == b.phon_code) continue;
       if (nm::hd::same_string(a.full, a.full_len, b.full, b.full_len)) continue;
-      const nm::hd::PairScore s =
-          nm::hd::score_fuzzy_pair(a, b, use_pattern ? pat.get() : nullptr, false, scratch.data(), true);
+      const nm::hd::PairScore s = nm::hd::score_fuzzy_pair(a, b, use_pattern ? pat.get() : nullptr,
+                                                           false, scratch.data(), true);
       ++checked;
       if (s.label != nm::hd::kNoMatch) ++matched_without_mp;
       if (s.confidence > bound) ++over;
@@ -276,7 +281,8 @@ TEST_CASE("fuzzy rule: without a phonetic match a pair never exceeds phonetic_sh
   const nm::FuzzyTable p1 = nm::prepare_fuzzy(t1, false, 1), p2 = nm::prepare_fuzzy(t2, false, 1);
   REQUIRE(p1.view(0).phon_code != p2.view(0).phon_code);
   REQUIRE(p2.view(0).full_len > 64);
-  const nm::hd::PairScore near = score(p1.view(0), p2.view(0), false, true, std::max(p1.max_len, p2.max_len));
+  const nm::hd::PairScore near =
+      score(p1.view(0), p2.view(0), false, true, std::max(p1.max_len, p2.max_len));
   CAPTURE(near.lev);
   CAPTURE(near.jw);
   CAPTURE(near.mp);
@@ -287,11 +293,13 @@ TEST_CASE("fuzzy rule: without a phonetic match a pair never exceeds phonetic_sh
 
 namespace {
 
-nm::hd::PairScore score_names(std::string_view f1, std::string_view m1, std::string_view l1, std::string_view f2,
-                              std::string_view m2, std::string_view l2, bool with_middle, bool all_metrics) {
+nm::hd::PairScore score_names(std::string_view f1, std::string_view m1, std::string_view l1,
+                              std::string_view f2, std::string_view m2, std::string_view l2,
+                              bool with_middle, bool all_metrics) {
   const nm::RawTable t1 = one_row_table(f1, m1, l1);
   const nm::RawTable t2 = one_row_table(f2, m2, l2);
-  const nm::FuzzyTable p1 = nm::prepare_fuzzy(t1, with_middle, 1), p2 = nm::prepare_fuzzy(t2, with_middle, 1);
+  const nm::FuzzyTable p1 = nm::prepare_fuzzy(t1, with_middle, 1),
+                       p2 = nm::prepare_fuzzy(t2, with_middle, 1);
   return score(p1.view(0), p2.view(0), with_middle, all_metrics, std::max(p1.max_len, p2.max_len));
 }
 
@@ -301,7 +309,8 @@ TEST_CASE("fuzzy rule: the vote boundaries are inclusive (>= 85)") {
   // 20 bytes, distance 3: lev is exactly 85.0; different metaphone codes
   // (Xavier: S..., Javier: J...); jw 90. Two votes -> CASE 2.
   for (bool all : {true, false}) {
-    const nm::hd::PairScore s = score_names("Xavier", "", "delacruz abcd", "Javier", "", "delacruz abxy", false, all);
+    const nm::hd::PairScore s =
+        score_names("Xavier", "", "delacruz abcd", "Javier", "", "delacruz abxy", false, all);
     CAPTURE(all);
     CHECK(s.label == nm::hd::kCase2);
     CHECK(s.score == (85.0 + 90.0 + 0.0) / 3.0);
@@ -339,13 +348,15 @@ TEST_CASE("fuzzy rule: CASE 3 checks the middle name in A3 only") {
   // full "christopher xyz lee" / "christopher  lee": distance 3 of 19 bytes
   // (lev 84.2), jw high, metaphone KRST both: CASE 2 with a score >= 88. The
   // middle names differ by 3 ("xyz" vs missing), so not CASE 3 in A3.
-  const nm::hd::PairScore a3 = score_names("Christopher", "Xyz", "Lee", "Christopher", "", "Lee", true, true);
+  const nm::hd::PairScore a3 =
+      score_names("Christopher", "Xyz", "Lee", "Christopher", "", "Lee", true, true);
   CHECK(a3.lev < 85.0);
   CHECK(a3.mp == 100.0);
   CHECK(a3.score >= 88.0);
   CHECK(a3.label == nm::hd::kCase2);
   // With a middle name 2 edits away it is CASE 3.
-  const nm::hd::PairScore a3b = score_names("Christopher", "Xy", "Leex", "Christopher", "", "Le", true, true);
+  const nm::hd::PairScore a3b =
+      score_names("Christopher", "Xy", "Leex", "Christopher", "", "Le", true, true);
   CHECK(a3b.lev < 85.0);
   CHECK(a3b.score >= 88.0);
   CHECK(a3b.label == nm::hd::kCase3);
@@ -360,7 +371,8 @@ TEST_CASE("fuzzy rule: CASE 3 checks the middle name in A3 only") {
   CHECK(at88.score == 88.0);
   CHECK(at88.label == nm::hd::kCase3);
   // A first name 3 edits away: CASE 2.
-  const nm::hd::PairScore a4 = score_names("Christopherxyz", "", "Lee", "Christopher", "", "Lee", false, true);
+  const nm::hd::PairScore a4 =
+      score_names("Christopherxyz", "", "Lee", "Christopher", "", "Lee", false, true);
   CHECK(a4.lev < 85.0);
   CHECK(a4.score >= 88.0);
   CHECK(a4.label == nm::hd::kCase2);
@@ -388,8 +400,10 @@ RefScore reference_rule(const nm::FuzzyTrace& x, const nm::FuzzyTrace& y, bool w
   const auto a = cps(x.full), b = cps(y.full);
   r.lev = nm::ref::levenshtein_pct(a, b);
   r.jw = nm::ref::jaro_winkler(a, b) * 100.0;
-  r.mp = (!x.phonetic.empty() && !y.phonetic.empty() && !x.metaphone.empty() && x.metaphone == y.metaphone) ? 100.0
-                                                                                                            : 0.0;
+  r.mp = (!x.phonetic.empty() && !y.phonetic.empty() && !x.metaphone.empty() &&
+          x.metaphone == y.metaphone)
+             ? 100.0
+             : 0.0;
   if (x.full == y.full) {
     r.score = 100;
     r.confidence = 1.0f;
@@ -418,13 +432,33 @@ RefScore reference_rule(const nm::FuzzyTrace& x, const nm::FuzzyTrace& y, bool w
 }  // namespace
 
 TEST_CASE("fuzzy rule: score_fuzzy_pair equals the contract's rule on random name pairs") {
-  const char* firsts[] = {"Christopher", "Kristopher", "Maria", "María", "Jon", "John", "Ann", "Anne", "Xavier",
-                          "Javier", "Łukasz", "Lukasz", "Zoë", "Mary-Ann", "Ma. Luisa", "Jean-Luc", "Renée",
-                          "Mohammed", "Muhammad", "Steven", "Stephen", "Lim", "Lin", "Ng", "王", "Σοφία"};
-  const char* middles[] = {"", "", "", "B", "Michael", "Michel", "Clara", "Klara", "De La", "Dela", "Ann", "Xyz"};
-  const char* lasts[] = {"Smith", "Smyth", "Lee", "Li", "Santos", "Dela Cruz", "de la Cruz", "Kowalski",
-                         "Kowalska", "Reyes Jr.", "Reyes", "Ng", "Nguyễn", "Picard", "Johnson", "Jonson",
-                         "Papadopoulos", "ΠΑΠΑΔΟΠΟΥΛΟΣ", "Vanderberg-Smith", ""};
+  const char* firsts[] = {
+      "Christopher", "Kristopher", "Maria",  "María",    "Jon",      "John",   "Ann",
+      "Anne",        "Xavier",     "Javier", "Łukasz",   "Lukasz",   "Zoë",    "Mary-Ann",
+      "Ma. Luisa",   "Jean-Luc",   "Renée",  "Mohammed", "Muhammad", "Steven", "Stephen",
+      "Lim",         "Lin",        "Ng",     "王",       "Σοφία"};
+  const char* middles[] = {"",      "",      "",      "B",    "Michael", "Michel",
+                           "Clara", "Klara", "De La", "Dela", "Ann",     "Xyz"};
+  const char* lasts[] = {"Smith",
+                         "Smyth",
+                         "Lee",
+                         "Li",
+                         "Santos",
+                         "Dela Cruz",
+                         "de la Cruz",
+                         "Kowalski",
+                         "Kowalska",
+                         "Reyes Jr.",
+                         "Reyes",
+                         "Ng",
+                         "Nguyễn",
+                         "Picard",
+                         "Johnson",
+                         "Jonson",
+                         "Papadopoulos",
+                         "ΠΑΠΑΔΟΠΟΥΛΟΣ",
+                         "Vanderberg-Smith",
+                         ""};
   std::mt19937_64 rng(0xfeedbeefULL);
   auto pick = [&](const auto& arr) { return std::string(arr[rng() % (sizeof arr / sizeof *arr)]); };
   auto edit = [&](std::string s) {
@@ -434,8 +468,10 @@ TEST_CASE("fuzzy rule: score_fuzzy_pair equals the contract's rule on random nam
     if (s.empty()) return s;
     const size_t i = rng() % s.size();
     if (static_cast<unsigned char>(s[i]) >= 0x80) return s;
-    if (k == 1) s[i] = static_cast<char>('a' + rng() % 26);
-    else if (k == 2) s.erase(i, 1);
+    if (k == 1)
+      s[i] = static_cast<char>('a' + rng() % 26);
+    else if (k == 2)
+      s.erase(i, 1);
     return s;
   };
   int checked = 0, mismatches = 0;
@@ -446,9 +482,15 @@ TEST_CASE("fuzzy rule: score_fuzzy_pair equals the contract's rule on random nam
                 l2 = rng() % 3 ? l1 : pick(lasts);
     for (int e = static_cast<int>(rng() % 4); e > 0; --e) {
       switch (rng() % 3) {
-        case 0: f2 = edit(f2); break;
-        case 1: m2 = edit(m2); break;
-        default: l2 = edit(l2); break;
+        case 0:
+          f2 = edit(f2);
+          break;
+        case 1:
+          m2 = edit(m2);
+          break;
+        default:
+          l2 = edit(l2);
+          break;
       }
     }
     if (rng() % 5 == 0) l2 += " abcdefghik lmnopqrstu vwyzabcdefghik lmnopqrstuvw yzabcdef";
@@ -459,13 +501,14 @@ TEST_CASE("fuzzy rule: score_fuzzy_pair equals the contract's rule on random nam
       const RefScore want = reference_rule(x, y, with_middle);
       for (bool all : {true, false}) {
         const nm::hd::PairScore got = score_names(f1, m1, l1, f2, m2, l2, with_middle, all);
-        const bool same = got.label == want.label && got.score == want.score && got.confidence == want.confidence &&
+        const bool same = got.label == want.label && got.score == want.score &&
+                          got.confidence == want.confidence &&
                           (!all || (got.lev == want.lev && got.jw == want.jw && got.mp == want.mp));
         if (!same && ++mismatches <= 5)
           FAIL_CHECK("'" << f1 << "|" << m1 << "|" << l1 << "' vs '" << f2 << "|" << m2 << "|" << l2
-                         << "' A" << (with_middle ? 3 : 4) << (all ? " all" : " quick") << ": label "
-                         << int(got.label) << " vs " << int(want.label) << ", score " << got.score << " vs "
-                         << want.score);
+                         << "' A" << (with_middle ? 3 : 4) << (all ? " all" : " quick")
+                         << ": label " << int(got.label) << " vs " << int(want.label) << ", score "
+                         << got.score << " vs " << want.score);
         ++checked;
       }
       ++labels[want.label];
