@@ -23,7 +23,12 @@ NM_HD NM_INLINE int popcount64(uint64_t x) {
 #if defined(__CUDA_ARCH__)
   return __popcll(x);
 #else
-  return __builtin_popcountll(x);
+  // Bit arithmetic rather than __builtin_popcountll, which without -mpopcnt
+  // becomes a libgcc call on the hottest path of the CPU backend.
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return static_cast<int>((x * 0x0101010101010101ull) >> 56);
 #endif
 }
 

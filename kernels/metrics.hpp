@@ -133,18 +133,19 @@ NM_HD inline double jaro(const uint32_t* a, uint32_t la, const uint32_t* b, uint
   if (pb != nullptr && la <= kWordBits) {
     uint64_t flag_a = 0;
     uint64_t flag_b = 0;
-    for (uint32_t i = 0; i < la; ++i) {
-      const uint32_t lo = i > range ? i - range : 0;
-      if (lo >= lb) break;
-      const uint32_t hi = min_u32(i + range, lb - 1);
-      const uint32_t width = hi - lo + 1;
-      const uint64_t window = (width >= 64 ? ~uint64_t{0} : ((uint64_t{1} << width) - 1)) << lo;
+    // Window of a[i] in b: bits [i - range, i + range]. The pattern has no
+    // bits at or beyond lb, so the upper end needs no clipping; the window
+    // grows by one bit per step until i passes range, then slides.
+    uint64_t window = range + 1 >= 64 ? ~uint64_t{0} : ((uint64_t{1} << (range + 1)) - 1);
+    const uint32_t last_i = min_u32(la, lb + range);  // beyond it the window is past b
+    for (uint32_t i = 0; i < last_i; ++i) {
       const uint64_t cand = pb->get(a[i]) & ~flag_b & window;
       if (cand != 0) {
         flag_b |= cand & (~cand + 1);  // lowest set bit
         flag_a |= uint64_t{1} << i;
         ++m;
       }
+      window = i + 1 > range ? window << 1 : (window << 1) | 1u;
     }
     if (m == 0) return 0.0;
     while (flag_a != 0) {
