@@ -35,6 +35,7 @@
 #include "src/normalize.hpp"
 #include "src/options.hpp"
 #include "src/table.hpp"
+#include "tests/utf8_encode.hpp"
 
 namespace {
 
@@ -96,25 +97,7 @@ CodePoints utf8_decode(std::string_view s) {
 }
 
 std::string utf8_encode(const CodePoints& cps) {
-  std::string out;
-  for (const uint32_t c : cps) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
+  return nm::test::encode_utf8(cps.data(), cps.size());
 }
 
 // ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@
 #include "src/options.hpp"
 #include "src/prepare.hpp"
 #include "src/table.hpp"
+#include "tests/utf8_encode.hpp"
 
 #ifndef NM_SHARED_DIR
 #define NM_SHARED_DIR "/work/shared"
@@ -51,29 +52,7 @@ nm::RawTable one_row_table(std::string_view first, std::string_view middle, std:
   return t;
 }
 
-// Code points back to UTF-8 (for comparing the prepared full string).
-std::string encode_utf8(const uint32_t* s, uint32_t n) {
-  std::string out;
-  for (uint32_t i = 0; i < n; ++i) {
-    const uint32_t c = s[i];
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
-}
+using nm::test::encode_utf8;
 
 // Scores a against b as the engine does: the pattern of b when it has 1..64
 // code points, else none.
