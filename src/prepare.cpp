@@ -9,6 +9,18 @@ namespace {
 constexpr size_t kChunkRows = 1 << 14;
 
 size_t chunk_count(size_t rows) { return (rows + kChunkRows - 1) / kChunkRows; }
+
+// Runs fill(chunk, lo, hi) over fixed chunks of rows in parallel; the chunks
+// are merged in order by the caller, so the result does not depend on threads.
+template <class Chunk, class Fill>
+std::vector<Chunk> fill_chunks(size_t rows, unsigned threads, Fill fill) {
+  std::vector<Chunk> chunks(chunk_count(rows));
+  parallel_for(chunks.size(), threads, [&](size_t c, unsigned) {
+    const size_t lo = c * kChunkRows;
+    fill(chunks[c], lo, std::min(rows, lo + kChunkRows));
+  });
+  return chunks;
+}
 }  // namespace
 
 uint32_t pack_metaphone(std::string_view code) {
@@ -50,10 +62,7 @@ void decode_utf8(std::string_view s, std::vector<uint32_t>& out) {
 ExactKeys prepare_exact(const RawTable& t, bool fuzzy_normalization, bool with_middle,
                         unsigned threads) {
   const size_t n = t.size();
-  std::vector<ExactKeys> chunks(chunk_count(n));
-  parallel_for(chunks.size(), threads, [&](size_t c, unsigned) {
-    ExactKeys& out = chunks[c];
-    const size_t lo = c * kChunkRows, hi = std::min(n, lo + kChunkRows);
+  auto chunks = fill_chunks<ExactKeys>(n, threads, [&](ExactKeys& out, size_t lo, size_t hi) {
     out.names.reserve(hi - lo);
     static constexpr Field kNames[3] = {Field::kFirst, Field::kMiddle, Field::kLast};
     for (size_t r = lo; r < hi; ++r) {
@@ -109,10 +118,7 @@ FuzzyTrace trace_fuzzy(std::string_view first, std::string_view middle, std::str
 
 FuzzyTable prepare_fuzzy(const RawTable& t, bool with_middle, unsigned threads) {
   const size_t n = t.size();
-  std::vector<FuzzyTable> chunks(chunk_count(n));
-  parallel_for(chunks.size(), threads, [&](size_t c, unsigned) {
-    FuzzyTable& out = chunks[c];
-    const size_t lo = c * kChunkRows, hi = std::min(n, lo + kChunkRows);
+  auto chunks = fill_chunks<FuzzyTable>(n, threads, [&](FuzzyTable& out, size_t lo, size_t hi) {
     out.records.reserve(hi - lo);
     for (size_t r = lo; r < hi; ++r) {
       FuzzyTrace tr = trace_fuzzy(t.get(r, Field::kFirst), t.get(r, Field::kMiddle),
