@@ -61,6 +61,39 @@ run --left "$T/left_mapped.csv" --right "$G/right.csv" -a 3 --threshold 0.6 --ou
 # the right file has no 'given'/'dob' columns: a clear error naming the column
 check "--map applies to both files: missing column named" grep -q "required column 'given'" "$T/err"
 
+# both files renamed and re-dated: the same matches for every date format
+convert() {  # in out strftime-like format
+  /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import csv, sys, datetime
+rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))
+rows[0] = ['given' if h == 'first_name' else 'dob' if h == 'birthdate' else h for h in rows[0]]
+bd = rows[0].index('dob')
+for r in rows[1:]:
+    if r[bd]:
+        r[bd] = datetime.date.fromisoformat(r[bd]).strftime(sys.argv[3])
+with open(sys.argv[2], 'w', newline='', encoding='utf-8') as f:
+    csv.writer(f, lineterminator='\n').writerows(rows)
+PY
+}
+for fmt in %Y-%m-%d %Y%m%d %m/%d/%Y %d/%m/%Y %Y/%m/%d; do
+  convert "$G/left.csv" "$T/l_fmt.csv" "$fmt"
+  convert "$G/right.csv" "$T/r_fmt.csv" "$fmt"
+  run --left "$T/l_fmt.csv" --right "$T/r_fmt.csv" -a 3 --threshold 0.6 --out "$T/fmt3.csv" \
+    --map first_name=given --map birthdate=dob --date-format "$fmt"
+  check "--map + --date-format $fmt gives the golden A3" same "$G/a3.csv" "$T/fmt3.csv"
+done
+convert "$G/left.csv" "$T/l_fmt.csv" %d/%m/%Y
+expect_error_early() { "$NM" run -q "$@" 2>"$T/err" >/dev/null; test $? -eq 1; }
+check "a date in the wrong format is a bad row" expect_error_early --left "$T/l_fmt.csv" --right "$G/right.csv" \
+  --map first_name=given --map birthdate=dob --date-format %Y-%m-%d --out "$T/o.csv"
+check "... named with line and field" grep -q "l_fmt.csv:2: dob: '15/03/1980' does not match date format %Y-%m-%d" "$T/err"
+
+# a UTF-8 BOM (and the golden left file's CRLF line ends) change nothing
+{ printf '\xef\xbb\xbf'; cat "$G/left.csv"; } > "$T/left_bom.csv"
+run --left "$T/left_bom.csv" --right "$G/right.csv" -a 3 --threshold 0.6 --out "$T/bom3.csv"
+check "UTF-8 BOM + CRLF input gives the golden A3" same "$G/a3.csv" "$T/bom3.csv"
+check "golden left file really has CRLF line ends" grep -q $'\r$' "$G/left.csv"
+
 # --- dedupe ---------------------------------------------------------------------
 tail -n +2 "$G/right.csv" | sed 's/^[0-9]*,1\([0-9][0-9]\),/,9\1,/' > "$T/copy.csv"
 { cat "$G/right.csv"; cat "$T/copy.csv"; } > "$T/dd.csv"
