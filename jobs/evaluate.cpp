@@ -162,16 +162,7 @@ int evaluate_main(const std::vector<std::string>& args) {
       throw InputError("evaluate: --truth and --matches are required (see --help)");
     const EvalResult r = evaluate_files(truth, matches);
     if (vm.count("json")) {
-      nlohmann::json j;
-      j["true_pairs"] = r.true_pairs;
-      j["predicted_pairs"] = r.predicted_pairs;
-      j["true_positives"] = r.true_positives;
-      j["false_positives"] = r.false_positives;
-      j["false_negatives"] = r.false_negatives;
-      j["precision"] = r.precision;
-      j["recall"] = r.recall;
-      j["f1"] = r.f1;
-      std::cout << j.dump(2) << "\n";
+      std::cout << nlohmann::json(r).dump(2) << "\n";
     } else {
       std::cout << fmt::format(
           "true pairs       {:>12}\npredicted pairs  {:>12}\ntrue positives   {:>12}\n"

@@ -13,6 +13,7 @@
 // F1        = 2PR / (P + R),        0 when P + R = 0.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,20 @@ struct EvalResult {
            false_negatives = 0;
   double precision = 0, recall = 0, f1 = 0;
 };
+
+// Every field as one JSON object (`evaluate --json`, `bench`'s quality block);
+// a template so both nlohmann::json and nlohmann::ordered_json take it.
+template <class Json>
+void to_json(Json& j, const EvalResult& r) {
+  j = Json{{"true_pairs", r.true_pairs},
+           {"predicted_pairs", r.predicted_pairs},
+           {"true_positives", r.true_positives},
+           {"false_positives", r.false_positives},
+           {"false_negatives", r.false_negatives},
+           {"precision", r.precision},
+           {"recall", r.recall},
+           {"f1", r.f1}};
+}
 
 // Throws nm::InputError when a file is missing/unreadable, empty, lacks a
 // required column, or has a malformed row (`file:line: reason`).
