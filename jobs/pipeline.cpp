@@ -174,7 +174,7 @@ int run_main(const std::vector<std::string>& args) {
       throw InputError("--map expects FIELD=COLUMN (got '" + m + "')");
     cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
   }
-  if (!threshold.empty() || vm.count("threshold"))
+  if (vm.count("threshold"))
     cfg.match.threshold = parse_fuzzy_threshold(threshold);
   if (vm.count("household-threshold"))
     cfg.match.household_threshold = parse_household_threshold(household);
