@@ -1063,6 +1063,16 @@ struct Fields {
   uint8_t month = 0, day = 0;
 };
 
+// Spelling fold and case applied to every name; the person's birthdate as is.
+void finish_fields(const Person& p, Fold fold, Case cas, Fields& f) {
+  transform(f.first, fold, cas);
+  transform(f.middle, fold, cas);
+  transform(f.last, fold, cas);
+  f.year = p.year;
+  f.month = p.month;
+  f.day = p.day;
+}
+
 void render_left(const Person& p, LeftMeta& meta, PeopleMaker& pm, Rng& rng, Fields& f) {
   f.first = p.first;
   if (p.first_group >= 0 && rng.chance(0.015))
@@ -1072,12 +1082,7 @@ void render_left(const Person& p, LeftMeta& meta, PeopleMaker& pm, Rng& rng, Fie
   render_last(p, rng.chance(0.9), f.last);
   const Fold fold = pick_fold(rng, 0.12);
   const Case cas = pick_case(rng, 0.02, 0.003);
-  transform(f.first, fold, cas);
-  transform(f.middle, fold, cas);
-  transform(f.last, fold, cas);
-  f.year = p.year;
-  f.month = p.month;
-  f.day = p.day;
+  finish_fields(p, fold, cas, f);
 }
 
 // A table-2 record of a person who is not a copy.
@@ -1087,12 +1092,7 @@ void render_other(const Person& p, Rng& rng, Fields& f) {
   render_last(p, rng.chance(0.7), f.last);
   const Fold fold = pick_fold(rng, 0.35);
   const Case cas = pick_case(rng, 0.06, 0.01);
-  transform(f.first, fold, cas);
-  transform(f.middle, fold, cas);
-  transform(f.last, fold, cas);
-  f.year = p.year;
-  f.month = p.month;
-  f.day = p.day;
+  finish_fields(p, fold, cas, f);
 }
 
 // A table-2 copy of a left person, corrupted.
