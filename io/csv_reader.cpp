@@ -127,6 +127,7 @@ struct CsvReader::Impl {
 
   Source source = Source::File;
   int fd = -1;
+  uint64_t remaining = UINT64_MAX;  // bytes left in a byte range (files only)
   std::FILE* stream = nullptr;
   std::string_view memory;
   size_t memory_off = 0;
@@ -152,9 +153,14 @@ struct CsvReader::Impl {
 size_t CsvReader::Impl::read_some(char* dst, size_t n) {
   switch (source) {
     case Source::File:
+      n = static_cast<size_t>(std::min<uint64_t>(n, remaining));
+      if (n == 0) return 0;
       for (;;) {
         const ssize_t got = ::read(fd, dst, n);
-        if (got >= 0) return static_cast<size_t>(got);
+        if (got >= 0) {
+          remaining -= static_cast<uint64_t>(got);
+          return static_cast<size_t>(got);
+        }
         if (errno != EINTR) throw InputError("cannot read " + name + ": " + errno_text(errno));
       }
     case Source::Stream: {
@@ -476,6 +482,17 @@ CsvReader::CsvReader(const std::string& path, CsvOptions options)
 #ifdef POSIX_FADV_SEQUENTIAL
   (void)::posix_fadvise(impl_->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+}
+
+CsvReader::CsvReader(const std::string& path, uint64_t begin, uint64_t end, uint64_t first_line,
+                     CsvOptions options)
+    : CsvReader(path, options) {
+  if (end < begin) end = begin;
+  if (::lseek(impl_->fd, static_cast<off_t>(begin), SEEK_SET) < 0)
+    throw InputError("cannot read " + path + ": " + errno_text(errno));
+  impl_->remaining = end - begin;
+  impl_->line = first_line;
+  impl_->started = begin > 0;  // a BOM can only be at the start of the file
 }
 
 CsvReader::CsvReader(std::FILE* stream, std::string name, CsvOptions options)

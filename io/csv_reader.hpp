@@ -64,6 +64,11 @@ class CsvReader {
   // unusable (delimiter `"`, CR, LF or a non-ASCII byte). A read error later
   // throws nm::InputError naming the path.
   CsvReader(const std::string& path, CsvOptions options = {});
+  // Reads only the bytes [begin, end) of the file, which must start at a
+  // record boundary (see io/csv_ranges.hpp); `first_line` is the physical
+  // line number at `begin`, so record lines stay those of the whole file.
+  CsvReader(const std::string& path, uint64_t begin, uint64_t end, uint64_t first_line,
+            CsvOptions options = {});
   // Reads from an open stream (e.g. stdin), which the reader does not close;
   // `name` stands for the path in messages and path().
   CsvReader(std::FILE* stream, std::string name, CsvOptions options = {});

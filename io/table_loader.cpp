@@ -93,9 +93,9 @@ std::string header_name(const LoadOptions& o, std::string_view field) {
 RawTable load_csv_table(const std::string& path, const LoadOptions& options, LoadStats* stats) {
   CsvOptions copt;
   copt.trim_fields = options.trim_fields;
-  CsvReader reader(path, copt);
+  auto reader = std::make_unique<CsvReader>(path, copt);
   CsvRecord rec;
-  if (!reader.next(rec)) throw InputError(path + ": empty file (a header row is required)");
+  if (!reader->next(rec)) throw InputError(path + ": empty file (a header row is required)");
   if (!rec.error.empty()) throw BadRowError(path, rec.line, "header", rec.error);
 
   // Column index of each contract field; -1 when absent.
@@ -126,6 +126,11 @@ RawTable load_csv_table(const std::string& path, const LoadOptions& options, Loa
     }
   }
 
+  if (const ByteRange* range = options.range) {
+    reader = std::make_unique<CsvReader>(path, range->begin, range->end, range->first_line, copt);
+    if (range->begin == 0) reader->next(rec);  // the header again
+  }
+
   RawTable table;
   table.source = path;
   LoadStats local;
@@ -136,7 +141,7 @@ RawTable load_csv_table(const std::string& path, const LoadOptions& options, Loa
     ++local.rows_rejected;
   };
   std::array<std::string_view, kTextFieldCount> values;
-  while (reader.next(rec)) {
+  while (reader->next(rec)) {
     ++local.rows_read;
     if (options.progress && (local.rows_read & 0xFFFF) == 0) options.progress(local.rows_read);
     if (!rec.error.empty()) {

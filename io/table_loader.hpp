@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "io/csv_ranges.hpp"
 #include "src/dates.hpp"
 #include "src/table.hpp"
 
@@ -44,6 +45,10 @@ struct LoadOptions {
   bool skip_bad_rows = false;
   RejectsFile* rejects = nullptr;               // required when skip_bad_rows
   std::function<void(uint64_t rows)> progress;  // called every ~64k rows
+  // Read only this byte range of the file (one rank's slice); the header is
+  // still read from the start of the file. Duplicate ids are then counted
+  // within the slice only.
+  const ByteRange* range = nullptr;
 };
 
 struct LoadStats {
