@@ -1,6 +1,9 @@
 #include "io/match_writer.hpp"
 
 #include <cstdio>
+#include <cstring>
+
+#include "src/errors.hpp"
 
 #include "io/csv_writer.hpp"
 #include "src/dates.hpp"
@@ -52,34 +55,83 @@ void append_person(std::string& out, const RawTable& t, uint32_t row, bool with_
 
 }  // namespace
 
+void append_payload(std::string& out, int algorithm, const RawTable& t1, uint32_t row1,
+                    const RawTable& t2, uint32_t row2) {
+  const bool with_middle = algorithm != 1;
+  auto put = [&](auto&& fill) {
+    const size_t at = out.size();
+    out.append(4, '\0');
+    fill();
+    const uint32_t n = static_cast<uint32_t>(out.size() - at - 4);
+    std::memcpy(out.data() + at, &n, 4);
+  };
+  put([&] { append_person(out, t1, row1, with_middle); });
+  put([&] { append_person(out, t2, row2, with_middle); });
+  put([&] { out += t1.get(row1, Field::kUuid); });
+  put([&] {
+    const std::string_view hh = t2.get(row2, Field::kHhId);
+    out += hh.empty() ? t2.get(row2, Field::kId) : hh;
+  });
+}
+
+PairPayload parse_payload(std::string_view b) {
+  std::string_view parts[4];
+  for (auto& part : parts) {
+    uint32_t n = 0;
+    if (b.size() < 4) throw InputError("pair payload is truncated");
+    std::memcpy(&n, b.data(), 4);
+    b.remove_prefix(4);
+    if (b.size() < n) throw InputError("pair payload is truncated");
+    part = b.substr(0, n);
+    b.remove_prefix(n);
+  }
+  if (!b.empty()) throw InputError("pair payload has trailing bytes");
+  return PairPayload{parts[0], parts[1], parts[2], parts[3]};
+}
+
+MatchCsvWriter::MatchCsvWriter(const std::string& path, int algorithm)
+    : file_(path), algorithm_(algorithm) {
+  file_.buffer() += match_header(algorithm);
+  file_.buffer() += '\n';
+}
+
+void MatchCsvWriter::add(const PairPayload& p, float confidence, uint8_t label) {
+  std::string& b = file_.buffer();
+  b += p.t1;
+  b += p.t2;
+  b += "true,";
+  append_confidence(b, confidence);
+  switch (algorithm_) {
+    case 1:
+      b += ",\"id,uuid,first_name,last_name,birthdate\"\n";
+      break;
+    case 2:
+      b += ",\"id,uuid,first_name,middle_name,last_name,birthdate\"\n";
+      break;
+    default:
+      b += ",\"fuzzy,";
+      b += label_name(label);
+      b += ",birthdate\"\n";
+  }
+  ++rows_;
+  file_.maybe_flush();
+}
+
+uint64_t MatchCsvWriter::close() {
+  file_.close();
+  return file_.bytes_written();
+}
+
 uint64_t write_matches(const std::string& path, int algorithm, const RawTable& t1,
                        const RawTable& t2, const std::vector<MatchPair>& pairs) {
-  OutputFile f(path);
-  std::string& b = f.buffer();
-  b += match_header(algorithm);
-  b += '\n';
-  const bool with_middle = algorithm != 1;
+  MatchCsvWriter w(path, algorithm);
+  std::string payload;
   for (const MatchPair& p : pairs) {
-    append_person(b, t1, p.left, with_middle);
-    append_person(b, t2, p.right, with_middle);
-    b += "true,";
-    append_confidence(b, p.confidence);
-    switch (algorithm) {
-      case 1:
-        b += ",\"id,uuid,first_name,last_name,birthdate\"\n";
-        break;
-      case 2:
-        b += ",\"id,uuid,first_name,middle_name,last_name,birthdate\"\n";
-        break;
-      default:
-        b += ",\"fuzzy,";
-        b += label_name(p.label);
-        b += ",birthdate\"\n";
-    }
-    f.maybe_flush();
+    payload.clear();
+    append_payload(payload, algorithm, t1, p.left, t2, p.right);
+    w.add(parse_payload(payload), p.confidence, p.label);
   }
-  f.close();
-  return f.bytes_written();
+  return w.close();
 }
 
 uint64_t write_households(const std::string& path, const std::vector<HouseholdRow>& rows) {

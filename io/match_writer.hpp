@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "io/csv_writer.hpp"
 #include "src/engine.hpp"
 #include "src/households.hpp"
 #include "src/table.hpp"
@@ -10,6 +11,31 @@
 namespace nm::io {
 
 std::string match_header(int algorithm);
+
+// What the output needs of one pair besides its numbers, rendered where the
+// two records are (the scoring rank) so the reduce needs no record lookups:
+// each table's output fields as CSV text (with a trailing comma) and the two
+// household keys (table-1 uuid; table-2 hh_id, or its id when hh_id is missing).
+struct PairPayload {
+  std::string_view t1, t2, hh1, hh2;
+};
+void append_payload(std::string& out, int algorithm, const RawTable& t1, uint32_t row1,
+                    const RawTable& t2, uint32_t row2);
+PairPayload parse_payload(std::string_view bytes);  // throws InputError when malformed
+
+// A1–A4 output, one pair at a time in canonical order.
+class MatchCsvWriter {
+ public:
+  MatchCsvWriter(const std::string& path, int algorithm);
+  void add(const PairPayload& p, float confidence, uint8_t label);
+  uint64_t close();  // returns bytes written
+  uint64_t rows() const { return rows_; }
+
+ private:
+  OutputFile file_;
+  int algorithm_;
+  uint64_t rows_ = 0;
+};
 
 // Pairs (sorted by left, right) for algorithms 1–4. Returns bytes written.
 uint64_t write_matches(const std::string& path, int algorithm, const RawTable& t1,

@@ -56,7 +56,7 @@ std::vector<uint64_t> fuzzy_keys(const RawTable& t, const FuzzyTable& f, bool sh
 struct Worker {
   std::unique_ptr<hd::Pattern64> pattern = std::make_unique<hd::Pattern64>();
   std::vector<uint32_t> scratch;
-  std::vector<MatchPair> out;
+  std::vector<ScoredPair> out;
   uint64_t scored = 0;
   Worker() { pattern->reset_all(); }
 };
@@ -80,58 +80,71 @@ const char* label_name(uint8_t label) {
   }
 }
 
-std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
-                                  const MatchOptions& opt, EngineStats* stats,
-                                  const ProgressFn& progress) {
-  EngineStats st;
-  const bool self = opt.dedupe;
-  const unsigned threads = std::max(1u, opt.threads);
-  const bool fuzzy = is_fuzzy(opt.algorithm);
-  const bool with_middle = opt.algorithm == 2 || opt.algorithm == 3;
-  const float keep = (opt.algorithm >= 5) ? opt.household_threshold : opt.threshold;
-  st.shortcut = fuzzy && !opt.exhaustive && keep > phonetic_shortcut_bound();
-
-  // normalise
-  auto t0 = Clock::now();
-  ExactKeys lx, rx;
-  FuzzyTable lf, rf;
-  std::vector<uint64_t> lkeys, rkeys;
+PreparedTables::PreparedTables(const RawTable& l, const RawTable& r, const MatchOptions& opt,
+                               bool same, unsigned threads)
+    : left(l), right(r), same_table(same) {
+  fuzzy = is_fuzzy(opt.algorithm);
+  with_middle = opt.algorithm == 2 || opt.algorithm == 3;
+  keep = (opt.algorithm >= 5) ? opt.household_threshold : opt.threshold;
+  shortcut = fuzzy && !opt.exhaustive && keep > phonetic_shortcut_bound();
   if (fuzzy) {
     lf = prepare_fuzzy(left, with_middle, threads);
-    if (!self) rf = prepare_fuzzy(right, with_middle, threads);
+    if (!same) rf = prepare_fuzzy(right, with_middle, threads);
+    lkeys = fuzzy_keys(left, lf, shortcut);
+    if (!same) rkeys = fuzzy_keys(right, rf, shortcut);
   } else {
     lx = prepare_exact(left, opt.fuzzy_normalization, with_middle, threads);
-    if (!self) rx = prepare_exact(right, opt.fuzzy_normalization, with_middle, threads);
+    if (!same) rx = prepare_exact(right, opt.fuzzy_normalization, with_middle, threads);
+    lkeys = exact_keys(left, lx, with_middle);
+    if (!same) rkeys = exact_keys(right, rx, with_middle);
   }
-  const FuzzyTable& rfr = self ? lf : rf;
-  const ExactKeys& rxr = self ? lx : rx;
-  st.normalize_s = seconds_since(t0);
+  if (same) rkeys = lkeys;
+}
 
-  // partition
-  t0 = Clock::now();
-  lkeys = fuzzy ? fuzzy_keys(left, lf, st.shortcut) : exact_keys(left, lx, with_middle);
-  KeyedRows lk = sort_by_key(lkeys, threads);
-  KeyedRows rk_own;
-  if (!self) {
-    rkeys = fuzzy ? fuzzy_keys(right, rfr, st.shortcut) : exact_keys(right, rxr, with_middle);
-    rk_own = sort_by_key(rkeys, threads);
+KeyedRows keyed_subset(const std::vector<uint64_t>& keys, const uint32_t* rows, size_t n) {
+  std::vector<std::pair<uint64_t, uint32_t>> v;
+  v.reserve(n);
+  for (size_t i = 0; i < n; ++i)
+    if (keys[rows[i]] != kNoKey) v.emplace_back(keys[rows[i]], rows[i]);
+  std::sort(v.begin(), v.end());
+  KeyedRows out;
+  out.keys.resize(v.size());
+  out.rows.resize(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    out.keys[i] = v[i].first;
+    out.rows[i] = v[i].second;
   }
-  const KeyedRows& rk = self ? lk : rk_own;
-  TilePlan plan = plan_tiles(lk, rk, opt.tile_pairs);
-  st.blocks = plan.blocks;
-  st.tiles = plan.tiles.size();
-  st.partition_s = seconds_since(t0);
+  return out;
+}
 
-  // score
-  t0 = Clock::now();
+uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+                    const PairOrder& order, unsigned threads, std::vector<ScoredPair>& out,
+                    const ProgressFn& progress) {
+  threads = std::max(1u, threads);
+  const RawTable& left = prep.left;
+  const RawTable& right = prep.right;
+  const FuzzyTable& lf = prep.lf;
+  const FuzzyTable& rfr = prep.right_fuzzy();
+  const ExactKeys& lx = prep.lx;
+  const ExactKeys& rxr = prep.right_exact();
+  const bool fuzzy = prep.fuzzy, with_middle = prep.with_middle;
+  const float keep = prep.keep;
+  auto before = [&](uint32_t l, uint32_t r) {
+    const uint64_t a = order.left_order ? order.left_order[l] : l;
+    const uint64_t b = order.right_order ? order.right_order[r] : r;
+    return a < b;
+  };
+
   std::vector<Worker> workers(threads);
   const uint32_t max_len = std::max(lf.max_len, rfr.max_len);
   for (auto& w : workers) w.scratch.resize(hd::metric_scratch_words(max_len) + 8);
   std::atomic<uint64_t> done{0};
-  const uint64_t total = plan.candidate_pairs;
+  uint64_t total = 0;
+  for (const RectJob& j : jobs) total += j.sub.candidate_pairs;
 
-  auto score_tile = [&](size_t ti, unsigned tid) {
-    const Tile& tile = plan.tiles[ti];
+  auto score_tile = [&](const RectJob& job, const Tile& tile, unsigned tid) {
+    const KeyedRows& lk = job.lk;
+    const KeyedRows& rk = job.rk;
     Worker& w = workers[tid];
     uint64_t scored = 0;
     for (uint32_t jr = tile.r_begin; jr < tile.r_end; ++jr) {
@@ -142,25 +155,27 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
         if (use_pattern) w.pattern->build(b.full, b.full_len);
         for (uint32_t il = tile.l_begin; il < tile.l_end; ++il) {
           const uint32_t l = lk.rows[il];
-          if (self && l >= r) continue;
+          if (order.dedupe && !before(l, r)) continue;
           if (left.birthdate[l] != right.birthdate[r]) continue;  // hash-key collision guard
           ++scored;
           const hd::PairScore s =
               hd::score_fuzzy_pair(lf.view(l), b, use_pattern ? w.pattern.get() : nullptr,
                                    with_middle, w.scratch.data());
           if (s.label != hd::kNoMatch && s.confidence >= keep)
-            w.out.push_back(MatchPair{l, r, s.confidence, s.label});
+            w.out.push_back(ScoredPair{l, r, job.tag, s.confidence, static_cast<float>(s.lev),
+                                       static_cast<float>(s.jw), static_cast<float>(s.mp),
+                                       s.label});
         }
         if (use_pattern) w.pattern->clear(b.full, b.full_len);
       } else {
         for (uint32_t il = tile.l_begin; il < tile.l_end; ++il) {
           const uint32_t l = lk.rows[il];
-          if (self && l >= r) continue;
+          if (order.dedupe && !before(l, r)) continue;
           ++scored;
           if (left.birthdate[l] != right.birthdate[r]) continue;
           if (lx.get(l, 0) != rxr.get(r, 0) || lx.get(l, 2) != rxr.get(r, 2)) continue;
           if (with_middle && lx.get(l, 1) != rxr.get(r, 1)) continue;
-          w.out.push_back(MatchPair{l, r, 1.0f, hd::kDirect});
+          w.out.push_back(ScoredPair{l, r, job.tag, 1.0f, 100.0f, 100.0f, 100.0f, hd::kDirect});
         }
       }
     }
@@ -170,39 +185,80 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
       if (tid == 0) progress(d, total);
     }
   };
-  // Tasks are runs of consecutive tiles of at least kTaskPairs pairs: most
-  // blocks are tiny, and one atomic hand-out per tile would cost more than
-  // the scoring.
+  // Tasks are runs of consecutive sub-tiles of one job of at least kTaskPairs
+  // pairs: most blocks are tiny, and one atomic hand-out per tile would cost
+  // more than the scoring.
   constexpr uint64_t kTaskPairs = 1 << 14;
-  std::vector<size_t> task_begin;
-  uint64_t acc = kTaskPairs;
-  for (size_t ti = 0; ti < plan.tiles.size(); ++ti) {
-    if (acc >= kTaskPairs) {
-      task_begin.push_back(ti);
-      acc = 0;
+  struct Task {
+    uint32_t job;
+    uint32_t begin, end;
+  };
+  std::vector<Task> tasks;
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const auto& tiles = jobs[j].sub.tiles;
+    uint64_t acc = kTaskPairs;
+    for (size_t ti = 0; ti < tiles.size(); ++ti) {
+      if (acc >= kTaskPairs) {
+        tasks.push_back(Task{static_cast<uint32_t>(j), static_cast<uint32_t>(ti),
+                             static_cast<uint32_t>(ti)});
+        acc = 0;
+      }
+      ++tasks.back().end;
+      acc += tiles[ti].pairs();
     }
-    acc += plan.tiles[ti].pairs();
   }
-  task_begin.push_back(plan.tiles.size());
-  parallel_for(task_begin.size() - 1, threads, [&](size_t task, unsigned tid) {
-    for (size_t ti = task_begin[task]; ti < task_begin[task + 1]; ++ti) score_tile(ti, tid);
+  parallel_for(tasks.size(), threads, [&](size_t t, unsigned tid) {
+    const RectJob& job = jobs[tasks[t].job];
+    for (uint32_t ti = tasks[t].begin; ti < tasks[t].end; ++ti)
+      score_tile(job, job.sub.tiles[ti], tid);
   });
 
-  size_t n = 0;
+  uint64_t scored = 0;
+  size_t n = out.size();
   for (auto& w : workers) {
     n += w.out.size();
-    st.pairs_scored += w.scored;
+    scored += w.scored;
   }
-  std::vector<MatchPair> pairs;
-  pairs.reserve(n);
+  out.reserve(n);
   for (auto& w : workers) {
-    pairs.insert(pairs.end(), w.out.begin(), w.out.end());
-    std::vector<MatchPair>().swap(w.out);
+    out.insert(out.end(), w.out.begin(), w.out.end());
+    std::vector<ScoredPair>().swap(w.out);
   }
+  if (progress) progress(total, total);
+  return scored;
+}
+
+std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
+                                  const MatchOptions& opt, EngineStats* stats,
+                                  const ProgressFn& progress) {
+  EngineStats st;
+  const unsigned threads = std::max(1u, opt.threads);
+  auto t0 = Clock::now();
+  const PreparedTables prep(left, right, opt, opt.dedupe, threads);
+  st.shortcut = prep.shortcut;
+  st.normalize_s = seconds_since(t0);
+
+  t0 = Clock::now();
+  std::vector<RectJob> jobs(1);
+  jobs[0].lk = sort_by_key(prep.lkeys, threads);
+  if (!opt.dedupe) jobs[0].rk = sort_by_key(prep.rkeys, threads);
+  jobs[0].sub = plan_tiles(jobs[0].lk, opt.dedupe ? jobs[0].lk : jobs[0].rk, opt.tile_pairs);
+  if (opt.dedupe) jobs[0].rk = jobs[0].lk;
+  st.blocks = jobs[0].sub.blocks;
+  st.tiles = jobs[0].sub.tiles.size();
+  st.partition_s = seconds_since(t0);
+
+  t0 = Clock::now();
+  std::vector<ScoredPair> scored;
+  st.pairs_scored = score_jobs(prep, jobs, PairOrder{opt.dedupe, nullptr, nullptr}, threads,
+                               scored, progress);
+  std::vector<MatchPair> pairs(scored.size());
+  for (size_t i = 0; i < scored.size(); ++i)
+    pairs[i] = MatchPair{scored[i].left, scored[i].right, scored[i].confidence, scored[i].label};
+  std::vector<ScoredPair>().swap(scored);
   std::sort(pairs.begin(), pairs.end());
   st.pairs_kept = pairs.size();
   st.score_s = seconds_since(t0);
-  if (progress) progress(total, total);
   if (stats != nullptr) *stats = st;
   return pairs;
 }

@@ -4,6 +4,7 @@
 #include <functional>
 #include <vector>
 
+#include "partition/blocks.hpp"
 #include "src/options.hpp"
 #include "src/prepare.hpp"
 #include "src/table.hpp"
@@ -29,6 +30,58 @@ struct EngineStats {
 };
 
 using ProgressFn = std::function<void(uint64_t pairs_done, uint64_t pairs_total)>;
+
+// A kept pair with everything the pair file stores. Rows are indices into the
+// tables the engine was given.
+struct ScoredPair {
+  uint32_t left, right;
+  uint32_t tile;  // the RectJob's tag
+  float confidence;
+  float lev, jw, mp;  // metric values in percent (100 for direct/exact matches)
+  uint8_t label;
+};
+
+// The normalise stage: every record of both tables prepared once (normalised
+// names or code points + metaphone), and each record's candidate key (the
+// birthdate, or a finer lossless key; kNoKey = cannot match).
+struct PreparedTables {
+  PreparedTables(const RawTable& left, const RawTable& right, const MatchOptions& options,
+                 bool same_table, unsigned threads);
+  const RawTable& left;
+  const RawTable& right;
+  bool same_table;  // right is the left table itself (single-process dedupe)
+  bool fuzzy, with_middle, shortcut;
+  float keep;  // pairs below this confidence are not kept
+  ExactKeys lx, rx;
+  FuzzyTable lf, rf;
+  std::vector<uint64_t> lkeys, rkeys;
+  const FuzzyTable& right_fuzzy() const { return same_table ? lf : rf; }
+  const ExactKeys& right_exact() const { return same_table ? lx : rx; }
+};
+
+// One rectangle of work: left entries x right entries grouped by key, cut
+// into sub-tiles for the threads. `tag` is copied into every kept pair.
+struct RectJob {
+  KeyedRows lk, rk;
+  TilePlan sub;
+  uint32_t tag = 0;
+};
+// KeyedRows of the given rows (ascending), those with a key, sorted by (key, row).
+KeyedRows keyed_subset(const std::vector<uint64_t>& keys, const uint32_t* rows, size_t n);
+
+// With dedupe a pair is scored only when left_order[l] < right_order[r]
+// (global row numbers); null orders mean the row indices themselves.
+struct PairOrder {
+  bool dedupe = false;
+  const uint64_t* left_order = nullptr;
+  const uint64_t* right_order = nullptr;
+};
+
+// Scores every job with `threads` threads; kept pairs are appended to `out`
+// in no particular order. Returns the number of pairs put through the rule.
+uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+                    const PairOrder& order, unsigned threads, std::vector<ScoredPair>& out,
+                    const ProgressFn& progress = {});
 
 // Runs normalise -> partition -> score for algorithms 1–4 (for 5/6 the A4
 // person pairs at the household threshold). `right` may be the same object as

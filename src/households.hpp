@@ -1,6 +1,8 @@
 // Household aggregation, algorithms 5 and 6 (matching.md section 4).
 #pragma once
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "src/engine.hpp"
@@ -12,6 +14,38 @@ struct HouseholdRow {
   std::string uuid;   // table-1 household key
   std::string hh_id;  // table-2 household key (hh_id, or the id text)
   float pct;
+};
+
+// Streaming form: person pairs arrive in (left, right) order with their
+// household keys; memory is the households and, for A6, the best candidates
+// of each matched table-2 person, never the pairs.
+class HouseholdAggregator {
+ public:
+  explicit HouseholdAggregator(bool table2_view) : table2_view_(table2_view) {}
+  // hh1 = table-1 uuid (empty: the person takes no part), hh2 = table-2 household key.
+  void add(uint64_t left, uint64_t right, float confidence, std::string_view hh1,
+           std::string_view hh2);
+  // `sizes`: table-1 uuid -> rows (A5) or table-2 household -> rows (A6).
+  std::vector<HouseholdRow> finish(const std::map<std::string, uint64_t, std::less<>>& sizes);
+
+ private:
+  struct Candidate {
+    std::string key;  // the other side's household
+    float confidence;
+  };
+  struct Person {
+    float best = -1.0f;
+    std::string own;  // the person's own household
+    std::vector<Candidate> cands;  // within FLT_EPSILON of best (pruned as best grows)
+  };
+  void offer(Person& p, std::string_view key, float c);
+  void settle(const Person& p, bool own_is_uuid);
+  bool table2_view_;
+  bool have_left_ = false;
+  uint64_t cur_left_ = 0;
+  Person cur_;                          // A5: the current table-1 person
+  std::map<uint64_t, Person> right_;    // A6: every matched table-2 person
+  std::map<std::pair<std::string, std::string>, uint64_t> assigned_;  // (uuid, hh) -> persons
 };
 
 // `pairs` are the A4 person pairs at or above the household threshold, sorted
