@@ -14,7 +14,10 @@
 // López"), hyphenated double surnames, "Jr."/"III" suffixes (some written
 // "Smith, Jr.", which needs CSV quoting), sons named after their father.
 // Birthdates: years 1930-2020, 2.75 % forced to January 1 (about 3 % in total
-// with the natural 1/365), 0.4 % missing.
+// with the natural 1/365), 0.4 % missing. With --skew F, a fraction F of all
+// persons (left persons and right-only persons alike, whatever their date)
+// are written with 1970-01-01 in both tables (and no date corruption), drawn
+// from a separate RNG stream per chunk so that nothing else changes.
 //
 // Table 1 (left) renders each person almost cleanly: 12 % of records are folded
 // to ASCII (José -> Jose, Müller -> Muller or Mueller), 2 % are ALL CAPS, 1.5 %
@@ -680,6 +683,7 @@ struct Person {
   bool female = false;
   bool suffix_comma = false;
   uint8_t compound_at = 0;  // byte offset of the separator in a made-up compound surname, 0 if none
+  bool unknown_date = false;  // --skew: written as 1970-01-01 in both tables
 };
 
 inline bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -1063,6 +1067,15 @@ struct Fields {
   uint8_t month = 0, day = 0;
 };
 
+// --skew: an unknown date is written as 1970-01-01. Applied last, after every
+// random choice of the record (some depend on the real year), so the rest of
+// the record is what it would be without --skew, and a copy keeps the date.
+void write_unknown_date(const Person& p, Fields& f) {
+  if (!p.unknown_date) return;
+  f.year = 1970;
+  f.month = f.day = 1;
+}
+
 // Spelling fold and case applied to every name; the person's birthdate as is.
 void finish_fields(const Person& p, Fold fold, Case cas, Fields& f) {
   transform(f.first, fold, cas);
@@ -1071,6 +1084,7 @@ void finish_fields(const Person& p, Fold fold, Case cas, Fields& f) {
   f.year = p.year;
   f.month = p.month;
   f.day = p.day;
+  write_unknown_date(p, f);
 }
 
 void render_left(const Person& p, LeftMeta& meta, PeopleMaker& pm, Rng& rng, Fields& f) {
@@ -1176,6 +1190,7 @@ void render_copy(const Person& p, const LeftMeta& meta, PeopleMaker& pm, Rng& rn
       f.day = static_cast<uint8_t>(f.day > 1 ? f.day - 1 : f.day + 1);
     }
   }
+  write_unknown_date(p, f);
 }
 
 // ---------------------------------------------------------------- formatting
@@ -1250,6 +1265,12 @@ struct ChunkOut {
   bool ready = false;
 };
 
+// --skew: marks the persons whose date is unknown (see write_unknown_date),
+// drawing from the skew stream only.
+void apply_skew(std::vector<Person>& people, double skew, Rng& rng) {
+  for (Person& p : people) p.unknown_date = rng.chance(skew);
+}
+
 struct RMember {
   uint32_t index;  // into left persons (copy) or right persons (other)
   bool copy;
@@ -1260,6 +1281,8 @@ void generate_chunk(const GenerateOptions& o, uint64_t chunk, ChunkOut& out) {
   const size_t n = static_cast<size_t>(std::min<uint64_t>(kChunkRows, o.rows - base));
   Rng rng(o.seed, chunk);
   PeopleMaker pm(rng);
+  // Its own stream (chunk streams count up from 0), so the main one is untouched.
+  Rng skew_rng(o.seed, ~chunk);
 
   // Table 1: households until n rows (the last one cut to fit).
   std::vector<Person> left;
@@ -1271,6 +1294,7 @@ void generate_chunk(const GenerateOptions& o, uint64_t chunk, ChunkOut& out) {
     if (left.size() > n) left.resize(n);
     households.emplace_back(static_cast<uint32_t>(begin), static_cast<uint32_t>(left.size()));
   }
+  if (o.skew > 0) apply_skew(left, o.skew, skew_rng);
   std::vector<LeftMeta> meta(n);
   out.left.reserve(n * 96);
   Fields f;
@@ -1340,6 +1364,7 @@ void generate_chunk(const GenerateOptions& o, uint64_t chunk, ChunkOut& out) {
     others -= right.size() - begin;
     groups.push_back(std::move(g));
   }
+  if (o.skew > 0) apply_skew(right, o.skew, skew_rng);
   for (size_t i = groups.size(); i > 1; --i) std::swap(groups[i - 1], groups[rng.below(i)]);
 
   out.right.reserve(n * 64);
@@ -1428,6 +1453,8 @@ GenerateStats generate_dataset(const GenerateOptions& o) {
   if (o.out_dir.empty()) throw InputError("generate: --out-dir is required");
   if (!(o.overlap >= 0.0 && o.overlap <= 1.0))
     throw InputError(fmt::format("generate: --overlap must be in [0, 1], got {}", o.overlap));
+  if (!(o.skew >= 0.0 && o.skew <= 1.0))
+    throw InputError(fmt::format("generate: --skew must be in [0, 1], got {}", o.skew));
   (void)names();  // build the pools before the threads start
   std::filesystem::path dir(o.out_dir);
   std::error_code ec;
@@ -1546,19 +1573,22 @@ uint64_t parse_count(const std::string& name, const std::string& text) {
 int generate_main(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description desc(
-      "Usage: name_matcher generate --out-dir DIR [--rows N] [--seed S] [--overlap F] [--threads "
-      "N] [--quiet]\n"
+      "Usage: name_matcher generate --out-dir DIR [--rows N] [--seed S] [--overlap F] [--skew F]\n"
+      "       [--threads N] [--quiet]\n"
       "Writes DIR/left.csv, DIR/right.csv (N synthetic person records each) and DIR/truth.csv\n"
-      "(left_id,right_id of every true pair). Same N, S and F give byte-identical files.\n"
+      "(left_id,right_id of every true pair). The same options give byte-identical files.\n"
       "Options");
   std::string rows = "1000", seed = "1", threads = "0", out_dir;
-  double overlap = 0.6;
+  double overlap = 0.6, skew = 0.0;
   desc.add_options()("help,h", "show this help")("rows", po::value(&rows),
                                                  "rows per table (default 1000)")(
       "seed", po::value(&seed), "random seed (default 1)")("out-dir", po::value(&out_dir),
                                                            "output directory (created if missing)")(
       "overlap", po::value(&overlap),
       "fraction of right rows that are copies of left persons, 0..1 (default 0.6)")(
+      "skew", po::value(&skew),
+      "fraction of persons born 1970-01-01 (an unknown date recorded as 1 January), 0..1;\n"
+      "a person and their copy keep the same date (default 0)")(
       "threads", po::value(&threads), "worker threads, 0 = all cores (default 0)")(
       "quiet,q", "no summary line");
   return run_guarded("generate", [&]() -> int {
@@ -1571,6 +1601,7 @@ int generate_main(const std::vector<std::string>& args) {
     if (t > 4096) throw InputError(fmt::format("generate: --threads {} is too many", t));
     o.threads = static_cast<unsigned>(t);
     o.overlap = overlap;
+    o.skew = skew;
     o.out_dir = out_dir;
     const GenerateStats s = generate_dataset(o);
     if (!vm.count("quiet"))
