@@ -22,9 +22,14 @@ void RejectsFile::close() {
 
 void RejectsFile::absorb(RejectsFile& other) {
   other.close();
-  if (other.count_ == 0) return;
-  std::FILE* in = std::fopen(other.path_.c_str(), "rb");
-  if (in == nullptr) throw InputError("cannot read " + other.path_ + ": " + std::strerror(errno));
+  absorb_file(other.path_, other.count_);
+  other.count_ = 0;
+}
+
+void RejectsFile::absorb_file(const std::string& other_path, uint64_t other_count) {
+  if (other_count == 0) return;
+  std::FILE* in = std::fopen(other_path.c_str(), "rb");
+  if (in == nullptr) throw InputError("cannot read " + other_path + ": " + std::strerror(errno));
   const bool had_rows = count_ > 0;
   if (f_ == nullptr) f_ = std::fopen(path_.c_str(), had_rows ? "ab" : "wb");
   if (f_ == nullptr) {
@@ -48,9 +53,8 @@ void RejectsFile::absorb(RejectsFile& other) {
     }
   }
   std::fclose(in);
-  std::remove(other.path_.c_str());
-  count_ += other.count_;
-  other.count_ = 0;
+  std::remove(other_path.c_str());
+  count_ += other_count;
   close();
 }
 

@@ -30,6 +30,8 @@ class RejectsFile {
   // Appends the rows of another (closed) rejects file to this one and
   // removes it.
   void absorb(RejectsFile& other);
+  // The same for a closed rejects file written by another process.
+  void absorb_file(const std::string& other_path, uint64_t other_count);
 
  private:
   std::string path_;

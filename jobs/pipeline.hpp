@@ -19,6 +19,10 @@ struct RunConfig {
   bool trim_fields = false;
   bool skip_bad_rows = false;
   bool show_progress = true;
+  std::string pairs;    // parallel-HDF5 pair file to write (empty: none)
+  bool resume = false;  // continue the run recorded in `pairs`
+  uint32_t tiles_per_rank = 32;  // plan granularity (see partition/plan.hpp)
+  uint64_t piece_pairs = uint64_t{1} << 25;  // candidate pairs scored between two pair-file appends
 };
 
 struct RunResult {
@@ -27,9 +31,18 @@ struct RunResult {
   double load_s = 0, write_s = 0, total_s = 0;
   EngineStats engine;
   std::string rejects_path;
+  // Distributed figures (rank 0's view of the whole job).
+  int ranks = 1;
+  double shuffle_s = 0;
+  uint64_t tiles_total = 0, tiles_skipped = 0;  // tiles skipped: finished before a --resume
+  double predicted_imbalance = 1, measured_imbalance = 1;
+  std::string summary_path;
 };
 
-// Throws InputError / BadRowError / UsageError.
+// Runs on every rank of MPI_COMM_WORLD (one rank without mpirun): load ->
+// partition -> shuffle -> normalise -> score -> write -> reduce; rank 0
+// writes the outputs and OUT.summary.json. Throws InputError / BadRowError /
+// UsageError on the rank that found the problem and PeerFailed on the others.
 RunResult run_pipeline(const RunConfig& cfg);
 
 // Applies the contract's environment variables to options not given on the

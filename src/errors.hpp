@@ -44,4 +44,16 @@ class UsageError : public std::runtime_error {
   int exit_code_;
 };
 
+// Another rank of the job failed and reported it; this rank exits with the
+// same code without printing anything more.
+class PeerFailed : public std::runtime_error {
+ public:
+  explicit PeerFailed(int exit_code)
+      : std::runtime_error("another rank failed"), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
 }  // namespace nm

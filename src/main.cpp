@@ -10,7 +10,10 @@
 #include "jobs/explain.hpp"
 #include "jobs/generate.hpp"
 #include "jobs/pipeline.hpp"
+#include "jobs/plan_cmd.hpp"
+#include "jobs/reduce.hpp"
 #include "src/errors.hpp"
+#include "src/mpi_env.hpp"
 
 namespace {
 
@@ -21,7 +24,9 @@ constexpr const char* kUsage =
     "  run       match two person tables (CSV) with algorithm 1..6\n"
     "  generate  write a realistic synthetic pair of registries with the true pairs\n"
     "  evaluate  precision, recall and F1 of a match file against the true pairs\n"
+    "  plan      predict the distributed plan (tiles, balance, memory) for R ranks\n"
     "  explain   show why two names match or not, step by step\n"
+    "  reduce    rebuild the outputs of a run from its pair file (run --pairs)\n"
     "  bench     run the pipeline on generated data and report speed as JSON\n"
     "  version   print the version\n";
 
@@ -29,8 +34,10 @@ int dispatch(const std::string& cmd, const std::vector<std::string>& args) {
   if (cmd == "run") return nm::jobs::run_main(args);
   if (cmd == "generate") return nm::jobs::generate_main(args);
   if (cmd == "evaluate") return nm::jobs::evaluate_main(args);
+  if (cmd == "plan") return nm::jobs::plan_main(args);
   if (cmd == "explain") return nm::jobs::explain_main(args);
   if (cmd == "bench") return nm::jobs::bench_main(args);
+  if (cmd == "reduce") return nm::jobs::reduce_main(args);
   if (cmd == "version" || cmd == "--version") {
     std::printf("name_matcher %s (%s)\n", NM_VERSION, NM_BUILD_FLAGS);
     return 0;
@@ -51,19 +58,36 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::vector<std::string> args(argv + 2, argv + argc);
+  // Under mpirun every rank runs this. An error found before MPI starts (an
+  // option) is the same on every rank: rank 0 prints it. After that, errors
+  // are agreed on (one rank prints, all exit) or, if not, abort the job so no
+  // rank waits forever in a collective.
+  auto report = [&](int code, const char* fmt, const char* a, const char* b) {
+    if (!nm::mpi::initialized()) {
+      if (nm::mpi::launcher_rank() == 0) std::fprintf(stderr, fmt, a, b);
+      return code;
+    }
+    const MPI_Comm w = MPI_COMM_WORLD;
+    if (nm::mpi::size(w) > 1 && !nm::mpi::error_agreed()) {
+      std::fprintf(stderr, "[rank %d] ", nm::mpi::rank(w));
+      std::fprintf(stderr, fmt, a, b);
+      std::fflush(stderr);
+      nm::mpi::abort_job(w, code);
+    }
+    std::fprintf(stderr, fmt, a, b);
+    return code;
+  };
   try {
     return dispatch(argv[1], args);
-  } catch (const nm::UsageError& e) {
-    std::fprintf(stderr, "name_matcher: %s\n", e.what());
+  } catch (const nm::PeerFailed& e) {
     return e.exit_code();
+  } catch (const nm::UsageError& e) {
+    return report(e.exit_code(), "name_matcher: %s%s\n", e.what(), "");
   } catch (const nm::InputError& e) {
-    std::fprintf(stderr, "name_matcher: error: %s\n", e.what());
-    return 1;
+    return report(1, "name_matcher: error: %s%s\n", e.what(), "");
   } catch (const boost::program_options::error& e) {
-    std::fprintf(stderr, "name_matcher %s: %s (see --help)\n", argv[1], e.what());
-    return 1;
+    return report(1, "name_matcher %s: %s (see --help)\n", argv[1], e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "name_matcher: internal error: %s\n", e.what());
-    return 3;
+    return report(3, "name_matcher: internal error: %s%s\n", e.what(), "");
   }
 }

@@ -35,6 +35,24 @@ bool launched_by_mpi() {
   return false;
 }
 
+int launcher_rank() {
+  for (const char* v : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"})
+    if (const char* s = std::getenv(v)) return std::atoi(s);
+  return 0;
+}
+
+bool initialized() {
+  int flag = 0;
+  MPI_Initialized(&flag);
+  return flag != 0;
+}
+
+namespace {
+bool g_error_agreed = false;
+}
+void mark_error_agreed() { g_error_agreed = true; }
+bool error_agreed() { return g_error_agreed; }
+
 int rank(MPI_Comm c) {
   int r = 0;
   check(MPI_Comm_rank(c, &r), "MPI_Comm_rank");

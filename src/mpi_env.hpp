@@ -26,6 +26,15 @@ void check(int rc, const char* what);
 // Kills the whole job (every rank) with `code` after printing nothing more.
 [[noreturn]] void abort_job(MPI_Comm c, int code);
 
+// The rank the launcher gave this process (OMPI_COMM_WORLD_RANK, PMIX_RANK,
+// PMI_RANK, SLURM_PROCID), readable before MPI is initialised; 0 without one.
+int launcher_rank();
+bool initialized();
+// Set when an error was agreed on by every rank (see jobs/run_distributed.cpp):
+// the job can then end normally; any other error in a multi-rank job aborts it.
+void mark_error_agreed();
+bool error_agreed();
+
 // Allgather of one value per rank.
 std::vector<uint64_t> allgather_u64(MPI_Comm c, uint64_t v);
 uint64_t allreduce_sum(MPI_Comm c, uint64_t v);

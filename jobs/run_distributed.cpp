@@ -1,0 +1,888 @@
+// The pipeline on every rank: load -> partition -> shuffle -> normalise ->
+// score -> write -> reduce (see ../shared/spec/design.md and docs/DISTRIBUTED.md).
+//
+// Every stage ends at a collective point where errors are agreed on: the
+// lowest rank that failed reports (the same error one process would report
+// first), every other rank leaves quietly with the same exit code.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <absl/container/flat_hash_map.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "io/csv_ranges.hpp"
+#include "io/match_writer.hpp"
+#include "io/pair_file.hpp"
+#include "io/table_loader.hpp"
+#include "jobs/pipeline.hpp"
+#include "jobs/reduce.hpp"
+#include "partition/blocks.hpp"
+#include "partition/plan.hpp"
+#include "src/errors.hpp"
+#include "src/mpi_env.hpp"
+#include "src/parallel.hpp"
+
+namespace nm::jobs {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+uint64_t peak_rss_bytes() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
+}
+
+int exit_code_of(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const UsageError& u) {
+    return u.exit_code();
+  } catch (const PeerFailed& p) {
+    return p.exit_code();
+  } catch (const InputError&) {
+    return 1;
+  } catch (...) {
+    return 3;
+  }
+}
+
+// Collective: if any rank failed, the lowest failing rank rethrows its
+// error and the others throw PeerFailed.
+void agree(MPI_Comm comm, const std::exception_ptr& e) {
+  const int mine = e ? exit_code_of(e) : 0;
+  const int n = mpi::size(comm);
+  std::vector<int> codes(static_cast<size_t>(n));
+  mpi::check(MPI_Allgather(&mine, 1, MPI_INT, codes.data(), 1, MPI_INT, comm),
+             "MPI_Allgather (errors)");
+  for (int r = 0; r < n; ++r) {
+    if (codes[static_cast<size_t>(r)] == 0) continue;
+    mpi::mark_error_agreed();
+    if (r == mpi::rank(comm)) std::rethrow_exception(e);
+    throw PeerFailed(codes[static_cast<size_t>(r)]);
+  }
+}
+
+template <class F>
+void stage(MPI_Comm comm, F&& body) {
+  std::exception_ptr e;
+  try {
+    body();
+  } catch (...) {
+    e = std::current_exception();
+  }
+  agree(comm, e);
+}
+
+// The records of one side that this rank holds: loaded (its slice of the
+// file) or received (the records its tiles need).
+struct Side {
+  RawTable table;
+  std::vector<uint64_t> global;  // global row number of each local row
+  std::vector<uint32_t> block;   // plan block index; UINT32_MAX = cannot match
+  std::vector<uint64_t> pos;     // position among the block's rows (global row order)
+};
+
+constexpr uint32_t kNoBlock = UINT32_MAX;
+
+// ---- shuffle wire format: one record ----
+void put_u64(std::string& b, uint64_t v) { b.append(reinterpret_cast<const char*>(&v), 8); }
+void put_u32(std::string& b, uint32_t v) { b.append(reinterpret_cast<const char*>(&v), 4); }
+template <class T>
+T get(const char*& p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  p += sizeof v;
+  return v;
+}
+
+void pack_record(std::string& b, const Side& s, size_t r) {
+  put_u64(b, s.global[r]);
+  put_u64(b, s.table.line[r]);
+  put_u32(b, static_cast<uint32_t>(s.table.birthdate[r]));
+  put_u32(b, s.block[r]);
+  put_u64(b, s.pos[r]);
+  for (size_t f = 0; f < kTextFieldCount; ++f)
+    put_u32(b, static_cast<uint32_t>(s.table.fields[r][f].length));
+  for (size_t f = 0; f < kTextFieldCount; ++f) b += s.table.get(r, static_cast<Field>(f));
+}
+
+void unpack_records(const char* p, const char* end, Side& s) {
+  std::array<std::string_view, kTextFieldCount> v;
+  while (p < end) {
+    const uint64_t g = get<uint64_t>(p);
+    const uint64_t line = get<uint64_t>(p);
+    const int32_t bd = static_cast<int32_t>(get<uint32_t>(p));
+    const uint32_t blk = get<uint32_t>(p);
+    const uint64_t pos = get<uint64_t>(p);
+    uint32_t len[kTextFieldCount];
+    for (auto& l : len) l = get<uint32_t>(p);
+    for (size_t f = 0; f < kTextFieldCount; ++f) {
+      v[f] = std::string_view(p, len[f]);
+      p += len[f];
+    }
+    s.table.push(v, bd, line);
+    s.global.push_back(g);
+    s.block.push_back(blk);
+    s.pos.push_back(pos);
+    p = reinterpret_cast<const char*>((reinterpret_cast<uintptr_t>(p) + 7) & ~uintptr_t{7});
+  }
+}
+
+// Sends each record to the ranks in dest(record); returns what this rank got,
+// in global row order (sources are in rank order, each in its row order).
+template <class DestFn>
+Side shuffle(MPI_Comm comm, const Side& from, DestFn&& dest, uint64_t* bytes_sent) {
+  const int n = mpi::size(comm);
+  std::vector<std::string> out(static_cast<size_t>(n));
+  std::vector<uint32_t> ranks;
+  for (size_t r = 0; r < from.table.size(); ++r) {
+    if (from.block[r] == kNoBlock) continue;
+    dest(r, ranks);
+    for (uint32_t d : ranks) {
+      std::string& b = out[d];
+      pack_record(b, from, r);
+      b.resize((b.size() + 7) & ~size_t{7}, '\0');  // 8-byte units on the wire
+    }
+  }
+  std::vector<int> send_counts(static_cast<size_t>(n)), send_displs(static_cast<size_t>(n));
+  std::vector<int> recv_counts(static_cast<size_t>(n)), recv_displs(static_cast<size_t>(n));
+  std::string send;
+  uint64_t total = 0;
+  for (int d = 0; d < n; ++d) total += out[static_cast<size_t>(d)].size();
+  send.reserve(total);
+  for (int d = 0; d < n; ++d) {
+    const auto& b = out[static_cast<size_t>(d)];
+    if (send.size() / 8 > INT32_MAX || b.size() / 8 > INT32_MAX)
+      throw InputError("shuffle: more than 16 GiB from one rank; run with more ranks");
+    send_displs[static_cast<size_t>(d)] = static_cast<int>(send.size() / 8);
+    send_counts[static_cast<size_t>(d)] = static_cast<int>(b.size() / 8);
+    send += b;
+    std::string().swap(out[static_cast<size_t>(d)]);
+  }
+  *bytes_sent = send.size();
+  mpi::check(MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, comm),
+             "MPI_Alltoall (shuffle sizes)");
+  uint64_t recv_total = 0;
+  for (int d = 0; d < n; ++d) {
+    recv_displs[static_cast<size_t>(d)] = static_cast<int>(recv_total);
+    recv_total += static_cast<uint64_t>(recv_counts[static_cast<size_t>(d)]);
+    if (recv_total > INT32_MAX)
+      throw InputError("shuffle: more than 16 GiB to one rank; run with more ranks");
+  }
+  std::vector<uint64_t> recv(recv_total);
+  mpi::check(MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), MPI_UINT64_T,
+                           recv.data(), recv_counts.data(), recv_displs.data(), MPI_UINT64_T,
+                           comm),
+             "MPI_Alltoallv (shuffle)");
+  std::string().swap(send);
+  Side got;
+  got.table.source = from.table.source;
+  const char* p = reinterpret_cast<const char*>(recv.data());
+  unpack_records(p, p + recv_total * 8, got);
+  return got;
+}
+
+// Local rows of each block, ordered by position: block -> [begin, end) of `order`.
+struct BlockIndex {
+  std::vector<uint32_t> order;
+  absl::flat_hash_map<uint32_t, std::pair<uint32_t, uint32_t>> range;
+  void build(const Side& s) {
+    order.clear();
+    for (uint32_t r = 0; r < s.table.size(); ++r)
+      if (s.block[r] != kNoBlock) order.push_back(r);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return s.block[a] != s.block[b] ? s.block[a] < s.block[b] : s.pos[a] < s.pos[b];
+    });
+    for (uint32_t i = 0; i < order.size();) {
+      uint32_t e = i;
+      while (e < order.size() && s.block[order[e]] == s.block[order[i]]) ++e;
+      range[s.block[order[i]]] = {i, e};
+      i = e;
+    }
+  }
+  // Local rows of block b with position in [pb, pe).
+  std::vector<uint32_t> slice(const Side& s, uint32_t b, uint64_t pb, uint64_t pe) const {
+    std::vector<uint32_t> out;
+    auto it = range.find(b);
+    if (it == range.end()) return out;
+    auto first = order.begin() + it->second.first, last = order.begin() + it->second.second;
+    auto lo = std::partition_point(first, last, [&](uint32_t r) { return s.pos[r] < pb; });
+    auto hi = std::partition_point(lo, last, [&](uint32_t r) { return s.pos[r] < pe; });
+    out.assign(lo, hi);
+    return out;
+  }
+};
+
+std::string serialize_counts(const std::map<std::string, uint64_t, std::less<>>& m) {
+  std::string b;
+  for (const auto& [k, v] : m) {
+    put_u32(b, static_cast<uint32_t>(k.size()));
+    b += k;
+    put_u64(b, v);
+  }
+  return b;
+}
+
+void merge_counts(std::string_view b, std::map<std::string, uint64_t, std::less<>>& m) {
+  const char* p = b.data();
+  const char* e = p + b.size();
+  while (p < e) {
+    const uint32_t n = get<uint32_t>(p);
+    std::string k(p, n);
+    p += n;
+    m[k] += get<uint64_t>(p);
+  }
+}
+
+// Test hook (docs/DISTRIBUTED.md): NAME_MATCHER_FAULT_KILL=RANK:PIECES makes
+// rank RANK kill itself with SIGKILL after writing PIECES pieces.
+void maybe_fault(int rank, uint64_t pieces_written) {
+  const char* v = std::getenv("NAME_MATCHER_FAULT_KILL");
+  if (v == nullptr) return;
+  int r = -1;
+  unsigned long long k = 0;
+  if (std::sscanf(v, "%d:%llu", &r, &k) == 2 && r == rank && pieces_written == k) {
+    std::fflush(nullptr);
+    std::raise(SIGKILL);
+  }
+}
+
+void check_resume_meta(const io::PairFileMeta& have, const io::PairFileMeta& want,
+                       const std::string& path) {
+  auto differs = [&](const char* what, auto a, auto b) {
+    if (a != b)
+      throw InputError("--resume: " + path + " was written by a different run (" + what +
+                       " differs); start again without --resume");
+  };
+  differs("algorithm", have.algorithm, want.algorithm);
+  differs("threshold", have.threshold, want.threshold);
+  differs("household threshold", have.household_threshold, want.household_threshold);
+  differs("dedupe", have.dedupe, want.dedupe);
+  differs("fuzzy normalization", have.fuzzy_normalization, want.fuzzy_normalization);
+  differs("exhaustive", have.exhaustive, want.exhaustive);
+  differs("number of ranks", have.ranks, want.ranks);
+  differs("left input", have.left_checksum, want.left_checksum);
+  differs("left input size", have.left_bytes, want.left_bytes);
+  differs("right input", have.right_checksum, want.right_checksum);
+  differs("right input size", have.right_bytes, want.right_bytes);
+  differs("partition plan", have.plan_hash, want.plan_hash);
+}
+
+}  // namespace
+
+RunResult run_pipeline(const RunConfig& cfg) {
+  const auto t_start = Clock::now();
+  const int algo = cfg.match.algorithm;
+  // Option checks: every rank runs them on the same options, so every rank
+  // throws the same error (main prints it once, on rank 0).
+  if (algo == 7)
+    throw UsageError("algorithm 7 is deprecated and was removed; use algorithm 3 or 4", 2);
+  if (algo < 1 || algo > 7)
+    throw InputError("--algorithm must be 1..6 (got " + std::to_string(algo) + ")");
+  if (cfg.match.dedupe && algo >= 5)
+    throw InputError("algorithms 5 and 6 need two tables; they cannot be used with --dedupe");
+  if (!cfg.match.dedupe && cfg.right.empty())
+    throw InputError("--right is required (or use --dedupe)");
+  if (cfg.out.empty()) throw InputError("--out is required");
+  if (cfg.resume && cfg.pairs.empty()) throw InputError("--resume needs --pairs PAIRS.h5");
+
+  MPI_Comm comm = mpi::ensure_initialized();
+  const int me = mpi::rank(comm), nranks = mpi::size(comm);
+  const bool root = me == 0;
+  const bool dedupe = cfg.match.dedupe;
+  RunResult res;
+  res.ranks = nranks;
+  io::RankStats st{};
+  st.rank = static_cast<uint32_t>(me);
+
+  // Fail before hours of work, not after: the output folder must be writable.
+  stage(comm, [&] {
+    if (!root) return;
+    const std::filesystem::path dir = std::filesystem::path(cfg.out).parent_path();
+    const std::string d = dir.empty() ? "." : dir.string();
+    if (access(d.c_str(), W_OK) != 0)
+      throw InputError("cannot write " + cfg.out + ".partial: " + std::strerror(errno));
+    if (cfg.resume && !std::filesystem::exists(cfg.pairs))
+      throw InputError("--resume: " + cfg.pairs +
+                       " does not exist (start the run without --resume)");
+  });
+
+  Progress progress(cfg.show_progress && root);
+
+  // ---- load: each rank reads its own byte range of each file ----
+  auto t0 = Clock::now();
+  io::RankSplit lsplit, rsplit;
+  stage(comm, [&] { lsplit = io::split_file_mpi(comm, cfg.left); });
+  if (!dedupe) stage(comm, [&] { rsplit = io::split_file_mpi(comm, cfg.right); });
+  Side left, right_loaded;
+  const std::string part = cfg.out + ".rejects.csv.part-";
+  io::RejectsFile lrej(part + "L" + std::to_string(me));
+  io::RejectsFile rrej(part + "R" + std::to_string(me));
+  io::LoadStats ls, rs;
+  stage(comm, [&] {
+    io::LoadOptions lo{cfg.column_map,  DateFormat(cfg.date_format),
+                       cfg.trim_fields, cfg.skip_bad_rows,
+                       &lrej,           nullptr,
+                       &lsplit.mine};
+    io::LoadOptions ro = lo;
+    ro.rejects = &rrej;
+    ro.range = &rsplit.mine;
+    lo.progress = [&](uint64_t n) { progress.update("load", n, 0, "records (left, rank 0)"); };
+    std::future<RawTable> right_future;
+    if (!dedupe)
+      right_future = std::async(cfg.match.threads > 1 ? std::launch::async : std::launch::deferred,
+                                [&] { return io::load_csv_table(cfg.right, ro, &rs); });
+    std::exception_ptr left_error;
+    try {
+      left.table = io::load_csv_table(cfg.left, lo, &ls);
+    } catch (...) {
+      left_error = std::current_exception();
+    }
+    if (right_future.valid()) {
+      try {
+        right_loaded.table = right_future.get();
+      } catch (...) {
+        if (!left_error) throw;
+      }
+    }
+    if (left_error) std::rethrow_exception(left_error);
+  });
+  lrej.close();
+  rrej.close();
+  // Global row numbers: rows of lower ranks come first.
+  auto number_rows = [&](Side& s) {
+    const uint64_t base = mpi::exscan_sum(comm, s.table.size());
+    s.global.resize(s.table.size());
+    std::iota(s.global.begin(), s.global.end(), base);
+    return mpi::allreduce_sum(comm, s.table.size());
+  };
+  res.left_rows = number_rows(left);
+  res.right_rows = dedupe ? res.left_rows : number_rows(right_loaded);
+  const Side& right = dedupe ? left : right_loaded;
+  st.left_loaded = left.table.size();
+  st.right_loaded = right.table.size();
+
+  // Rejected rows: one file, left rows then right rows, each in file order.
+  const uint64_t lrej_n = lrej.count(), rrej_n = rrej.count();
+  const std::vector<uint64_t> lrej_all = mpi::allgather_u64(comm, lrej_n);
+  const std::vector<uint64_t> rrej_all = mpi::allgather_u64(comm, rrej_n);
+  stage(comm, [&] {
+    if (!root) return;
+    io::RejectsFile rejects(cfg.out + ".rejects.csv");
+    for (int r = 0; r < nranks; ++r)
+      rejects.absorb_file(part + "L" + std::to_string(r), lrej_all[static_cast<size_t>(r)]);
+    for (int r = 0; r < nranks; ++r)
+      rejects.absorb_file(part + "R" + std::to_string(r), rrej_all[static_cast<size_t>(r)]);
+    res.rejected = rejects.count();
+    if (res.rejected > 0) res.rejects_path = rejects.path();
+  });
+  // Duplicate ids: exact within one process; across ranks, ids are compared
+  // within each rank's slice only (a warning, it changes no output).
+  res.duplicate_ids = mpi::allreduce_sum(comm, ls.duplicate_ids + rs.duplicate_ids);
+  if (root && res.duplicate_ids > 0)
+    log(LogLevel::kWarn, std::to_string(res.duplicate_ids) +
+                             " duplicate ids (rows are still matched by position)");
+  st.load_s = since(t0);
+  res.load_s = st.load_s;
+
+  // ---- partition: blocks = birthdates present on both sides; rank 0 plans ----
+  t0 = Clock::now();
+  auto local_keys = [](const Side& s) {
+    std::vector<uint64_t> k;
+    for (size_t r = 0; r < s.table.size(); ++r)
+      if (s.table.birthdate[r] != kNoDate) k.push_back(birthdate_key(s.table.birthdate[r]));
+    std::sort(k.begin(), k.end());
+    k.erase(std::unique(k.begin(), k.end()), k.end());
+    return k;
+  };
+  std::vector<uint64_t> keys;
+  {
+    std::vector<uint64_t> mine = local_keys(left);
+    if (!dedupe) {
+      std::vector<uint64_t> rk = local_keys(right), both;
+      std::set_union(mine.begin(), mine.end(), rk.begin(), rk.end(), std::back_inserter(both));
+      mine.swap(both);
+    }
+    std::string bytes(reinterpret_cast<const char*>(mine.data()), mine.size() * 8);
+    std::string all;
+    for (int r = 0; r < nranks; ++r) {  // allgather of variable size via bcast rounds
+      std::string b = r == me ? bytes : std::string();
+      mpi::bcast_bytes(comm, b, r);
+      all += b;
+    }
+    keys.resize(all.size() / 8);
+    std::memcpy(keys.data(), all.data(), all.size());
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  }
+  const size_t nkeys = keys.size();
+  auto assign_blocks = [&](Side& s, std::vector<uint64_t>& count) {
+    count.assign(nkeys, 0);
+    s.block.assign(s.table.size(), kNoBlock);
+    s.pos.assign(s.table.size(), 0);
+    for (size_t r = 0; r < s.table.size(); ++r) {
+      if (s.table.birthdate[r] == kNoDate) continue;
+      const uint64_t k = birthdate_key(s.table.birthdate[r]);
+      const auto b = static_cast<uint32_t>(std::lower_bound(keys.begin(), keys.end(), k) -
+                                           keys.begin());
+      s.block[r] = b;
+      s.pos[r] = count[b]++;
+    }
+  };
+  std::vector<uint64_t> lcount, rcount, lbase(nkeys), rbase(nkeys), ltot(nkeys), rtot(nkeys);
+  assign_blocks(left, lcount);
+  Side* right_mut = dedupe ? nullptr : &right_loaded;
+  if (!dedupe) assign_blocks(*right_mut, rcount);
+  auto scan_counts = [&](const std::vector<uint64_t>& c, std::vector<uint64_t>& base,
+                         std::vector<uint64_t>& tot) {
+    if (nkeys == 0) return;
+    mpi::check(MPI_Exscan(c.data(), base.data(), static_cast<int>(nkeys), MPI_UINT64_T, MPI_SUM,
+                          comm),
+               "MPI_Exscan (block sizes)");
+    if (me == 0) std::fill(base.begin(), base.end(), 0);
+    mpi::check(MPI_Allreduce(c.data(), tot.data(), static_cast<int>(nkeys), MPI_UINT64_T, MPI_SUM,
+                             comm),
+               "MPI_Allreduce (block sizes)");
+  };
+  scan_counts(lcount, lbase, ltot);
+  if (!dedupe) scan_counts(rcount, rbase, rtot);
+  for (size_t r = 0; r < left.table.size(); ++r)
+    if (left.block[r] != kNoBlock) left.pos[r] += lbase[left.block[r]];
+  if (!dedupe)
+    for (size_t r = 0; r < right_mut->table.size(); ++r)
+      if (right_mut->block[r] != kNoBlock) right_mut->pos[r] += rbase[right_mut->block[r]];
+
+  Plan plan;
+  {
+    std::string bytes;
+    if (root) {
+      std::vector<BlockSize> blocks(nkeys);
+      for (size_t b = 0; b < nkeys; ++b)
+        blocks[b] = BlockSize{keys[b], ltot[b], dedupe ? ltot[b] : rtot[b]};
+      PlanOptions po;
+      po.ranks = static_cast<uint32_t>(nranks);
+      po.dedupe = dedupe;
+      po.tiles_per_rank = cfg.tiles_per_rank;
+      bytes = serialize_plan(make_plan(std::move(blocks), po));
+    }
+    mpi::bcast_bytes(comm, bytes, 0);
+    plan = deserialize_plan(bytes);
+  }
+  // Plan block index -> our key index (plan drops blocks missing on one side).
+  std::vector<uint32_t> plan_block_of_key(nkeys, kNoBlock);
+  for (uint32_t b = 0; b < plan.blocks.size(); ++b) {
+    const auto k = static_cast<size_t>(
+        std::lower_bound(keys.begin(), keys.end(), plan.blocks[b].key) - keys.begin());
+    plan_block_of_key[k] = b;
+  }
+  auto to_plan_blocks = [&](Side& s) {
+    for (auto& b : s.block)
+      if (b != kNoBlock) b = plan_block_of_key[b];
+  };
+  to_plan_blocks(left);
+  if (!dedupe) to_plan_blocks(*right_mut);
+  res.tiles_total = plan.tiles.size();
+  res.predicted_imbalance = plan.imbalance;
+  st.partition_s = since(t0);
+
+  // ---- the pair file: created (or reopened for --resume) before scoring ----
+  io::PairFileMeta meta;
+  meta.program_version = NM_VERSION;
+  meta.algorithm = algo;
+  meta.threshold = cfg.match.threshold;
+  meta.household_threshold = cfg.match.household_threshold;
+  meta.min_confidence = algo >= 5 ? cfg.match.household_threshold
+                        : algo >= 3 ? cfg.match.threshold
+                                    : 1.0f;
+  meta.dedupe = dedupe;
+  meta.fuzzy_normalization = cfg.match.fuzzy_normalization;
+  meta.exhaustive = cfg.match.exhaustive;
+  meta.ranks = static_cast<uint32_t>(nranks);
+  meta.left_path = cfg.left;
+  meta.right_path = dedupe ? cfg.left : cfg.right;
+  meta.left_bytes = lsplit.size;
+  meta.left_checksum = lsplit.checksum;
+  meta.right_bytes = dedupe ? lsplit.size : rsplit.size;
+  meta.right_checksum = dedupe ? lsplit.checksum : rsplit.checksum;
+  meta.left_rows = res.left_rows;
+  meta.right_rows = res.right_rows;
+  meta.plan_hash = plan_hash(plan);
+  std::optional<io::PairFileWriter> pf;
+  std::vector<uint32_t> done(plan.tiles.size(), 0);
+  bool already_complete = false;
+  if (!cfg.pairs.empty()) {
+    stage(comm, [&] {
+      if (cfg.resume) {
+        if (root) {  // a finished file needs no writer: only the reduce below
+          io::PairFileReader check(cfg.pairs);
+          check_resume_meta(check.meta(), meta, cfg.pairs);
+          already_complete = check.complete();
+        }
+      }
+    });
+    int complete_flag = already_complete ? 1 : 0;
+    mpi::check(MPI_Bcast(&complete_flag, 1, MPI_INT, 0, comm), "MPI_Bcast");
+    already_complete = complete_flag != 0;
+    if (!already_complete) {
+      stage(comm, [&] {
+        if (cfg.resume) {
+          pf.emplace(io::PairFileWriter::open_for_resume(comm, cfg.pairs));
+          done = pf->done_marks();
+        } else {
+          std::vector<io::TileRecord> tiles(plan.tiles.size());
+          for (size_t t = 0; t < plan.tiles.size(); ++t) {
+            const PlanTile& p = plan.tiles[t];
+            tiles[t] = io::TileRecord{plan.blocks[p.block].key, p.l_begin, p.l_end, p.r_begin,
+                                      p.r_end, p.cost, p.rank};
+          }
+          pf.emplace(io::PairFileWriter::create(comm, cfg.pairs, meta, tiles));
+        }
+      });
+    } else {
+      std::fill(done.begin(), done.end(), 1u);
+    }
+  }
+
+  // ---- shuffle: records to the ranks that own their tiles ----
+  t0 = Clock::now();
+  const std::vector<BlockRouting> routing = make_routing(plan);
+  auto slice_ranks = [](const std::vector<uint64_t>& cuts,
+                        const std::vector<std::vector<uint32_t>>& ranks, uint64_t pos,
+                        std::vector<uint32_t>& out) {
+    const auto s = static_cast<size_t>(std::upper_bound(cuts.begin(), cuts.end(), pos) -
+                                       cuts.begin()) -
+                   1;
+    out = ranks[s];
+  };
+  Side L, R;
+  bool same_table = false;
+  if (nranks == 1) {
+    L = std::move(left);
+    if (dedupe)
+      same_table = true;
+    else
+      R = std::move(right_loaded);
+  } else {
+    stage(comm, [&] {
+      uint64_t sent = 0;
+      L = shuffle(
+          comm, left,
+          [&](size_t r, std::vector<uint32_t>& out) {
+            const BlockRouting& br = routing[left.block[r]];
+            slice_ranks(br.left_cuts, br.left_ranks, left.pos[r], out);
+          },
+          &sent);
+      st.bytes_shuffled += sent;
+      const Side& rs_from = dedupe ? left : right_loaded;
+      R = shuffle(
+          comm, rs_from,
+          [&](size_t r, std::vector<uint32_t>& out) {
+            const BlockRouting& br = routing[rs_from.block[r]];
+            slice_ranks(br.right_cuts, br.right_ranks, rs_from.pos[r], out);
+          },
+          &sent);
+      st.bytes_shuffled += sent;
+    });
+  }
+  const Side& RR = same_table ? L : R;
+  st.left_received = L.table.size();
+  st.right_received = RR.table.size();
+  st.shuffle_s = since(t0);
+  res.shuffle_s = st.shuffle_s;
+
+  // Household sizes (A4–A6 pair files and A5/A6 outputs), from the loaded slices.
+  HouseholdSizes t1_sizes, t2_sizes;
+  if (algo >= 4 && !dedupe) {
+    std::map<std::string, uint64_t, std::less<>> a, b;
+    const Side& lsrc = nranks == 1 ? L : left;
+    const Side& rsrc = nranks == 1 ? R : right_loaded;
+    for (size_t r = 0; r < lsrc.table.size(); ++r) {
+      const std::string_view u = lsrc.table.get(r, Field::kUuid);
+      if (!u.empty()) ++a[std::string(u)];
+    }
+    for (size_t r = 0; r < rsrc.table.size(); ++r) {
+      std::string_view hh = rsrc.table.get(r, Field::kHhId);
+      if (hh.empty()) hh = rsrc.table.get(r, Field::kId);
+      ++b[std::string(hh)];
+    }
+    const auto ga = mpi::gather_bytes(comm, serialize_counts(a), 0);
+    const auto gb = mpi::gather_bytes(comm, serialize_counts(b), 0);
+    for (const auto& x : ga) merge_counts(x, t1_sizes);
+    for (const auto& x : gb) merge_counts(x, t2_sizes);
+  }
+  // The loaded slices are no longer needed (their records were sent on).
+  left = Side{};
+  right_loaded = Side{};
+
+  // ---- normalise the records this rank scores ----
+  t0 = Clock::now();
+  const unsigned threads = std::max(1u, cfg.match.threads);
+  MatchOptions m = cfg.match;
+  const PreparedTables prep(L.table, RR.table, m, same_table, threads);
+  res.engine.shortcut = prep.shortcut;
+  st.normalize_s = since(t0);
+  res.engine.normalize_s = st.normalize_s;
+
+  // ---- score my tiles, piece by piece ----
+  t0 = Clock::now();
+  BlockIndex lidx, ridx;
+  lidx.build(L);
+  if (!same_table) ridx.build(R);
+  const BlockIndex& ridx_ref = same_table ? lidx : ridx;
+  std::vector<uint32_t> my_tiles;
+  for (uint32_t t = 0; t < plan.tiles.size(); ++t)
+    if (plan.tiles[t].rank == static_cast<uint32_t>(me)) {
+      if (done[t] != 0)
+        ++res.tiles_skipped;
+      else
+        my_tiles.push_back(t);
+    }
+  st.tiles = my_tiles.size();
+  const PairOrder order{dedupe, L.global.data(), RR.global.data()};
+  const uint64_t kPieceCost = std::max<uint64_t>(1, cfg.piece_pairs);
+  constexpr size_t kPieceTiles = 8192;
+  std::vector<io::PairRecord> run_pairs;  // without a pair file: this rank's pairs
+  std::string run_payload;
+  size_t next = 0;
+  uint64_t pieces = 0;
+  std::vector<ScoredPair> scored;
+  std::vector<io::PairRecord> recs;
+  std::string payload;
+  std::vector<uint64_t> offsets;
+  for (;;) {
+    std::vector<uint32_t> batch;
+    uint64_t cost = 0;
+    while (next < my_tiles.size() && cost < kPieceCost && batch.size() < kPieceTiles) {
+      batch.push_back(my_tiles[next]);
+      cost += plan.tiles[my_tiles[next]].cost;
+      ++next;
+    }
+    if (pf) {
+      if (mpi::allreduce_max(comm, static_cast<uint64_t>(batch.empty() ? 0 : 1)) == 0) break;
+    } else if (batch.empty()) {
+      break;
+    }
+    std::vector<RectJob> jobs(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const PlanTile& t = plan.tiles[batch[i]];
+      const std::vector<uint32_t> ls = lidx.slice(L, t.block, t.l_begin, t.l_end);
+      const std::vector<uint32_t> rs = ridx_ref.slice(RR, t.block, t.r_begin, t.r_end);
+      jobs[i].lk = keyed_subset(prep.lkeys, ls.data(), ls.size());
+      jobs[i].rk = keyed_subset(prep.rkeys, rs.data(), rs.size());
+      jobs[i].sub = plan_tiles(jobs[i].lk, jobs[i].rk, m.tile_pairs);
+      jobs[i].tag = batch[i];
+    }
+    scored.clear();
+    st.pairs_scored += score_jobs(prep, jobs, order, threads, scored);
+    std::sort(scored.begin(), scored.end(), [&](const ScoredPair& a, const ScoredPair& b) {
+      const uint64_t la = L.global[a.left], lb = L.global[b.left];
+      return la != lb ? la < lb : RR.global[a.right] < RR.global[b.right];
+    });
+    recs.clear();
+    payload.clear();
+    offsets.clear();
+    for (const ScoredPair& s : scored) {
+      offsets.push_back(payload.size());
+      io::append_payload(payload, algo, L.table, s.left, RR.table, s.right);
+      io::PairRecord p{};
+      p.left = L.global[s.left];
+      p.right = RR.global[s.right];
+      p.tile = s.tile;
+      p.confidence = s.confidence;
+      p.lev = s.lev;
+      p.jw = s.jw;
+      p.mp = s.mp;
+      p.label = s.label;
+      p.payload_len = static_cast<uint32_t>(payload.size() - offsets.back());
+      recs.push_back(p);
+    }
+    offsets.push_back(payload.size());
+    st.pairs_kept += recs.size();
+    if (pf) {
+      pf->append_piece(recs, payload, recs.empty() ? std::span<const uint64_t>() : offsets, batch);
+      ++pieces;
+      maybe_fault(me, pieces);
+    } else {
+      for (size_t i = 0; i < recs.size(); ++i) {
+        recs[i].payload_offset = run_payload.size() + offsets[i];
+        run_pairs.push_back(recs[i]);
+      }
+      run_payload += payload;
+    }
+    progress.update("score", next, my_tiles.size(), "tiles (rank 0)");
+  }
+  progress.finish();
+  st.score_s = since(t0);
+  res.engine.score_s = st.score_s;
+  st.peak_rss_bytes = peak_rss_bytes();
+
+  // ---- write: statistics, household sizes, completion mark ----
+  t0 = Clock::now();
+  if (pf) {
+    stage(comm, [&] {
+      pf->write_rank_stats(st);
+      if (algo >= 4 && !dedupe) {
+        std::vector<std::string> k1, k2;
+        std::vector<uint64_t> c1, c2;
+        for (const auto& [k, c] : t1_sizes) {
+          k1.push_back(k);
+          c1.push_back(c);
+        }
+        for (const auto& [k, c] : t2_sizes) {
+          k2.push_back(k);
+          c2.push_back(c);
+        }
+        pf->write_key_counts("t1_household_sizes", k1, c1, 0);
+        pf->write_key_counts("t2_household_sizes", k2, c2, 0);
+      }
+      pf->mark_complete();
+      pf.reset();
+    });
+  }
+
+  // ---- reduce: rank 0 writes the outputs in canonical order ----
+  OutputResult out;
+  stage(comm, [&] {
+    if (!cfg.pairs.empty()) {
+      if (root) {
+        ReduceRequest req;
+        req.pairs_path = cfg.pairs;
+        req.out = cfg.out;
+        out = reduce_pair_file(req);
+      }
+      return;
+    }
+    // Without a pair file: this rank's pairs, sorted, pulled by rank 0.
+    std::vector<uint32_t> perm(run_pairs.size());
+    std::iota(perm.begin(), perm.end(), 0u);
+    std::sort(perm.begin(), perm.end(), [&](uint32_t a, uint32_t b) {
+      const io::PairRecord& x = run_pairs[a];
+      const io::PairRecord& y = run_pairs[b];
+      return x.left != y.left ? x.left < y.left : x.right < y.right;
+    });
+    std::vector<io::PairRecord> sorted(run_pairs.size());
+    std::string sorted_payload;
+    sorted_payload.reserve(run_payload.size());
+    for (size_t i = 0; i < perm.size(); ++i) {
+      sorted[i] = run_pairs[perm[i]];
+      sorted[i].payload_offset = sorted_payload.size();
+      sorted_payload.append(run_payload, run_pairs[perm[i]].payload_offset,
+                            run_pairs[perm[i]].payload_len);
+    }
+    std::vector<io::PairRecord>().swap(run_pairs);
+    std::string().swap(run_payload);
+    if (root) {
+      std::vector<std::unique_ptr<PairRun>> runs;
+      runs.push_back(memory_run(std::move(sorted), std::move(sorted_payload)));
+      for (int r = 1; r < nranks; ++r) runs.push_back(remote_run(comm, r));
+      OutputSpec spec{cfg.out, algo, algo >= 5 ? m.household_threshold : 0.0f,
+                      algo == 5 ? &t1_sizes : algo == 6 ? &t2_sizes : nullptr};
+      out = merge_and_write(runs, spec);
+    } else {
+      serve_pairs(comm, 0, sorted, sorted_payload);
+    }
+  });
+  st.write_s = since(t0);
+  res.write_s = st.write_s;
+  res.output_rows = out.rows;
+  res.output_bytes = out.bytes;
+
+  // ---- summary: every rank's figures, gathered on rank 0 ----
+  st.peak_rss_bytes = peak_rss_bytes();
+  std::vector<io::RankStats> stats(root ? static_cast<size_t>(nranks) : 0);
+  mpi::check(MPI_Gather(&st, sizeof st, MPI_BYTE, stats.data(), sizeof st, MPI_BYTE, 0, comm),
+             "MPI_Gather (stats)");
+  const uint64_t scored_total = mpi::allreduce_sum(comm, st.pairs_scored);
+  const uint64_t tiles_skipped = mpi::allreduce_sum(comm, res.tiles_skipped);
+  res.engine.pairs_scored = scored_total;
+  res.tiles_skipped = tiles_skipped;
+  res.engine.tiles = plan.tiles.size();
+  res.engine.blocks = plan.blocks.size();
+  res.engine.pairs_kept = mpi::allreduce_sum(comm, st.pairs_kept);
+  res.engine.partition_s = st.partition_s;
+  res.total_s = since(t_start);
+  if (root) {
+    uint64_t max_scored = 0;
+    double max_score_s = 0, sum_score_s = 0;
+    for (const auto& s : stats) {
+      max_scored = std::max(max_scored, s.pairs_scored);
+      max_score_s = std::max(max_score_s, s.score_s);
+      sum_score_s += s.score_s;
+    }
+    res.measured_imbalance =
+        scored_total == 0 ? 1.0
+                          : static_cast<double>(max_scored) /
+                                (static_cast<double>(scored_total) / static_cast<double>(nranks));
+    nlohmann::json j;
+    j["program"] = {{"name", "name_matcher"}, {"version", NM_VERSION}, {"build", NM_BUILD_FLAGS}};
+    j["algorithm"] = algo;
+    j["ranks"] = nranks;
+    j["threads_per_rank"] = threads;
+    j["inputs"] = {{"left", {{"path", cfg.left}, {"rows", res.left_rows}, {"bytes", lsplit.size}}},
+                   {"right",
+                    {{"path", dedupe ? cfg.left : cfg.right},
+                     {"rows", res.right_rows},
+                     {"bytes", dedupe ? lsplit.size : rsplit.size}}},
+                   {"rejected", res.rejected}};
+    j["plan"] = {{"blocks", plan.blocks.size()},
+                 {"tiles", plan.tiles.size()},
+                 {"candidate_pairs", plan.total_cost},
+                 {"tile_cap", plan.tile_cap},
+                 {"largest_tile", plan.largest_tile},
+                 {"largest_block", plan.largest_block},
+                 {"predicted_rank_pairs", plan.rank_cost},
+                 {"predicted_imbalance", plan.imbalance}};
+    j["measured"] = {
+        {"pairs_scored", scored_total},
+        {"imbalance_pairs", res.measured_imbalance},
+        {"imbalance_score_time",
+         sum_score_s > 0 ? max_score_s / (sum_score_s / static_cast<double>(nranks)) : 1.0}};
+    nlohmann::json per_rank = nlohmann::json::array();
+    for (const auto& s : stats)
+      per_rank.push_back({{"rank", s.rank},
+                          {"records_loaded", {{"left", s.left_loaded}, {"right", s.right_loaded}}},
+                          {"records_received",
+                           {{"left", s.left_received}, {"right", s.right_received}}},
+                          {"tiles", s.tiles},
+                          {"pairs_scored", s.pairs_scored},
+                          {"pairs_kept", s.pairs_kept},
+                          {"bytes_shuffled", s.bytes_shuffled},
+                          {"peak_rss_bytes", s.peak_rss_bytes},
+                          {"seconds",
+                           {{"load", s.load_s},
+                            {"partition", s.partition_s},
+                            {"shuffle", s.shuffle_s},
+                            {"normalize", s.normalize_s},
+                            {"score", s.score_s},
+                            {"write", s.write_s}}}});
+    j["per_rank"] = per_rank;
+    j["resume"] = {{"resumed", cfg.resume}, {"tiles_already_done", tiles_skipped}};
+    j["output"] = {{"path", cfg.out},
+                   {"rows", res.output_rows},
+                   {"bytes", res.output_bytes},
+                   {"pairs_file", cfg.pairs.empty() ? nlohmann::json() : nlohmann::json(cfg.pairs)}};
+    j["total_seconds"] = res.total_s;
+    res.summary_path = cfg.out + ".summary.json";
+    io::OutputFile f(res.summary_path);
+    f.buffer() = j.dump(2) + "\n";
+    f.close();
+  }
+  return res;
+}
+
+}  // namespace nm::jobs
