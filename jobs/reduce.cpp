@@ -98,7 +98,7 @@ class FilePieceRun final : public PairRun {
       for (const io::PairRecord& p : buf_) {
         if (p.tile >= done_.size() || done_[p.tile] != p.gen) continue;
         if (p.payload_offset < base || p.payload_offset - base + p.payload_len > raw_.size())
-          throw InputError(file_path() + ": pair payload out of range (corrupt file)");
+          throw InputError("pair file: a pair's payload lies outside its piece (corrupt file)");
         io::PairRecord q = p;
         q.payload_offset = payload.size();
         payload.append(raw_, p.payload_offset - base, p.payload_len);
@@ -109,7 +109,6 @@ class FilePieceRun final : public PairRun {
   }
 
  private:
-  std::string file_path() const { return file_.meta().left_path.empty() ? "pair file" : "pair file"; }
   const io::PairFileReader& file_;
   io::PieceRecord piece_;
   const std::vector<uint32_t>& done_;
@@ -217,8 +216,8 @@ OutputResult merge_and_write(std::vector<std::unique_ptr<PairRun>>& runs, const 
     last_right = p.right;
     ++res.pairs_in;
     if (p.confidence >= spec.min_confidence) {
-      const io::PairPayload pl = io::parse_payload(
-          std::string_view(c.payload).substr(p.payload_offset, p.payload_len));
+      const io::PairPayload pl =
+          io::parse_payload(std::string_view(c.payload).substr(p.payload_offset, p.payload_len));
       if (households)
         agg->add(p.left, p.right, p.confidence, pl.hh1, pl.hh2);
       else
@@ -255,14 +254,14 @@ OutputResult reduce_pair_file(const ReduceRequest& req) {
                      (a4_family ? " or 4, 5, 6" : " only"));
   if (algo >= 5 && m.dedupe)
     throw InputError("algorithms 5 and 6 need two tables; this pair file is a --dedupe run");
-  float min_conf = algo >= 5 ? (req.household_threshold >= 0 ? req.household_threshold
-                                                             : m.household_threshold)
-                             : (req.threshold >= 0 ? req.threshold : m.threshold);
+  float min_conf =
+      algo >= 5 ? (req.household_threshold >= 0 ? req.household_threshold : m.household_threshold)
+                : (req.threshold >= 0 ? req.threshold : m.threshold);
   if (algo <= 2) min_conf = 0;  // exact matches: confidence 1, no threshold
   if (algo >= 3 && min_conf < m.min_confidence)
-    throw InputError(req.pairs_path + " keeps pairs of confidence >= " +
-                     std::to_string(m.min_confidence) + " only; cannot reduce at " +
-                     std::to_string(min_conf));
+    throw InputError(req.pairs_path +
+                     " keeps pairs of confidence >= " + std::to_string(m.min_confidence) +
+                     " only; cannot reduce at " + std::to_string(min_conf));
   HouseholdSizes sizes;
   if (algo >= 5) {
     const auto kc = file.read_key_counts(algo == 5 ? "t1_household_sizes" : "t2_household_sizes");
@@ -296,7 +295,8 @@ int reduce_main(const std::vector<std::string>& args) {
   if (req.pairs_path.empty()) throw InputError("reduce: --pairs is required");
   if (req.out.empty()) throw InputError("reduce: --out is required");
   if (vm.count("threshold")) req.threshold = parse_fuzzy_threshold(threshold);
-  if (vm.count("household-threshold")) req.household_threshold = parse_household_threshold(household);
+  if (vm.count("household-threshold"))
+    req.household_threshold = parse_household_threshold(household);
   const OutputResult r = reduce_pair_file(req);
   log(LogLevel::kInfo, "reduce: " + std::to_string(r.pairs_in) + " pairs -> " +
                            std::to_string(r.rows) + " rows in " + req.out);

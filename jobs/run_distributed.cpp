@@ -4,10 +4,9 @@
 // Every stage ends at a collective point where errors are agreed on: the
 // lowest rank that failed reports (the same error one process would report
 // first), every other rank leaves quietly with the same exit code.
+#include <absl/container/flat_hash_map.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-#include <absl/container/flat_hash_map.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -110,20 +109,43 @@ T get(const char*& p) {
   return v;
 }
 
-void pack_record(std::string& b, const Side& s, size_t r) {
-  put_u64(b, s.global[r]);
-  put_u64(b, s.table.line[r]);
-  put_u32(b, static_cast<uint32_t>(s.table.birthdate[r]));
-  put_u32(b, s.block[r]);
-  put_u64(b, s.pos[r]);
-  for (size_t f = 0; f < kTextFieldCount; ++f)
-    put_u32(b, static_cast<uint32_t>(s.table.fields[r][f].length));
-  for (size_t f = 0; f < kTextFieldCount; ++f) b += s.table.get(r, static_cast<Field>(f));
+// Wire form of one record, padded to 8 bytes: global row, line, birthdate,
+// block, position, the six field lengths, the field bytes.
+constexpr size_t kRecordHeader = 8 + 8 + 4 + 4 + 8 + 4 * kTextFieldCount;
+
+size_t record_bytes(const Side& s, size_t r) {
+  size_t n = kRecordHeader;
+  for (size_t f = 0; f < kTextFieldCount; ++f) n += s.table.fields[r][f].length;
+  return (n + 7) & ~size_t{7};
+}
+
+char* pack_record(char* p, const Side& s, size_t r) {
+  char* const start = p;
+  auto put = [&](const auto v) {
+    std::memcpy(p, &v, sizeof v);
+    p += sizeof v;
+  };
+  put(s.global[r]);
+  put(s.table.line[r]);
+  put(static_cast<uint32_t>(s.table.birthdate[r]));
+  put(s.block[r]);
+  put(s.pos[r]);
+  for (size_t f = 0; f < kTextFieldCount; ++f) put(s.table.fields[r][f].length);
+  for (size_t f = 0; f < kTextFieldCount; ++f) {
+    const std::string_view v = s.table.get(r, static_cast<Field>(f));
+    std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  }
+  const size_t used = static_cast<size_t>(p - start);
+  const size_t padded = (used + 7) & ~size_t{7};
+  std::memset(p, 0, padded - used);
+  return start + padded;
 }
 
 void unpack_records(const char* p, const char* end, Side& s) {
   std::array<std::string_view, kTextFieldCount> v;
   while (p < end) {
+    const char* const start = p;
     const uint64_t g = get<uint64_t>(p);
     const uint64_t line = get<uint64_t>(p);
     const int32_t bd = static_cast<int32_t>(get<uint32_t>(p));
@@ -139,42 +161,78 @@ void unpack_records(const char* p, const char* end, Side& s) {
     s.global.push_back(g);
     s.block.push_back(blk);
     s.pos.push_back(pos);
-    p = reinterpret_cast<const char*>((reinterpret_cast<uintptr_t>(p) + 7) & ~uintptr_t{7});
+    p = start + ((static_cast<size_t>(p - start) + 7) & ~size_t{7});
   }
 }
 
-// Sends each record to the ranks in dest(record); returns what this rank got,
-// in global row order (sources are in rank order, each in its row order).
-template <class DestFn>
-Side shuffle(MPI_Comm comm, const Side& from, DestFn&& dest, uint64_t* bytes_sent) {
+// Sends each record to the ranks the routing gives for its (block, position)
+// on this side; returns what this rank got.
+Side shuffle(MPI_Comm comm, const Side& from, const std::vector<BlockRouting>& routing, bool left,
+             uint64_t* bytes_sent) {
   const int n = mpi::size(comm);
-  std::vector<std::string> out(static_cast<size_t>(n));
-  std::vector<uint32_t> ranks;
+  // Most blocks are one tile: their records have one destination, looked up
+  // in a flat array instead of the block's slice table.
+  constexpr uint32_t kMany = UINT32_MAX;
+  std::vector<uint32_t> single(routing.size(), kMany);
+  for (size_t b = 0; b < routing.size(); ++b) {
+    const auto& ranks = left ? routing[b].left_ranks : routing[b].right_ranks;
+    if (ranks.size() == 1 && ranks[0].size() == 1) single[b] = ranks[0][0];
+  }
+  std::vector<uint32_t> many;
+  auto dest = [&](size_t r) -> const uint32_t* {
+    const uint32_t b = from.block[r];
+    if (single[b] != kMany) return &single[b];
+    const BlockRouting& br = routing[b];
+    const auto& cuts = left ? br.left_cuts : br.right_cuts;
+    const auto s = static_cast<size_t>(std::upper_bound(cuts.begin(), cuts.end(), from.pos[r]) -
+                                       cuts.begin() - 1);
+    many = (left ? br.left_ranks : br.right_ranks)[s];
+    return nullptr;
+  };
+  auto for_each_dest = [&](size_t r, auto&& f) {
+    if (const uint32_t* one = dest(r))
+      f(*one);
+    else
+      for (uint32_t d : many) f(d);
+  };
+  // Pass 1: bytes per destination; pass 2: pack straight into one buffer.
+  // Records that stay on this rank are not packed: they are copied into
+  // place between the other sources' records (sources in rank order keep the
+  // received rows in global row order).
+  const auto me = static_cast<uint32_t>(mpi::rank(comm));
+  std::vector<uint32_t> stay;
+  std::vector<uint64_t> bytes(static_cast<size_t>(n), 0);
   for (size_t r = 0; r < from.table.size(); ++r) {
     if (from.block[r] == kNoBlock) continue;
-    dest(r, ranks);
-    for (uint32_t d : ranks) {
-      std::string& b = out[d];
-      pack_record(b, from, r);
-      b.resize((b.size() + 7) & ~size_t{7}, '\0');  // 8-byte units on the wire
-    }
+    const size_t sz = record_bytes(from, r);
+    for_each_dest(r, [&](uint32_t d) {
+      if (d == me)
+        stay.push_back(static_cast<uint32_t>(r));
+      else
+        bytes[d] += sz;
+    });
   }
   std::vector<int> send_counts(static_cast<size_t>(n)), send_displs(static_cast<size_t>(n));
   std::vector<int> recv_counts(static_cast<size_t>(n)), recv_displs(static_cast<size_t>(n));
-  std::string send;
+  std::vector<uint64_t> at(static_cast<size_t>(n));
   uint64_t total = 0;
-  for (int d = 0; d < n; ++d) total += out[static_cast<size_t>(d)].size();
-  send.reserve(total);
   for (int d = 0; d < n; ++d) {
-    const auto& b = out[static_cast<size_t>(d)];
-    if (send.size() / 8 > INT32_MAX || b.size() / 8 > INT32_MAX)
+    if (total / 8 > INT32_MAX || bytes[static_cast<size_t>(d)] / 8 > INT32_MAX)
       throw InputError("shuffle: more than 16 GiB from one rank; run with more ranks");
-    send_displs[static_cast<size_t>(d)] = static_cast<int>(send.size() / 8);
-    send_counts[static_cast<size_t>(d)] = static_cast<int>(b.size() / 8);
-    send += b;
-    std::string().swap(out[static_cast<size_t>(d)]);
+    send_displs[static_cast<size_t>(d)] = static_cast<int>(total / 8);
+    send_counts[static_cast<size_t>(d)] = static_cast<int>(bytes[static_cast<size_t>(d)] / 8);
+    at[static_cast<size_t>(d)] = total;
+    total += bytes[static_cast<size_t>(d)];
   }
-  *bytes_sent = send.size();
+  std::vector<uint64_t> send(total / 8);
+  char* const base = reinterpret_cast<char*>(send.data());
+  for (size_t r = 0; r < from.table.size(); ++r) {
+    if (from.block[r] == kNoBlock) continue;
+    for_each_dest(r, [&](uint32_t d) {
+      if (d != me) at[d] = static_cast<uint64_t>(pack_record(base + at[d], from, r) - base);
+    });
+  }
+  *bytes_sent = total;
   mpi::check(MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, comm),
              "MPI_Alltoall (shuffle sizes)");
   uint64_t recv_total = 0;
@@ -186,14 +244,47 @@ Side shuffle(MPI_Comm comm, const Side& from, DestFn&& dest, uint64_t* bytes_sen
   }
   std::vector<uint64_t> recv(recv_total);
   mpi::check(MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), MPI_UINT64_T,
-                           recv.data(), recv_counts.data(), recv_displs.data(), MPI_UINT64_T,
-                           comm),
+                           recv.data(), recv_counts.data(), recv_displs.data(), MPI_UINT64_T, comm),
              "MPI_Alltoallv (shuffle)");
-  std::string().swap(send);
+  std::vector<uint64_t>().swap(send);
   Side got;
   got.table.source = from.table.source;
+  {  // Reserve for everything at once: growing the arena would copy it again and again.
+    size_t records = stay.size(), text = recv_total * 8;
+    for (uint32_t r : stay)
+      for (size_t f = 0; f < kTextFieldCount; ++f) text += from.table.fields[r][f].length;
+    for (const char *q = reinterpret_cast<const char*>(recv.data()), *e = q + recv_total * 8; q < e;
+         ++records) {
+      uint32_t len[kTextFieldCount];
+      std::memcpy(len, q + kRecordHeader - sizeof len, sizeof len);
+      size_t sz = kRecordHeader;
+      for (uint32_t l : len) sz += l;
+      q += (sz + 7) & ~size_t{7};
+    }
+    got.table.arena.reserve(text);
+    got.table.fields.reserve(records);
+    got.table.birthdate.reserve(records);
+    got.table.line.reserve(records);
+    got.global.reserve(records);
+    got.block.reserve(records);
+    got.pos.reserve(records);
+  }
   const char* p = reinterpret_cast<const char*>(recv.data());
-  unpack_records(p, p + recv_total * 8, got);
+  for (int src = 0; src < n; ++src) {
+    const char* b = p + static_cast<uint64_t>(recv_displs[static_cast<size_t>(src)]) * 8;
+    unpack_records(b, b + static_cast<uint64_t>(recv_counts[static_cast<size_t>(src)]) * 8, got);
+    if (static_cast<uint32_t>(src) == me) {
+      for (uint32_t r : stay) {
+        std::array<std::string_view, kTextFieldCount> v;
+        for (size_t f = 0; f < kTextFieldCount; ++f)
+          v[f] = from.table.get(r, static_cast<Field>(f));
+        got.table.push(v, from.table.birthdate[r], from.table.line[r]);
+        got.global.push_back(from.global[r]);
+        got.block.push_back(from.block[r]);
+        got.pos.push_back(from.pos[r]);
+      }
+    }
+  }
   return got;
 }
 
@@ -201,18 +292,23 @@ Side shuffle(MPI_Comm comm, const Side& from, DestFn&& dest, uint64_t* bytes_sen
 struct BlockIndex {
   std::vector<uint32_t> order;
   absl::flat_hash_map<uint32_t, std::pair<uint32_t, uint32_t>> range;
-  void build(const Side& s) {
-    order.clear();
+  // Counting sort by block (rows of one block keep their local order, which
+  // is their position order for loaded and received rows alike; checked).
+  void build(const Side& s, size_t blocks) {
+    std::vector<uint32_t> start(blocks + 1, 0);
+    for (uint32_t b : s.block)
+      if (b != kNoBlock) ++start[b + 1];
+    for (size_t b = 0; b < blocks; ++b) start[b + 1] += start[b];
+    order.assign(start[blocks], 0);
+    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
     for (uint32_t r = 0; r < s.table.size(); ++r)
-      if (s.block[r] != kNoBlock) order.push_back(r);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return s.block[a] != s.block[b] ? s.block[a] < s.block[b] : s.pos[a] < s.pos[b];
-    });
-    for (uint32_t i = 0; i < order.size();) {
-      uint32_t e = i;
-      while (e < order.size() && s.block[order[e]] == s.block[order[i]]) ++e;
-      range[s.block[order[i]]] = {i, e};
-      i = e;
+      if (s.block[r] != kNoBlock) order[fill[s.block[r]]++] = r;
+    for (size_t b = 0; b < blocks; ++b) {
+      if (start[b] == start[b + 1]) continue;
+      auto first = order.begin() + start[b], last = order.begin() + start[b + 1];
+      if (!std::is_sorted(first, last, [&](uint32_t x, uint32_t y) { return s.pos[x] < s.pos[y]; }))
+        std::sort(first, last, [&](uint32_t x, uint32_t y) { return s.pos[x] < s.pos[y]; });
+      range[static_cast<uint32_t>(b)] = {start[b], start[b + 1]};
     }
   }
   // Local rows of block b with position in [pb, pe).
@@ -395,8 +491,8 @@ RunResult run_pipeline(const RunConfig& cfg) {
   // within each rank's slice only (a warning, it changes no output).
   res.duplicate_ids = mpi::allreduce_sum(comm, ls.duplicate_ids + rs.duplicate_ids);
   if (root && res.duplicate_ids > 0)
-    log(LogLevel::kWarn, std::to_string(res.duplicate_ids) +
-                             " duplicate ids (rows are still matched by position)");
+    log(LogLevel::kWarn,
+        std::to_string(res.duplicate_ids) + " duplicate ids (rows are still matched by position)");
   st.load_s = since(t0);
   res.load_s = st.load_s;
 
@@ -438,8 +534,8 @@ RunResult run_pipeline(const RunConfig& cfg) {
     for (size_t r = 0; r < s.table.size(); ++r) {
       if (s.table.birthdate[r] == kNoDate) continue;
       const uint64_t k = birthdate_key(s.table.birthdate[r]);
-      const auto b = static_cast<uint32_t>(std::lower_bound(keys.begin(), keys.end(), k) -
-                                           keys.begin());
+      const auto b =
+          static_cast<uint32_t>(std::lower_bound(keys.begin(), keys.end(), k) - keys.begin());
       s.block[r] = b;
       s.pos[r] = count[b]++;
     }
@@ -451,13 +547,13 @@ RunResult run_pipeline(const RunConfig& cfg) {
   auto scan_counts = [&](const std::vector<uint64_t>& c, std::vector<uint64_t>& base,
                          std::vector<uint64_t>& tot) {
     if (nkeys == 0) return;
-    mpi::check(MPI_Exscan(c.data(), base.data(), static_cast<int>(nkeys), MPI_UINT64_T, MPI_SUM,
-                          comm),
-               "MPI_Exscan (block sizes)");
+    mpi::check(
+        MPI_Exscan(c.data(), base.data(), static_cast<int>(nkeys), MPI_UINT64_T, MPI_SUM, comm),
+        "MPI_Exscan (block sizes)");
     if (me == 0) std::fill(base.begin(), base.end(), 0);
-    mpi::check(MPI_Allreduce(c.data(), tot.data(), static_cast<int>(nkeys), MPI_UINT64_T, MPI_SUM,
-                             comm),
-               "MPI_Allreduce (block sizes)");
+    mpi::check(
+        MPI_Allreduce(c.data(), tot.data(), static_cast<int>(nkeys), MPI_UINT64_T, MPI_SUM, comm),
+        "MPI_Allreduce (block sizes)");
   };
   scan_counts(lcount, lbase, ltot);
   if (!dedupe) scan_counts(rcount, rbase, rtot);
@@ -506,7 +602,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
   meta.algorithm = algo;
   meta.threshold = cfg.match.threshold;
   meta.household_threshold = cfg.match.household_threshold;
-  meta.min_confidence = algo >= 5 ? cfg.match.household_threshold
+  meta.min_confidence = algo >= 5   ? cfg.match.household_threshold
                         : algo >= 3 ? cfg.match.threshold
                                     : 1.0f;
   meta.dedupe = dedupe;
@@ -547,8 +643,8 @@ RunResult run_pipeline(const RunConfig& cfg) {
           std::vector<io::TileRecord> tiles(plan.tiles.size());
           for (size_t t = 0; t < plan.tiles.size(); ++t) {
             const PlanTile& p = plan.tiles[t];
-            tiles[t] = io::TileRecord{plan.blocks[p.block].key, p.l_begin, p.l_end, p.r_begin,
-                                      p.r_end, p.cost, p.rank};
+            tiles[t] = io::TileRecord{
+                plan.blocks[p.block].key, p.l_begin, p.l_end, p.r_begin, p.r_end, p.cost, p.rank};
           }
           pf.emplace(io::PairFileWriter::create(comm, cfg.pairs, meta, tiles));
         }
@@ -561,14 +657,6 @@ RunResult run_pipeline(const RunConfig& cfg) {
   // ---- shuffle: records to the ranks that own their tiles ----
   t0 = Clock::now();
   const std::vector<BlockRouting> routing = make_routing(plan);
-  auto slice_ranks = [](const std::vector<uint64_t>& cuts,
-                        const std::vector<std::vector<uint32_t>>& ranks, uint64_t pos,
-                        std::vector<uint32_t>& out) {
-    const auto s = static_cast<size_t>(std::upper_bound(cuts.begin(), cuts.end(), pos) -
-                                       cuts.begin()) -
-                   1;
-    out = ranks[s];
-  };
   Side L, R;
   bool same_table = false;
   if (nranks == 1) {
@@ -580,22 +668,9 @@ RunResult run_pipeline(const RunConfig& cfg) {
   } else {
     stage(comm, [&] {
       uint64_t sent = 0;
-      L = shuffle(
-          comm, left,
-          [&](size_t r, std::vector<uint32_t>& out) {
-            const BlockRouting& br = routing[left.block[r]];
-            slice_ranks(br.left_cuts, br.left_ranks, left.pos[r], out);
-          },
-          &sent);
+      L = shuffle(comm, left, routing, true, &sent);
       st.bytes_shuffled += sent;
-      const Side& rs_from = dedupe ? left : right_loaded;
-      R = shuffle(
-          comm, rs_from,
-          [&](size_t r, std::vector<uint32_t>& out) {
-            const BlockRouting& br = routing[rs_from.block[r]];
-            slice_ranks(br.right_cuts, br.right_ranks, rs_from.pos[r], out);
-          },
-          &sent);
+      R = shuffle(comm, dedupe ? left : right_loaded, routing, false, &sent);
       st.bytes_shuffled += sent;
     });
   }
@@ -641,8 +716,8 @@ RunResult run_pipeline(const RunConfig& cfg) {
   // ---- score my tiles, piece by piece ----
   t0 = Clock::now();
   BlockIndex lidx, ridx;
-  lidx.build(L);
-  if (!same_table) ridx.build(R);
+  lidx.build(L, plan.blocks.size());
+  if (!same_table) ridx.build(R, plan.blocks.size());
   const BlockIndex& ridx_ref = same_table ? lidx : ridx;
   std::vector<uint32_t> my_tiles;
   for (uint32_t t = 0; t < plan.tiles.size(); ++t)
@@ -682,8 +757,8 @@ RunResult run_pipeline(const RunConfig& cfg) {
       const PlanTile& t = plan.tiles[batch[i]];
       const std::vector<uint32_t> ls = lidx.slice(L, t.block, t.l_begin, t.l_end);
       const std::vector<uint32_t> rs = ridx_ref.slice(RR, t.block, t.r_begin, t.r_end);
-      jobs[i].lk = keyed_subset(prep.lkeys, ls.data(), ls.size());
-      jobs[i].rk = keyed_subset(prep.rkeys, rs.data(), rs.size());
+      jobs[i].lk = sort_rows_by_key(prep.lkeys, ls.data(), ls.size());
+      jobs[i].rk = sort_rows_by_key(prep.rkeys, rs.data(), rs.size());
       jobs[i].sub = plan_tiles(jobs[i].lk, jobs[i].rk, m.tile_pairs);
       jobs[i].tag = batch[i];
     }
@@ -791,7 +866,9 @@ RunResult run_pipeline(const RunConfig& cfg) {
       runs.push_back(memory_run(std::move(sorted), std::move(sorted_payload)));
       for (int r = 1; r < nranks; ++r) runs.push_back(remote_run(comm, r));
       OutputSpec spec{cfg.out, algo, algo >= 5 ? m.household_threshold : 0.0f,
-                      algo == 5 ? &t1_sizes : algo == 6 ? &t2_sizes : nullptr};
+                      algo == 5   ? &t1_sizes
+                      : algo == 6 ? &t2_sizes
+                                  : nullptr};
       out = merge_and_write(runs, spec);
     } else {
       serve_pairs(comm, 0, sorted, sorted_payload);
@@ -839,14 +916,10 @@ RunResult run_pipeline(const RunConfig& cfg) {
                      {"rows", res.right_rows},
                      {"bytes", dedupe ? lsplit.size : rsplit.size}}},
                    {"rejected", res.rejected}};
-    j["plan"] = {{"blocks", plan.blocks.size()},
-                 {"tiles", plan.tiles.size()},
-                 {"candidate_pairs", plan.total_cost},
-                 {"tile_cap", plan.tile_cap},
-                 {"largest_tile", plan.largest_tile},
-                 {"largest_block", plan.largest_block},
-                 {"predicted_rank_pairs", plan.rank_cost},
-                 {"predicted_imbalance", plan.imbalance}};
+    j["plan"] = {{"blocks", plan.blocks.size()},           {"tiles", plan.tiles.size()},
+                 {"candidate_pairs", plan.total_cost},     {"tile_cap", plan.tile_cap},
+                 {"largest_tile", plan.largest_tile},      {"largest_block", plan.largest_block},
+                 {"predicted_rank_pairs", plan.rank_cost}, {"predicted_imbalance", plan.imbalance}};
     j["measured"] = {
         {"pairs_scored", scored_total},
         {"imbalance_pairs", res.measured_imbalance},
@@ -854,28 +927,29 @@ RunResult run_pipeline(const RunConfig& cfg) {
          sum_score_s > 0 ? max_score_s / (sum_score_s / static_cast<double>(nranks)) : 1.0}};
     nlohmann::json per_rank = nlohmann::json::array();
     for (const auto& s : stats)
-      per_rank.push_back({{"rank", s.rank},
-                          {"records_loaded", {{"left", s.left_loaded}, {"right", s.right_loaded}}},
-                          {"records_received",
-                           {{"left", s.left_received}, {"right", s.right_received}}},
-                          {"tiles", s.tiles},
-                          {"pairs_scored", s.pairs_scored},
-                          {"pairs_kept", s.pairs_kept},
-                          {"bytes_shuffled", s.bytes_shuffled},
-                          {"peak_rss_bytes", s.peak_rss_bytes},
-                          {"seconds",
-                           {{"load", s.load_s},
-                            {"partition", s.partition_s},
-                            {"shuffle", s.shuffle_s},
-                            {"normalize", s.normalize_s},
-                            {"score", s.score_s},
-                            {"write", s.write_s}}}});
+      per_rank.push_back(
+          {{"rank", s.rank},
+           {"records_loaded", {{"left", s.left_loaded}, {"right", s.right_loaded}}},
+           {"records_received", {{"left", s.left_received}, {"right", s.right_received}}},
+           {"tiles", s.tiles},
+           {"pairs_scored", s.pairs_scored},
+           {"pairs_kept", s.pairs_kept},
+           {"bytes_shuffled", s.bytes_shuffled},
+           {"peak_rss_bytes", s.peak_rss_bytes},
+           {"seconds",
+            {{"load", s.load_s},
+             {"partition", s.partition_s},
+             {"shuffle", s.shuffle_s},
+             {"normalize", s.normalize_s},
+             {"score", s.score_s},
+             {"write", s.write_s}}}});
     j["per_rank"] = per_rank;
     j["resume"] = {{"resumed", cfg.resume}, {"tiles_already_done", tiles_skipped}};
-    j["output"] = {{"path", cfg.out},
-                   {"rows", res.output_rows},
-                   {"bytes", res.output_bytes},
-                   {"pairs_file", cfg.pairs.empty() ? nlohmann::json() : nlohmann::json(cfg.pairs)}};
+    j["output"] = {
+        {"path", cfg.out},
+        {"rows", res.output_rows},
+        {"bytes", res.output_bytes},
+        {"pairs_file", cfg.pairs.empty() ? nlohmann::json() : nlohmann::json(cfg.pairs)}};
     j["total_seconds"] = res.total_s;
     res.summary_path = cfg.out + ".summary.json";
     io::OutputFile f(res.summary_path);
