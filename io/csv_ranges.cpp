@@ -77,7 +77,8 @@ SliceScan scan_slice(const std::string& path, uint64_t s, uint64_t e) {
   // Head: the bytes before the first checksum block that starts in the slice.
   const uint64_t first_block = (s + kChecksumBlock - 1) / kChecksumBlock * kChecksumBlock;
   for (uint64_t off = s, head_end = std::min(e, first_block); off < head_end;) {
-    const uint64_t got = fd.pread_full(buf.get(), std::min<uint64_t>(kReadBytes, head_end - off), off);
+    const uint64_t got =
+        fd.pread_full(buf.get(), std::min<uint64_t>(kReadBytes, head_end - off), off);
     if (got == 0) break;
     count(buf.get(), got);
     off += got;
@@ -91,8 +92,9 @@ SliceScan scan_slice(const std::string& path, uint64_t s, uint64_t e) {
     if (got == 0) break;
     count(buf.get(), std::min(got, e - bs));
     for (uint64_t i = 0; i < got && bs + i < e; i += kChecksumBlock)
-      out.checksum += stable_hash(std::string_view(buf.get() + i, std::min(kChecksumBlock, got - i)),
-                                  (bs + i) / kChecksumBlock);
+      out.checksum +=
+          stable_hash(std::string_view(buf.get() + i, std::min(kChecksumBlock, got - i)),
+                      (bs + i) / kChecksumBlock);
     bs += got;
   }
   return out;

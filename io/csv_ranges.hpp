@@ -42,8 +42,7 @@ struct BoundaryScan {
 };
 // Looks in [s-1, e-1) for the first LF outside quotes; `quotes_before` is
 // the number of quote bytes in [0, s). s >= 1.
-BoundaryScan find_boundary(const std::string& path, uint64_t s, uint64_t e,
-                           uint64_t quotes_before);
+BoundaryScan find_boundary(const std::string& path, uint64_t s, uint64_t e, uint64_t quotes_before);
 
 uint64_t file_size(const std::string& path);  // throws InputError
 

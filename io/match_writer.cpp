@@ -3,10 +3,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include "src/errors.hpp"
-
 #include "io/csv_writer.hpp"
 #include "src/dates.hpp"
+#include "src/errors.hpp"
 
 namespace nm::io {
 

@@ -100,8 +100,7 @@ int run_main(const std::vector<std::string>& args) {
       throw InputError("--map expects FIELD=COLUMN (got '" + m + "')");
     cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
   }
-  if (vm.count("threshold"))
-    cfg.match.threshold = parse_fuzzy_threshold(threshold);
+  if (vm.count("threshold")) cfg.match.threshold = parse_fuzzy_threshold(threshold);
   if (vm.count("household-threshold"))
     cfg.match.household_threshold = parse_household_threshold(household);
   apply_environment(cfg.match, vm.count("threshold") > 0, vm.count("household-threshold") > 0,
@@ -122,16 +121,16 @@ int run_main(const std::vector<std::string>& args) {
         std::to_string(r.rejected) + " bad rows skipped, written to " + r.rejects_path);
   if (!quiet && mpi::rank(MPI_COMM_WORLD) == 0) {
     char line[640];
-    std::snprintf(line, sizeof line,
-                  "A%d: %llu x %llu records, %llu pairs scored, %llu %s -> %s in %.2f s "
-                  "(load %.2f, partition %.2f, shuffle %.2f, normalise %.2f, score %.2f, write %.2f; "
-                  "%d ranks x %u threads; %llu rejected)",
-                  cfg.match.algorithm, (unsigned long long)r.left_rows,
-                  (unsigned long long)r.right_rows, (unsigned long long)r.engine.pairs_scored,
-                  (unsigned long long)r.output_rows,
-                  cfg.match.algorithm >= 5 ? "households" : "matches", cfg.out.c_str(), r.total_s,
-                  r.load_s, r.engine.partition_s, r.shuffle_s, r.engine.normalize_s, r.engine.score_s,
-                  r.write_s, r.ranks, cfg.match.threads, (unsigned long long)r.rejected);
+    std::snprintf(
+        line, sizeof line,
+        "A%d: %llu x %llu records, %llu pairs scored, %llu %s -> %s in %.2f s "
+        "(load %.2f, partition %.2f, shuffle %.2f, normalise %.2f, score %.2f, write %.2f; "
+        "%d ranks x %u threads; %llu rejected)",
+        cfg.match.algorithm, (unsigned long long)r.left_rows, (unsigned long long)r.right_rows,
+        (unsigned long long)r.engine.pairs_scored, (unsigned long long)r.output_rows,
+        cfg.match.algorithm >= 5 ? "households" : "matches", cfg.out.c_str(), r.total_s, r.load_s,
+        r.engine.partition_s, r.shuffle_s, r.engine.normalize_s, r.engine.score_s, r.write_s,
+        r.ranks, cfg.match.threads, (unsigned long long)r.rejected);
     log(LogLevel::kInfo, line);
   }
   return 0;

@@ -19,9 +19,9 @@ struct RunConfig {
   bool trim_fields = false;
   bool skip_bad_rows = false;
   bool show_progress = true;
-  std::string pairs;    // parallel-HDF5 pair file to write (empty: none)
-  bool resume = false;  // continue the run recorded in `pairs`
-  uint32_t tiles_per_rank = 32;  // plan granularity (see partition/plan.hpp)
+  std::string pairs;                         // parallel-HDF5 pair file to write (empty: none)
+  bool resume = false;                       // continue the run recorded in `pairs`
+  uint32_t tiles_per_rank = 32;              // plan granularity (see partition/plan.hpp)
   uint64_t piece_pairs = uint64_t{1} << 25;  // candidate pairs scored between two pair-file appends
 };
 

@@ -33,7 +33,8 @@ void serve_pairs(MPI_Comm comm, int to, const std::vector<io::PairRecord>& pairs
                  const std::string& payload);
 // One piece of a pair file, keeping only pairs whose tile was finished by
 // the attempt that wrote them (done[tile] == gen).
-std::unique_ptr<PairRun> file_piece_run(const io::PairFileReader& file, const io::PieceRecord& piece,
+std::unique_ptr<PairRun> file_piece_run(const io::PairFileReader& file,
+                                        const io::PieceRecord& piece,
                                         const std::vector<uint32_t>& done);
 
 struct OutputSpec {
@@ -54,8 +55,8 @@ OutputResult merge_and_write(std::vector<std::unique_ptr<PairRun>>& runs, const 
 // what is asked (a threshold below what was stored, households from A1–A3).
 struct ReduceRequest {
   std::string pairs_path, out;
-  int algorithm = 0;          // 0: the file's own
-  float threshold = -1;       // < 0: the file's own
+  int algorithm = 0;     // 0: the file's own
+  float threshold = -1;  // < 0: the file's own
   float household_threshold = -1;
 };
 OutputResult reduce_pair_file(const ReduceRequest& req);

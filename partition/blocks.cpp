@@ -34,11 +34,13 @@ uint64_t birthdate_key(int32_t days) {
   return static_cast<uint64_t>(static_cast<int64_t>(days) + (int64_t{1} << 31)) << 32;
 }
 
-KeyedRows sort_by_key(const std::vector<uint64_t>& keys, unsigned /*threads*/) {
+KeyedRows sort_rows_by_key(const std::vector<uint64_t>& keys, const uint32_t* rows, size_t n) {
   std::vector<std::pair<uint64_t, uint32_t>> v;
-  v.reserve(keys.size());
-  for (size_t r = 0; r < keys.size(); ++r)
-    if (keys[r] != kNoKey) v.emplace_back(keys[r], static_cast<uint32_t>(r));
+  v.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t r = rows != nullptr ? rows[i] : static_cast<uint32_t>(i);
+    if (keys[r] != kNoKey) v.emplace_back(keys[r], r);
+  }
   std::sort(v.begin(), v.end());
   KeyedRows out;
   out.keys.resize(v.size());
@@ -48,6 +50,10 @@ KeyedRows sort_by_key(const std::vector<uint64_t>& keys, unsigned /*threads*/) {
     out.rows[i] = v[i].second;
   }
   return out;
+}
+
+KeyedRows sort_by_key(const std::vector<uint64_t>& keys, unsigned /*threads*/) {
+  return sort_rows_by_key(keys, nullptr, keys.size());
 }
 
 TilePlan plan_tiles(const KeyedRows& left, const KeyedRows& right, uint64_t max_tile_pairs) {

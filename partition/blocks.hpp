@@ -22,6 +22,8 @@ struct KeyedRows {
 };
 // Sorts the rows that have a key (kNoKey rows are left out) by (key, row).
 KeyedRows sort_by_key(const std::vector<uint64_t>& keys, unsigned threads);
+// The same for a subset: rows[0..n) (ascending; null = 0..n-1).
+KeyedRows sort_rows_by_key(const std::vector<uint64_t>& keys, const uint32_t* rows, size_t n);
 
 // A rectangle of one block: left entries [l_begin, l_end) x right entries
 // [r_begin, r_end) of the KeyedRows arrays.

@@ -101,22 +101,6 @@ PreparedTables::PreparedTables(const RawTable& l, const RawTable& r, const Match
   if (same) rkeys = lkeys;
 }
 
-KeyedRows keyed_subset(const std::vector<uint64_t>& keys, const uint32_t* rows, size_t n) {
-  std::vector<std::pair<uint64_t, uint32_t>> v;
-  v.reserve(n);
-  for (size_t i = 0; i < n; ++i)
-    if (keys[rows[i]] != kNoKey) v.emplace_back(keys[rows[i]], rows[i]);
-  std::sort(v.begin(), v.end());
-  KeyedRows out;
-  out.keys.resize(v.size());
-  out.rows.resize(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    out.keys[i] = v[i].first;
-    out.rows[i] = v[i].second;
-  }
-  return out;
-}
-
 uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs,
                     const PairOrder& order, unsigned threads, std::vector<ScoredPair>& out,
                     const ProgressFn& progress) {
@@ -199,8 +183,8 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
     uint64_t acc = kTaskPairs;
     for (size_t ti = 0; ti < tiles.size(); ++ti) {
       if (acc >= kTaskPairs) {
-        tasks.push_back(Task{static_cast<uint32_t>(j), static_cast<uint32_t>(ti),
-                             static_cast<uint32_t>(ti)});
+        tasks.push_back(
+            Task{static_cast<uint32_t>(j), static_cast<uint32_t>(ti), static_cast<uint32_t>(ti)});
         acc = 0;
       }
       ++tasks.back().end;
@@ -250,8 +234,8 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
 
   t0 = Clock::now();
   std::vector<ScoredPair> scored;
-  st.pairs_scored = score_jobs(prep, jobs, PairOrder{opt.dedupe, nullptr, nullptr}, threads,
-                               scored, progress);
+  st.pairs_scored =
+      score_jobs(prep, jobs, PairOrder{opt.dedupe, nullptr, nullptr}, threads, scored, progress);
   std::vector<MatchPair> pairs(scored.size());
   for (size_t i = 0; i < scored.size(); ++i)
     pairs[i] = MatchPair{scored[i].left, scored[i].right, scored[i].confidence, scored[i].label};

@@ -66,8 +66,6 @@ struct RectJob {
   TilePlan sub;
   uint32_t tag = 0;
 };
-// KeyedRows of the given rows (ascending), those with a key, sorted by (key, row).
-KeyedRows keyed_subset(const std::vector<uint64_t>& keys, const uint32_t* rows, size_t n);
 
 // With dedupe a pair is scored only when left_order[l] < right_order[r]
 // (global row numbers); null orders mean the row indices themselves.

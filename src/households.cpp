@@ -22,7 +22,8 @@ std::string_view t2_household(const RawTable& t2, uint32_t row) {
 void HouseholdAggregator::offer(Person& p, std::string_view key, float c) {
   if (c > p.best) {
     p.best = c;
-    std::erase_if(p.cands, [&](const Candidate& k) { return !(p.best - k.confidence < FLT_EPSILON); });
+    std::erase_if(p.cands,
+                  [&](const Candidate& k) { return !(p.best - k.confidence < FLT_EPSILON); });
   }
   if (p.best - c < FLT_EPSILON) p.cands.push_back(Candidate{std::string(key), c});
 }
@@ -38,8 +39,8 @@ void HouseholdAggregator::settle(const Person& p, bool own_is_uuid) {
     ++assigned_[{chosen, p.own}];
 }
 
-void HouseholdAggregator::add(uint64_t left, uint64_t right, float confidence,
-                              std::string_view hh1, std::string_view hh2) {
+void HouseholdAggregator::add(uint64_t left, uint64_t right, float confidence, std::string_view hh1,
+                              std::string_view hh2) {
   if (hh1.empty()) return;  // table-1 rows without a uuid take no part
   if (!table2_view_) {
     if (!have_left_ || left != cur_left_) {
@@ -83,8 +84,7 @@ std::vector<HouseholdRow> aggregate_households(const RawTable& t1, const RawTabl
                                                bool table2_view) {
   HouseholdAggregator agg(table2_view);
   for (const MatchPair& p : pairs)
-    agg.add(p.left, p.right, p.confidence, t1.get(p.left, Field::kUuid),
-            t2_household(t2, p.right));
+    agg.add(p.left, p.right, p.confidence, t1.get(p.left, Field::kUuid), t2_household(t2, p.right));
   std::map<std::string, uint64_t, std::less<>> size;
   if (!table2_view) {
     for (size_t r = 0; r < t1.size(); ++r) {

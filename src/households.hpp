@@ -35,7 +35,7 @@ class HouseholdAggregator {
   };
   struct Person {
     float best = -1.0f;
-    std::string own;  // the person's own household
+    std::string own;               // the person's own household
     std::vector<Candidate> cands;  // within FLT_EPSILON of best (pruned as best grows)
   };
   void offer(Person& p, std::string_view key, float c);
@@ -43,8 +43,8 @@ class HouseholdAggregator {
   bool table2_view_;
   bool have_left_ = false;
   uint64_t cur_left_ = 0;
-  Person cur_;                          // A5: the current table-1 person
-  std::map<uint64_t, Person> right_;    // A6: every matched table-2 person
+  Person cur_;                        // A5: the current table-1 person
+  std::map<uint64_t, Person> right_;  // A6: every matched table-2 person
   std::map<std::pair<std::string, std::string>, uint64_t> assigned_;  // (uuid, hh) -> persons
 };
 

@@ -8,8 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "io/csv_reader.hpp"
 #include "io/csv_ranges.hpp"
+#include "io/csv_reader.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace {
 
@@ -55,9 +56,8 @@ std::string random_csv(std::mt19937_64& rng, int rows, bool crlf) {
 }  // namespace
 
 TEST_CASE("csv ranges: every split reads the same records with the same lines") {
-  const auto dir = std::filesystem::temp_directory_path() / "nm_csv_ranges_test";
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "t.csv").string();
+  nm::test::TempDir dir;
+  const std::string path = dir.file("t.csv");
   std::mt19937_64 rng(42);
   for (int round = 0; round < 40; ++round) {
     const std::string text = random_csv(rng, 1 + static_cast<int>(rng() % 60), round % 3 == 0);
@@ -88,13 +88,11 @@ TEST_CASE("csv ranges: every split reads the same records with the same lines") 
       CHECK(got == expect);
     }
   }
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("csv ranges: checksum changes with one byte") {
-  const auto dir = std::filesystem::temp_directory_path() / "nm_csv_ranges_sum";
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "t.csv").string();
+  nm::test::TempDir dir;
+  const std::string path = dir.file("t.csv");
   std::string text(300000, 'a');
   for (size_t i = 0; i < text.size(); i += 37) text[i] = '\n';
   auto write = [&] {
@@ -108,5 +106,4 @@ TEST_CASE("csv ranges: checksum changes with one byte") {
   text[200001] = 'b';
   write();
   CHECK(nm::io::split_file(path, 3).checksum != a);
-  std::filesystem::remove_all(dir);
 }

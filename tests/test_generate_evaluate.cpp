@@ -17,6 +17,7 @@
 #include "jobs/evaluate.hpp"
 #include "jobs/generate.hpp"
 #include "src/errors.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace {
 
@@ -26,31 +27,7 @@ using nm::jobs::evaluate_files;
 using nm::jobs::generate_dataset;
 using nm::jobs::GenerateOptions;
 
-// A fresh directory under the temp directory, removed with its contents at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("nm_test_gen_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-  std::string file(const std::string& name, const std::string& content) const {
-    std::ofstream out(path_ / name, std::ios::binary);
-    out << content;
-    return (path_ / name).string();
-  }
-
- private:
-  fs::path path_;
-};
+using nm::test::TempDir;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -20,6 +20,7 @@
 #include "io/pair_file.hpp"
 #include "src/errors.hpp"
 #include "src/mpi_env.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace {
 
@@ -32,25 +33,7 @@ using nm::io::PieceRecord;
 using nm::io::RankStats;
 using nm::io::TileRecord;
 
-// A directory unique to this process and call, removed with its content.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "nm_pair_file_XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using nm::test::TempDir;
 
 PairFileMeta test_meta() {
   PairFileMeta m;

@@ -22,6 +22,7 @@
 #include "partition/blocks.hpp"
 #include "partition/plan.hpp"
 #include "src/errors.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace {
 
@@ -263,30 +264,7 @@ std::vector<BlockSize> registry_blocks(uint64_t rows, double skew, uint64_t seed
 
 namespace fs = std::filesystem;
 
-// A fresh directory, removed with its contents at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("nm_test_plan_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  std::string file(const std::string& name, const std::string& text) const {
-    const fs::path p = path_ / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
-
- private:
-  fs::path path_;
-};
+using nm::test::TempDir;
 
 nm::jobs::GenerateStats gen(const fs::path& dir, uint64_t rows, double skew, unsigned threads) {
   nm::jobs::GenerateOptions o;

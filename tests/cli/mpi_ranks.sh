@@ -7,17 +7,9 @@ set -uo pipefail
 NM=$1
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 G=$HERE/data/golden
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
-same() { cmp -s "$1" "$2" || { diff "$1" "$2" | head -5 >&2; return 1; }; }
+# shellcheck source=tests/check_lib.sh
+source "$(dirname "$0")/../check_lib.sh"
 mrun() { local np=$1; shift; mpirun --oversubscribe -np "$np" "$NM" run -q "$@"; }
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
 # --- golden data: every algorithm, 1-4 ranks, small tiles so blocks are cut --
 declare -A extra=([1]="" [2]="" [3]="--threshold 0.6" [4]="--threshold 85"
@@ -97,5 +89,4 @@ check "every rank received records" \
   test "$(json "$S" "all(r['records_received']['left'] > 0 for r in d['per_rank'])")" = True
 check "h5dump reads the pair file" h5dump -H "$T/s4.h5" >/dev/null
 
-echo "mpi_ranks: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish mpi_ranks

@@ -6,17 +6,9 @@
 # usage: mpi_resume.sh <name_matcher binary> <shared dir>
 set -uo pipefail
 NM=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
-same() { cmp -s "$1" "$2" || { diff "$1" "$2" | head -5 >&2; return 1; }; }
+# shellcheck source=tests/check_lib.sh
+source "$(dirname "$0")/../check_lib.sh"
 mrun() { local np=$1; shift; mpirun --oversubscribe -np "$np" "$NM" run -q "$@"; }
-json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
 "$NM" generate --rows 8000 --seed 5 --skew 0.03 --out-dir "$T/gen" -q >/dev/null || bad generate
 L=$T/gen/left.csv
@@ -73,5 +65,4 @@ check "... saying so" grep -q "not a name_matcher pair file" "$T/err"
 check "missing pair file: exit 1" test $? -eq 1
 check "no output left behind by failed reduces" test ! -e "$T/x.csv"
 
-echo "mpi_resume: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish mpi_resume

@@ -7,14 +7,8 @@ NM=$1
 SHARED=$2
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 G=$HERE/data/golden
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
-same() { cmp -s "$1" "$2" || { diff "$1" "$2" | head -5 >&2; return 1; }; }
+# shellcheck source=tests/check_lib.sh
+source "$(dirname "$0")/../check_lib.sh"
 
 run() { "$NM" run -q "$@"; }
 
@@ -177,5 +171,4 @@ else
   bad "FEBRL data missing at $F"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish run_golden
