@@ -5,6 +5,7 @@
 // lowest rank that failed reports (the same error one process would report
 // first), every other rank leaves quietly with the same exit code.
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -498,12 +499,15 @@ RunResult run_pipeline(const RunConfig& cfg) {
 
   // ---- partition: blocks = birthdates present on both sides; rank 0 plans ----
   t0 = Clock::now();
+  // Distinct birthdates of a slice: a hash set, not a sort of every row.
   auto local_keys = [](const Side& s) {
+    absl::flat_hash_set<int32_t> days;
+    for (int32_t d : s.table.birthdate)
+      if (d != kNoDate) days.insert(d);
     std::vector<uint64_t> k;
-    for (size_t r = 0; r < s.table.size(); ++r)
-      if (s.table.birthdate[r] != kNoDate) k.push_back(birthdate_key(s.table.birthdate[r]));
+    k.reserve(days.size());
+    for (int32_t d : days) k.push_back(birthdate_key(d));
     std::sort(k.begin(), k.end());
-    k.erase(std::unique(k.begin(), k.end()), k.end());
     return k;
   };
   std::vector<uint64_t> keys;
@@ -527,15 +531,18 @@ RunResult run_pipeline(const RunConfig& cfg) {
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   }
   const size_t nkeys = keys.size();
+  absl::flat_hash_map<int32_t, uint32_t> block_of_day;
+  block_of_day.reserve(keys.size());
+  for (size_t b = 0; b < keys.size(); ++b)
+    block_of_day[static_cast<int32_t>(static_cast<int64_t>(keys[b] >> 32) - (int64_t{1} << 31))] =
+        static_cast<uint32_t>(b);
   auto assign_blocks = [&](Side& s, std::vector<uint64_t>& count) {
     count.assign(nkeys, 0);
     s.block.assign(s.table.size(), kNoBlock);
     s.pos.assign(s.table.size(), 0);
     for (size_t r = 0; r < s.table.size(); ++r) {
       if (s.table.birthdate[r] == kNoDate) continue;
-      const uint64_t k = birthdate_key(s.table.birthdate[r]);
-      const auto b =
-          static_cast<uint32_t>(std::lower_bound(keys.begin(), keys.end(), k) - keys.begin());
+      const uint32_t b = block_of_day.at(s.table.birthdate[r]);
       s.block[r] = b;
       s.pos[r] = count[b]++;
     }
