@@ -450,14 +450,19 @@ RunResult run_pipeline(const RunConfig& cfg) {
     } catch (...) {
       left_error = std::current_exception();
     }
+    std::exception_ptr right_error;
     if (right_future.valid()) {
       try {
         right_loaded.table = right_future.get();
       } catch (...) {
-        if (!left_error) throw;
+        right_error = std::current_exception();
       }
     }
+    // One process reports a bad left file before a bad right one; so do many
+    // ranks: a right-side error counts only when no rank failed on the left.
+    const bool any_left_error = mpi::allreduce_max(comm, uint64_t{left_error ? 1u : 0u}) != 0;
     if (left_error) std::rethrow_exception(left_error);
+    if (right_error && !any_left_error) std::rethrow_exception(right_error);
   });
   lrej.close();
   rrej.close();

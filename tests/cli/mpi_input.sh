@@ -15,7 +15,7 @@ mrun() { local np=$1; shift; mpirun --oversubscribe -np "$np" "$NM" run -q "$@";
 import sys
 t = sys.argv[1]
 firsts = ["Ann", "Bob", "Cy", "Dee", "Eve", "Finn", "Gus"]
-def rows(crlf, bad):
+def rows(crlf, bad, bad_at=None):
     end = "\r\n" if crlf else "\n"
     out = ["id,uuid,first_name,middle_name,last_name,birthdate,hh_id"]
     for i in range(400):
@@ -27,6 +27,8 @@ def rows(crlf, bad):
             last = '"O""' + last + '"'
         date = "19%02d-0%d-1%d" % (50 + i % 40, 1 + i % 9, i % 10)
         out.append("%d,u%d,%s,,%s,%s,h%d" % (i, i // 3, first, last, date, i // 4))
+        if bad_at is not None and i == bad_at:
+            out.append("%d,u,only,three" % (3000 + i))
         if bad and i % 50 == 25:
             out.append("%d,u,only,three" % (1000 + i))        # wrong field count
             out.append("%d,u,Al,,Bo,1990-02-30,h" % (2000 + i))  # impossible date
@@ -34,6 +36,8 @@ def rows(crlf, bad):
 open(t + "/left.csv", "w", newline="").write(rows(False, False))
 open(t + "/right.csv", "w", newline="").write(rows(True, False))
 open(t + "/left_bad.csv", "w", newline="").write(rows(False, True))
+open(t + "/left_late_bad.csv", "w", newline="").write(rows(False, False, bad_at=390))
+open(t + "/right_early_bad.csv", "w", newline="").write(rows(True, False, bad_at=2))
 PY
 
 for a in 1 3 4; do
@@ -72,5 +76,14 @@ for np in 2 4; do
 done
 check "the message names file, line and field" grep -q "left_bad.csv:.*: record: expected 7 fields" "$T/err1"
 check "no output after a bad row" test ! -e "$T/x.csv"
+# Both files bad: the left file's error is the one reported, as by one process,
+# even when another rank met the right file's error first.
+"$NM" run -q --left "$T/left_late_bad.csv" --right "$T/right_early_bad.csv" -a 3 \
+  --out "$T/x.csv" 2>"$T/both1"
+check "both files bad: the left error (1 process)" grep -q "left_late_bad.csv" "$T/both1"
+mrun 2 --left "$T/left_late_bad.csv" --right "$T/right_early_bad.csv" -a 3 --out "$T/x.csv" \
+  2>"$T/both2"
+grep '^name_matcher' "$T/both2" >"$T/bothmsg2"
+check "both files bad: the same message on 2 ranks" same "$T/both1" "$T/bothmsg2"
 
 finish mpi_input
