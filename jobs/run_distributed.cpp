@@ -523,15 +523,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
       std::set_union(mine.begin(), mine.end(), rk.begin(), rk.end(), std::back_inserter(both));
       mine.swap(both);
     }
-    std::string bytes(reinterpret_cast<const char*>(mine.data()), mine.size() * 8);
-    std::string all;
-    for (int r = 0; r < nranks; ++r) {  // allgather of variable size via bcast rounds
-      std::string b = r == me ? bytes : std::string();
-      mpi::bcast_bytes(comm, b, r);
-      all += b;
-    }
-    keys.resize(all.size() / 8);
-    std::memcpy(keys.data(), all.data(), all.size());
+    keys = mpi::allgatherv_u64(comm, mine);
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   }

@@ -136,6 +136,25 @@ std::vector<std::string> gather_bytes(MPI_Comm c, const std::string& mine, int r
   return out;
 }
 
+std::vector<uint64_t> allgatherv_u64(MPI_Comm c, const std::vector<uint64_t>& mine) {
+  const auto n = static_cast<size_t>(size(c));
+  if (mine.size() > INT32_MAX) throw std::runtime_error("allgatherv_u64: too many values");
+  const int count = static_cast<int>(mine.size());
+  std::vector<int> counts(n), displs(n);
+  check(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, c), "MPI_Allgather");
+  long total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    displs[i] = static_cast<int>(total);
+    total += counts[i];
+    if (total > INT32_MAX) throw std::runtime_error("allgatherv_u64: too many values");
+  }
+  std::vector<uint64_t> out(static_cast<size_t>(total));
+  check(MPI_Allgatherv(mine.data(), count, MPI_UINT64_T, out.data(), counts.data(), displs.data(),
+                       MPI_UINT64_T, c),
+        "MPI_Allgatherv");
+  return out;
+}
+
 void bcast_bytes(MPI_Comm c, std::string& bytes, int root) {
   uint64_t len = bytes.size();
   check(MPI_Bcast(&len, 1, MPI_UINT64_T, root, c), "MPI_Bcast");

@@ -45,6 +45,9 @@ uint64_t exscan_sum(MPI_Comm c, uint64_t v);
 
 // Gathers a byte string from every rank on `root` (others get an empty vector).
 std::vector<std::string> gather_bytes(MPI_Comm c, const std::string& mine, int root);
+// Every rank's values, concatenated in rank order, on every rank (one
+// MPI_Allgather of the counts and one MPI_Allgatherv).
+std::vector<uint64_t> allgatherv_u64(MPI_Comm c, const std::vector<uint64_t>& mine);
 // Broadcasts a byte string from `root`.
 void bcast_bytes(MPI_Comm c, std::string& bytes, int root);
 
