@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 flavour=${1:-release}
 shift || true
 case "$flavour" in
-  release) args=(-DCMAKE_BUILD_TYPE=Release) ;;
-  asan) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DNAME_MATCHER_SANITIZE=ON) ;;
+  # NM_CUDA=AUTO|ON|OFF: the CUDA backend (AUTO: when nvcc is found).
+  release) args=(-DCMAKE_BUILD_TYPE=Release "-DNAME_MATCHER_CUDA=${NM_CUDA:-AUTO}") ;;
+  # nvcc takes no -fsanitize: the sanitizer build is CPU-only.
+  asan) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DNAME_MATCHER_SANITIZE=ON -DNAME_MATCHER_CUDA=OFF) ;;
   *) echo "usage: $0 [release|asan]" >&2; exit 1 ;;
 esac
 cmake -S . -B "build/$flavour" -G Ninja "${args[@]}" >/dev/null

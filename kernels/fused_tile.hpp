@@ -1,0 +1,206 @@
+// The fused tile kernel's work, written once as __host__ __device__ code.
+//
+// A batch (one kernel launch) is a list of columns: one right record against
+// a run of left records of the same block. Columns are cut into groups of at
+// most kGroupCols; a thread block takes one group at a time (grid-stride over
+// groups): its first threads build the Pattern64 of each column's right name
+// in shared memory, then all threads stride over the group's pairs, scoring
+// each with hd::score_fuzzy_pair (the CPU backend's code). Pairs that are kept
+// are compacted on the device: an atomic counter hands out slots of the
+// survivor list, so only survivors are copied back.
+//
+// kernels/fused_tile.cu wraps these functions in the __global__ kernel;
+// emulate_fused_kernel() below runs the same phases on the CPU for every
+// block and thread index, which is how the kernel is tested without a GPU.
+#pragma once
+#include <cstdint>
+
+#include "kernels/hd.hpp"
+#include "kernels/pair_scoring.hpp"
+
+namespace nm::hd {
+
+inline constexpr uint32_t kGroupCols = 16;      // right records per group (shared patterns)
+inline constexpr uint32_t kBlockThreads = 128;  // threads per block
+inline constexpr uint32_t kHistBins = 101;      // floor(score) of every matching pair, 0..100
+
+// One record as the kernel sees it (48 bytes). Code points of the full name,
+// then the first, middle and last names, start at cp_offset.
+struct DevRecord {
+  uint32_t cp_offset;
+  uint32_t full_len;
+  uint32_t full_bytes;
+  uint32_t phon_code;
+  uint32_t part_len[3];
+  int32_t birthdate;
+  uint64_t char_mask;
+  uint64_t order;  // dedupe: a pair is scored only when left.order < right.order
+};
+
+struct DevColumn {
+  uint32_t right;       // index into the right records
+  uint32_t left_begin;  // first left record of the run
+  uint32_t left_count;  // pairs of this column
+  uint32_t pair_begin;  // first pair of this column within its group
+};
+
+struct DevGroup {
+  uint32_t col_begin, col_end;  // at most kGroupCols columns
+  uint32_t pairs;               // sum of the columns' left_count
+  uint32_t pad;
+};
+
+// A kept pair: column and left record indices within the batch.
+struct Survivor {
+  uint32_t col;
+  uint32_t left;
+  float confidence, lev, jw, mp;
+  uint32_t label;
+};
+
+// Everything one launch reads and writes; pointers are device pointers on
+// the GPU and host pointers in the emulation.
+struct TileView {
+  const DevRecord* left;
+  const DevRecord* right;
+  const uint32_t* cps;
+  const DevColumn* cols;
+  const DevGroup* groups;
+  uint32_t n_groups;
+  uint32_t with_middle;
+  uint32_t dedupe;
+  float keep;  // pairs below this confidence are not kept
+  Survivor* out;
+  uint32_t capacity;                 // slots in out
+  uint32_t* survivors;               // atomic counter (may exceed capacity: then rerun bigger)
+  unsigned long long* scored;        // pairs put through the rule
+  unsigned long long* hist;          // kHistBins counters
+  uint32_t* scratch;                 // scratch_words per thread of the grid
+  uint32_t scratch_words;
+};
+
+NM_HD NM_INLINE uint32_t atomic_add_u32(uint32_t* p, uint32_t v) {
+#if defined(__CUDA_ARCH__)
+  return atomicAdd(p, v);
+#else
+  return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+#endif
+}
+NM_HD NM_INLINE void atomic_add_u64(unsigned long long* p, unsigned long long v) {
+#if defined(__CUDA_ARCH__)
+  atomicAdd(p, v);
+#else
+  __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+#endif
+}
+
+NM_HD NM_INLINE FuzzyView dev_view(const DevRecord& r, const uint32_t* cps) {
+  FuzzyView v;
+  const uint32_t* base = cps + r.cp_offset;
+  v.full = base;
+  v.full_len = r.full_len;
+  v.full_bytes = r.full_bytes;
+  v.phon_code = r.phon_code;
+  v.char_mask = r.char_mask;
+  const uint32_t* p = base + r.full_len;
+  for (int k = 0; k < 3; ++k) {
+    v.part[k] = p;
+    v.part_len[k] = r.part_len[k];
+    p += r.part_len[k];
+  }
+  return v;
+}
+
+NM_HD NM_INLINE bool uses_pattern(uint32_t len) { return len > 0 && len <= kWordBits; }
+
+// Phase 0 (once per block): zero the shared patterns.
+NM_HD inline void reset_patterns(Pattern64* pats, uint32_t tid, uint32_t nthreads) {
+  for (uint32_t w = tid; w < kGroupCols * 128; w += nthreads) pats[w / 128].ascii[w % 128] = 0;
+  if (tid < kGroupCols) {
+    pats[tid].n_ext = 0;
+    pats[tid].len = 0;
+  }
+}
+
+// Phase 1: thread tid < kGroupCols builds the pattern of the group's column tid.
+NM_HD inline void build_patterns(const TileView& t, uint32_t g, uint32_t tid, Pattern64* pats) {
+  const DevGroup& G = t.groups[g];
+  const uint32_t c = G.col_begin + tid;
+  if (tid >= kGroupCols || c >= G.col_end) return;
+  const DevRecord& r = t.right[t.cols[c].right];
+  if (uses_pattern(r.full_len)) pats[tid].build(t.cps + r.cp_offset, r.full_len);
+}
+
+// Phase 3: undo phase 1, leaving zeroed patterns for the next group.
+NM_HD inline void clear_patterns(const TileView& t, uint32_t g, uint32_t tid, Pattern64* pats) {
+  const DevGroup& G = t.groups[g];
+  const uint32_t c = G.col_begin + tid;
+  if (tid >= kGroupCols || c >= G.col_end) return;
+  const DevRecord& r = t.right[t.cols[c].right];
+  if (uses_pattern(r.full_len)) pats[tid].clear(t.cps + r.cp_offset, r.full_len);
+}
+
+// Phase 2: pair i of group g. Returns 1 when the pair was put through the
+// rule (0 when dedupe order or a birthdate mismatch skips it, as on the CPU).
+NM_HD inline uint32_t score_group_pair(const TileView& t, uint32_t g, uint32_t i,
+                                       const Pattern64* pats, uint32_t* scratch) {
+  const DevGroup& G = t.groups[g];
+  uint32_t c = G.col_begin;
+  while (c + 1 < G.col_end && t.cols[c + 1].pair_begin <= i) ++c;
+  const DevColumn& col = t.cols[c];
+  const uint32_t li = col.left_begin + (i - col.pair_begin);
+  const DevRecord& a = t.left[li];
+  const DevRecord& b = t.right[col.right];
+  if (t.dedupe != 0 && !(a.order < b.order)) return 0;
+  if (a.birthdate != b.birthdate) return 0;  // hash-key collision guard
+  const Pattern64* pb = uses_pattern(b.full_len) ? &pats[c - G.col_begin] : nullptr;
+  const PairScore s =
+      score_fuzzy_pair(dev_view(a, t.cps), dev_view(b, t.cps), pb, t.with_middle != 0, scratch);
+  if (s.label != kNoMatch) {
+    const uint32_t bin = s.score >= 100.0 ? 100u : static_cast<uint32_t>(s.score);
+    atomic_add_u64(&t.hist[bin], 1ull);
+    if (s.confidence >= t.keep) {
+      const uint32_t slot = atomic_add_u32(t.survivors, 1u);
+      if (slot < t.capacity) {
+        Survivor& o = t.out[slot];
+        o.col = c;
+        o.left = li;
+        o.confidence = s.confidence;
+        o.lev = static_cast<float>(s.lev);
+        o.jw = static_cast<float>(s.jw);
+        o.mp = static_cast<float>(s.mp);
+        o.label = s.label;
+      }
+    }
+  }
+  return 1;
+}
+
+// Block `bx` of the kernel on the CPU: every thread of the block, phase by
+// phase (a phase ends where the kernel has __syncthreads). `pats` holds
+// kGroupCols patterns: the block's shared memory.
+inline void emulate_block(const TileView& t, uint32_t bx, uint32_t grid, uint32_t block,
+                          Pattern64* pats) {
+  for (uint32_t tid = 0; tid < block; ++tid) reset_patterns(pats, tid, block);
+  unsigned long long scored_block = 0;
+  for (uint32_t g = bx; g < t.n_groups; g += grid) {
+    for (uint32_t tid = 0; tid < block; ++tid) build_patterns(t, g, tid, pats);
+    const uint32_t n = t.groups[g].pairs;
+    for (uint32_t tid = 0; tid < block; ++tid) {
+      uint32_t* scratch =
+          t.scratch + (static_cast<uint64_t>(bx) * block + tid) * t.scratch_words;
+      for (uint32_t i = tid; i < n; i += block)
+        scored_block += score_group_pair(t, g, i, pats, scratch);
+    }
+    for (uint32_t tid = 0; tid < block; ++tid) clear_patterns(t, g, tid, pats);
+  }
+  if (scored_block != 0) atomic_add_u64(t.scored, scored_block);
+}
+
+// The whole grid on the CPU, block after block.
+inline void emulate_fused_kernel(const TileView& t, uint32_t grid, uint32_t block,
+                                 Pattern64* pats) {
+  for (uint32_t bx = 0; bx < grid; ++bx) emulate_block(t, bx, grid, block, pats);
+}
+
+}  // namespace nm::hd
