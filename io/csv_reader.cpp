@@ -16,8 +16,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
+#include "src/env_flag.hpp"
 #include "src/errors.hpp"
 
 // SSE2 is part of x86-64; elsewhere (or with -DNM_CSV_NO_SIMD, which the
@@ -32,6 +34,10 @@ namespace nm::io {
 namespace {
 
 constexpr char kBom[] = "\xEF\xBB\xBF";
+
+// NAME_MATCHER_DISABLE_SIMD (the original tool's rollback switch): the plain
+// loops instead of SSE2. Read once per process.
+[[maybe_unused]] const bool kUseSimd = !env_flag_set("NAME_MATCHER_DISABLE_SIMD");
 constexpr size_t kPadding = 16;
 
 // The searches below run over spans [p, e) of the reader's buffer, which
@@ -51,35 +57,37 @@ inline unsigned movemask(__m128i v) { return static_cast<unsigned>(_mm_movemask_
 // First c in [p, e), or nullptr.
 inline const char* find_byte(const char* p, const char* e, char c) {
 #ifdef NM_CSV_SSE2
-  const __m128i cv = _mm_set1_epi8(c);
-  for (; p < e; p += 16) {
-    if (const unsigned m = movemask(_mm_cmpeq_epi8(load16(p), cv)) & mask_until(p, e)) {
-      return p + __builtin_ctz(m);
+  if (kUseSimd) {
+    const __m128i cv = _mm_set1_epi8(c);
+    for (; p < e; p += 16) {
+      if (const unsigned m = movemask(_mm_cmpeq_epi8(load16(p), cv)) & mask_until(p, e)) {
+        return p + __builtin_ctz(m);
+      }
     }
+    return nullptr;
   }
-  return nullptr;
-#else
-  return static_cast<const char*>(std::memchr(p, c, static_cast<size_t>(e - p)));
 #endif
+  return static_cast<const char*>(std::memchr(p, c, static_cast<size_t>(e - p)));
 }
 
 // First LF, CR or quote in [p, e), or e.
 inline const char* find_line_special(const char* p, const char* e) {
 #ifdef NM_CSV_SSE2
-  const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), qu = _mm_set1_epi8('"');
-  for (; p < e; p += 16) {
-    const __m128i v = load16(p);
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)),
-                                     _mm_cmpeq_epi8(v, qu));
-    if (const unsigned m = movemask(hit) & mask_until(p, e)) return p + __builtin_ctz(m);
+  if (kUseSimd) {
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), qu = _mm_set1_epi8('"');
+    for (; p < e; p += 16) {
+      const __m128i v = load16(p);
+      const __m128i hit = _mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)), _mm_cmpeq_epi8(v, qu));
+      if (const unsigned m = movemask(hit) & mask_until(p, e)) return p + __builtin_ctz(m);
+    }
+    return e;
   }
-  return e;
-#else
+#endif
   for (; p < e; ++p) {
     if (*p == '\n' || *p == '\r' || *p == '"') return p;
   }
   return e;
-#endif
 }
 
 std::string errno_text(int err) { return std::strerror(err); }
@@ -302,7 +310,7 @@ bool CsvReader::Impl::parse_plain(const char* rec, size_t len, CsvRecord& r) {
   // The last block may reach past the record (the buffer is padded for it);
   // bits beyond e are masked off.
   const __m128i dv = _mm_set1_epi8(delim);
-  for (; p < e; p += 16) {
+  for (; kUseSimd && p < e; p += 16) {
     const __m128i v = load16(p);
     const unsigned valid = mask_until(p, e);
     high |= movemask(v) & valid;
@@ -314,7 +322,8 @@ bool CsvReader::Impl::parse_plain(const char* rec, size_t len, CsvRecord& r) {
       field = d + 1;
     }
   }
-#else
+  if (kUseSimd) p = e;  // the vector loop may step past e
+#endif
   for (; p < e; ++p) {
     high |= static_cast<unsigned char>(*p) & 0x80;
     if (*p == delim) {
@@ -322,7 +331,6 @@ bool CsvReader::Impl::parse_plain(const char* rec, size_t len, CsvRecord& r) {
       field = p + 1;
     }
   }
-#endif
   r.fields.push_back(trimmed(field, e));
   return high == 0;
 }
