@@ -31,6 +31,7 @@
 #include "jobs/pipeline.hpp"
 #include "kernels/pair_scoring.hpp"
 #include "src/errors.hpp"
+#include "src/gpu/backend.hpp"
 #include "src/parallel.hpp"
 #include "src/prepare.hpp"
 
@@ -333,6 +334,7 @@ json run_bench(BenchOptions& o) {
   j["timestamp"] = utc_timestamp();
   j["algorithm"] = o.run.match.algorithm;
   j["threads"] = o.run.match.threads;
+  j["device"] = {{"requested", o.run.device}, {"used", r0.backend}};
   j["exhaustive"] = o.run.match.exhaustive;
   j["shortcut"] = r0.engine.shortcut;
   std::string threshold_text;  // the float as the CSV would print it, not its double expansion
@@ -413,6 +415,10 @@ int bench_main(const std::vector<std::string>& args) {
       "run the pipeline K times; stage times are medians")(
       "micro-pairs", po::value(&o.micro_pairs)->default_value(o.micro_pairs),
       "pairs for the single-thread kernel micro-benchmark")(
+      "device", po::value(&cfg.device)->default_value(cfg.device),
+      "auto, cpu, gpu or emulate, as for run (the report's \"device\" says which ran)")(
+      "gpu-batch-pairs", po::value(&cfg.gpu_batch_pairs)->default_value(cfg.gpu_batch_pairs),
+      "candidate pairs per GPU kernel launch")(
       "no-evaluate", po::bool_switch(&no_evaluate),
       "skip precision/recall against the generated truth")(
       "compare", po::value(&compare)->multitoken(), "A.json B.json: compare two reports");
@@ -423,6 +429,7 @@ int bench_main(const std::vector<std::string>& args) {
     return compare_main(compare[0], compare[1]);
   }
   if (cfg.left.empty() != cfg.right.empty()) throw InputError("--left and --right go together");
+  gpu::parse_device(cfg.device);
   if (o.repeat == 0) throw InputError("--repeat must be at least 1");
   if (cfg.left.empty() && o.rows == 0) throw InputError("--rows must be at least 1");
   for (const auto& m : maps) {

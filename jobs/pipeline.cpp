@@ -15,6 +15,7 @@
 #include "io/table_loader.hpp"
 #include "jobs/cli.hpp"
 #include "src/errors.hpp"
+#include "src/gpu/backend.hpp"
 #include "src/households.hpp"
 #include "src/mpi_env.hpp"
 #include "src/parallel.hpp"
@@ -88,12 +89,21 @@ int run_main(const std::vector<std::string>& args) {
       "plan granularity: blocks are cut so each rank gets about this many tiles")(
       "piece-pairs", po::value(&cfg.piece_pairs)->default_value(cfg.piece_pairs),
       "candidate pairs a rank scores between two appends to the pair file (the unit of work "
-      "a crash can lose)");
+      "a crash can lose)")(
+      "device", po::value(&cfg.device)->default_value(cfg.device),
+      "where A3-A6 pairs are scored: auto (a GPU when one is found, else the CPU), cpu, gpu "
+      "(an error without one), emulate (the GPU backend with its kernel run on the CPU; slow, "
+      "for testing); see docs/GPU.md")(
+      "gpu-batch-pairs", po::value(&cfg.gpu_batch_pairs)->default_value(cfg.gpu_batch_pairs),
+      "candidate pairs per GPU kernel launch (halved automatically when the GPU runs out of "
+      "memory)");
   po::variables_map vm;
   if (!parse_command_line(args, desc, vm)) return 0;
   // Under mpirun only rank 0 talks; the others report warnings and errors.
   set_log_level(quiet || mpi::launcher_rank() != 0 ? LogLevel::kWarn : parse_log_level(log_level));
   if (cfg.left.empty()) throw InputError("--left is required (see run --help)");
+  gpu::parse_device(cfg.device);  // a bad value is a usage error before any work
+  if (cfg.gpu_batch_pairs == 0) throw InputError("--gpu-batch-pairs must be at least 1");
   for (const auto& m : maps) {
     const auto eq = m.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
@@ -125,12 +135,12 @@ int run_main(const std::vector<std::string>& args) {
         line, sizeof line,
         "A%d: %llu x %llu records, %llu pairs scored, %llu %s -> %s in %.2f s "
         "(load %.2f, partition %.2f, shuffle %.2f, normalise %.2f, score %.2f, write %.2f; "
-        "%d ranks x %u threads; %llu rejected)",
+        "%d ranks x %u threads on %s; %llu rejected)",
         cfg.match.algorithm, (unsigned long long)r.left_rows, (unsigned long long)r.right_rows,
         (unsigned long long)r.engine.pairs_scored, (unsigned long long)r.output_rows,
         cfg.match.algorithm >= 5 ? "households" : "matches", cfg.out.c_str(), r.total_s, r.load_s,
         r.engine.partition_s, r.shuffle_s, r.engine.normalize_s, r.engine.score_s, r.write_s,
-        r.ranks, cfg.match.threads, (unsigned long long)r.rejected);
+        r.ranks, cfg.match.threads, r.backend.c_str(), (unsigned long long)r.rejected);
     log(LogLevel::kInfo, line);
   }
   return 0;

@@ -23,6 +23,8 @@ struct RunConfig {
   bool resume = false;                       // continue the run recorded in `pairs`
   uint32_t tiles_per_rank = 32;              // plan granularity (see partition/plan.hpp)
   uint64_t piece_pairs = uint64_t{1} << 25;  // candidate pairs scored between two pair-file appends
+  std::string device = "auto";               // auto | cpu | gpu | emulate (src/gpu/backend.hpp)
+  uint64_t gpu_batch_pairs = uint64_t{1} << 25;  // candidate pairs per kernel launch
 };
 
 struct RunResult {
@@ -37,6 +39,7 @@ struct RunResult {
   uint64_t tiles_total = 0, tiles_skipped = 0;  // tiles skipped: finished before a --resume
   double predicted_imbalance = 1, measured_imbalance = 1;
   std::string summary_path;
+  std::string backend;  // what rank 0 scored on: cpu, gpu or emulate
 };
 
 // Runs on every rank of MPI_COMM_WORLD (one rank without mpirun): load ->

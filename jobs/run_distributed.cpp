@@ -30,6 +30,8 @@
 #include "partition/blocks.hpp"
 #include "partition/plan.hpp"
 #include "src/errors.hpp"
+#include "src/gpu/backend.hpp"
+#include "src/gpu/collectives.hpp"
 #include "src/mpi_env.hpp"
 #include "src/parallel.hpp"
 
@@ -419,6 +421,20 @@ RunResult run_pipeline(const RunConfig& cfg) {
                        " does not exist (start the run without --resume)");
   });
 
+  // The scoring device, chosen before the work: --device gpu without a GPU
+  // fails here. Each rank takes the GPU of its local rank.
+  std::unique_ptr<gpu::Backend> backend;
+  stage(comm, [&] {
+    gpu::GpuOptions go;
+    go.batch_pairs = std::max<uint64_t>(1, cfg.gpu_batch_pairs);
+    backend = gpu::open_backend(gpu::parse_device(cfg.device), algo >= 3,
+                                std::max(1u, cfg.match.threads), go);
+  });
+  res.backend = backend->used;
+  if (root && !(backend->requested == gpu::DeviceChoice::kCpu && backend->used == "cpu"))
+    log(LogLevel::kInfo, "device: " + backend->used + " (" + backend->reason + ")" +
+                             (backend->gpu() ? ", " + backend->info.name : std::string()));
+
   Progress progress(cfg.show_progress && root);
 
   // ---- load: each rank reads its own byte range of each file ----
@@ -740,6 +756,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
   size_t next = 0;
   uint64_t pieces = 0;
   std::vector<ScoredPair> scored;
+  ScoreHistogram hist{};  // CPU backend (the GPU backend counts on the device)
   std::vector<io::PairRecord> recs;
   std::string payload;
   std::vector<uint64_t> offsets;
@@ -767,7 +784,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
       jobs[i].tag = batch[i];
     }
     scored.clear();
-    st.pairs_scored += score_jobs(prep, jobs, order, threads, scored);
+    st.pairs_scored += score_jobs(prep, jobs, order, threads, scored, {}, backend->gpu(), &hist);
     std::sort(scored.begin(), scored.end(), [&](const ScoredPair& a, const ScoredPair& b) {
       const uint64_t la = L.global[a.left], lb = L.global[b.left];
       return la != lb ? la < lb : RR.global[a.right] < RR.global[b.right];
@@ -809,6 +826,27 @@ RunResult run_pipeline(const RunConfig& cfg) {
   st.score_s = since(t0);
   res.engine.score_s = st.score_s;
   st.peak_rss_bytes = peak_rss_bytes();
+
+  // ---- counters and the score histogram, summed over the ranks: on the
+  // GPUs with NCCL when every rank has one, else with MPI ----
+  gpu::ScoreCounters counters_total;
+  std::string collectives_name;
+  stage(comm, [&] {
+    gpu::ScoreCounters mine;
+    mine.pairs_scored = st.pairs_scored;
+    mine.pairs_kept = st.pairs_kept;
+    void* device_counters = nullptr;
+    if (gpu::GpuScorer* g = backend->gpu()) {
+      const auto c = g->counters();
+      std::copy(c.begin() + 2, c.end(), mine.hist.begin());
+      device_counters = g->device_counters();
+    } else {
+      std::copy(hist.begin(), hist.end(), mine.hist.begin());
+    }
+    const auto coll = gpu::make_collectives(comm, backend->gpu() ? backend->device.get() : nullptr);
+    counters_total = coll->allreduce(mine, device_counters);
+    collectives_name = coll->name();
+  });
 
   // ---- write: statistics, household sizes, completion mark ----
   t0 = Clock::now();
@@ -949,6 +987,12 @@ RunResult run_pipeline(const RunConfig& cfg) {
              {"write", s.write_s}}}});
     j["per_rank"] = per_rank;
     j["resume"] = {{"resumed", cfg.resume}, {"tiles_already_done", tiles_skipped}};
+    j["device"] = backend->to_json();
+    j["collectives"] = collectives_name;
+    j["score_histogram"] = {
+        {"what", "matching pairs (any label but NO MATCH) by floor(score), before the output "
+                 "threshold; index = score 0..100"},
+        {"counts", counters_total.hist}};
     j["output"] = {
         {"path", cfg.out},
         {"rows", res.output_rows},

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "partition/blocks.hpp"
+#include "src/gpu/gpu_scorer.hpp"
 #include "src/parallel.hpp"
 
 namespace nm {
@@ -57,6 +58,7 @@ struct Worker {
   std::unique_ptr<hd::Pattern64> pattern = std::make_unique<hd::Pattern64>();
   std::vector<uint32_t> scratch;
   std::vector<ScoredPair> out;
+  ScoreHistogram hist{};
   uint64_t scored = 0;
   Worker() { pattern->reset_all(); }
 };
@@ -103,7 +105,14 @@ PreparedTables::PreparedTables(const RawTable& l, const RawTable& r, const Match
 
 uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs,
                     const PairOrder& order, unsigned threads, std::vector<ScoredPair>& out,
-                    const ProgressFn& progress) {
+                    const ProgressFn& progress, gpu::GpuScorer* gpu, ScoreHistogram* hist) {
+  if (gpu != nullptr && prep.fuzzy) {
+    uint64_t total = 0;
+    for (const RectJob& j : jobs) total += j.sub.candidate_pairs;
+    const uint64_t scored = gpu->score(prep, jobs, order, out);
+    if (progress) progress(total, total);
+    return scored;
+  }
   threads = std::max(1u, threads);
   const RawTable& left = prep.left;
   const RawTable& right = prep.right;
@@ -145,7 +154,9 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
           const hd::PairScore s =
               hd::score_fuzzy_pair(lf.view(l), b, use_pattern ? w.pattern.get() : nullptr,
                                    with_middle, w.scratch.data());
-          if (s.label != hd::kNoMatch && s.confidence >= keep)
+          if (s.label == hd::kNoMatch) continue;
+          ++w.hist[s.score >= 100.0 ? 100u : static_cast<uint32_t>(s.score)];
+          if (s.confidence >= keep)
             w.out.push_back(ScoredPair{l, r, job.tag, s.confidence, static_cast<float>(s.lev),
                                        static_cast<float>(s.jw), static_cast<float>(s.mp),
                                        s.label});
@@ -159,6 +170,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
           if (left.birthdate[l] != right.birthdate[r]) continue;
           if (lx.get(l, 0) != rxr.get(r, 0) || lx.get(l, 2) != rxr.get(r, 2)) continue;
           if (with_middle && lx.get(l, 1) != rxr.get(r, 1)) continue;
+          ++w.hist[100];
           w.out.push_back(ScoredPair{l, r, job.tag, 1.0f, 100.0f, 100.0f, 100.0f, hd::kDirect});
         }
       }
@@ -202,6 +214,8 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   for (auto& w : workers) {
     n += w.out.size();
     scored += w.scored;
+    if (hist != nullptr)
+      for (size_t b = 0; b < hist->size(); ++b) (*hist)[b] += w.hist[b];
   }
   out.reserve(n);
   for (auto& w : workers) {

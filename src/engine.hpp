@@ -1,5 +1,6 @@
 // Score stage: candidate pairs of the tiles, scored with the contract's rules.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -10,6 +11,12 @@
 #include "src/table.hpp"
 
 namespace nm {
+namespace gpu {
+class GpuScorer;
+}
+
+// floor(score) of every matching pair (before the output threshold), 0..100.
+using ScoreHistogram = std::array<uint64_t, 101>;
 
 struct MatchPair {
   uint32_t left;
@@ -75,11 +82,16 @@ struct PairOrder {
   const uint64_t* right_order = nullptr;
 };
 
-// Scores every job with `threads` threads; kept pairs are appended to `out`
-// in no particular order. Returns the number of pairs put through the rule.
+// Scores every job with `threads` threads, or on the GPU backend when `gpu`
+// is given and the algorithm is fuzzy (A1/A2 are hash joins: always here);
+// kept pairs are appended to `out` in no particular order and, when `hist`
+// is given, every matching pair is counted in it (CPU backend; the GPU
+// backend keeps its histogram on the device). Returns the number of pairs
+// put through the rule.
 uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs,
                     const PairOrder& order, unsigned threads, std::vector<ScoredPair>& out,
-                    const ProgressFn& progress = {});
+                    const ProgressFn& progress = {}, gpu::GpuScorer* gpu = nullptr,
+                    ScoreHistogram* hist = nullptr);
 
 // Runs normalise -> partition -> score for algorithms 1–4 (for 5/6 the A4
 // person pairs at the household threshold). `right` may be the same object as

@@ -12,6 +12,7 @@
 #include "jobs/pipeline.hpp"
 #include "jobs/plan_cmd.hpp"
 #include "jobs/reduce.hpp"
+#include "src/gpu/selftest.hpp"
 #include "src/errors.hpp"
 #include "src/mpi_env.hpp"
 
@@ -28,6 +29,7 @@ constexpr const char* kUsage =
     "  explain   show why two names match or not, step by step\n"
     "  reduce    rebuild the outputs of a run from its pair file (run --pairs)\n"
     "  bench     run the pipeline on generated data and report speed as JSON\n"
+    "  gpu-selftest  random tiles through the GPU kernel, compared with the CPU backend\n"
     "  version   print the version\n";
 
 int dispatch(const std::string& cmd, const std::vector<std::string>& args) {
@@ -38,6 +40,7 @@ int dispatch(const std::string& cmd, const std::vector<std::string>& args) {
   if (cmd == "explain") return nm::jobs::explain_main(args);
   if (cmd == "bench") return nm::jobs::bench_main(args);
   if (cmd == "reduce") return nm::jobs::reduce_main(args);
+  if (cmd == "gpu-selftest") return nm::gpu::gpu_selftest_main(args);
   if (cmd == "version" || cmd == "--version") {
     std::printf("name_matcher %s (%s)\n", NM_VERSION, NM_BUILD_FLAGS);
     return 0;

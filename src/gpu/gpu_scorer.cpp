@@ -1,0 +1,209 @@
+#include "src/gpu/gpu_scorer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "fmt/format.h"
+
+namespace nm::gpu {
+
+struct GpuScorer::Slot {
+  int stream = -1, event = -1;
+  HostBuffer in;       // the packed batch
+  HostBuffer count;    // survivor counter, copied back
+  HostBuffer out;      // survivors, copied back
+  DeviceBuffer d_in, d_out, d_count, d_scratch;
+  uint32_t capacity = 0;  // survivor slots in d_out
+  bool busy = false;
+  BatchLayout lay;
+  BatchMap map;
+  hd::TileView view{};
+  LaunchConfig cfg;
+};
+
+namespace {
+
+double mib(size_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); }
+
+// Grows a device buffer to at least `bytes` (contents are not kept).
+void ensure(DeviceApi& dev, DeviceBuffer& b, size_t bytes) {
+  if (b.size() >= bytes && b.get() != nullptr) return;
+  b.reset();
+  b = DeviceBuffer(dev, std::max<size_t>(bytes, 256));
+}
+
+void ensure(HostBufferPool& pool, HostBuffer& b, size_t bytes) {
+  if (b.data() != nullptr && b.size() >= bytes) return;
+  b = HostBuffer();
+  b = pool.acquire(std::max<size_t>(bytes, 256));
+}
+
+}  // namespace
+
+GpuScorer::GpuScorer(DeviceApi& dev, HostBufferPool& pool, GpuOptions opt, Report report)
+    : dev_(dev), pool_(pool), opt_(opt), report_(std::move(report)) {
+  opt_.streams = std::max(1, opt_.streams);
+  slots_.resize(static_cast<size_t>(opt_.streams));
+  for (Slot& s : slots_) {
+    s.stream = dev_.create_stream();
+    s.event = dev_.create_event();
+  }
+  const size_t acc_bytes = kDeviceCounterWords * sizeof(uint64_t);
+  d_acc_ = DeviceBuffer(dev_, acc_bytes);
+  d_discard_ = DeviceBuffer(dev_, acc_bytes);
+  h_acc_ = pool_.acquire(acc_bytes);
+  dev_.fill_zero(slots_[0].stream, d_acc_.get(), acc_bytes);
+  dev_.record(slots_[0].stream, slots_[0].event);
+  dev_.wait(slots_[0].event);
+}
+
+GpuScorer::~GpuScorer() = default;
+
+void GpuScorer::launch(Slot& s, unsigned long long* acc) {
+  hd::TileView v = s.view;
+  v.scored = acc;
+  v.hist = acc + 2;
+  dev_.fill_zero(s.stream, s.d_count.get(), sizeof(uint32_t));
+  dev_.launch_fused(s.stream, v, s.cfg);
+  ++stats_.launches;
+  dev_.copy_to_host(s.stream, s.count.data(), s.d_count.get(), sizeof(uint32_t));
+  stats_.bytes_to_host += sizeof(uint32_t);
+  dev_.record(s.stream, s.event);
+}
+
+void GpuScorer::issue(Slot& s, const TilePacker& packer, BatchSpan& span,
+                      const PreparedTables& prep, bool dedupe) {
+  for (;;) {
+    try {
+      s.lay = packer.layout(span);
+      ensure(pool_, s.in, s.lay.total);
+      ensure(pool_, s.count, sizeof(uint32_t));
+      s.map = packer.pack(span, s.lay, s.in.data());
+      s.cfg.block = hd::kBlockThreads;
+      s.cfg.grid = dev_.grid_for(s.lay.n_groups);
+      const uint32_t words = hd::metric_scratch_words(s.lay.max_len) + 8;
+      const size_t scratch_bytes = size_t{s.cfg.grid} * s.cfg.block * words * sizeof(uint32_t);
+      const uint64_t want = std::clamp<uint64_t>(span.pairs / 16, opt_.min_capacity, 1u << 22);
+      s.capacity = std::max<uint32_t>(s.capacity, static_cast<uint32_t>(want));
+      ensure(dev_, s.d_in, s.lay.total);
+      ensure(dev_, s.d_scratch, scratch_bytes);
+      ensure(dev_, s.d_out, size_t{s.capacity} * sizeof(hd::Survivor));
+      ensure(dev_, s.d_count, sizeof(uint32_t));
+      s.view = view_of(s.lay, s.d_in.get(), prep.with_middle, false, prep.keep);
+      s.view.out = static_cast<hd::Survivor*>(s.d_out.get());
+      s.view.capacity = s.capacity;
+      s.view.survivors = static_cast<uint32_t*>(s.d_count.get());
+      s.view.scratch = static_cast<uint32_t*>(s.d_scratch.get());
+      s.view.scratch_words = words;
+      s.view.dedupe = dedupe ? 1u : 0u;
+      dev_.copy_to_device(s.stream, s.d_in.get(), s.in.data(), s.lay.total);
+      stats_.bytes_to_device += s.lay.total;
+      launch(s, static_cast<unsigned long long*>(d_acc_.get()));
+      s.busy = true;
+      return;
+    } catch (const DeviceOom& e) {
+      // Free what this slot holds on the device, then try half the batch.
+      s.d_in.reset();
+      s.d_out.reset();
+      s.d_scratch.reset();
+      s.capacity = 0;
+      if (span.columns <= 1)
+        throw DeviceError(fmt::format(
+            "GPU out of memory for a single column of {} pairs ({:.1f} MiB packed): {}",
+            span.pairs, mib(span.bytes), e.what()));
+      const BatchSpan half = packer.prefix(span, span.columns / 2);
+      ++stats_.oom_halvings;
+      if (report_)
+        report_(fmt::format(
+            "GPU out of memory for a batch of {} pairs ({:.1f} MiB); retrying with {} pairs "
+            "({:.1f} MiB)",
+            span.pairs, mib(span.bytes), half.pairs, mib(half.bytes)));
+      opt_.batch_pairs = std::max<uint64_t>(1, half.pairs);
+      opt_.batch_bytes = std::max<size_t>(1, half.bytes);
+      span = half;
+    }
+  }
+}
+
+void GpuScorer::finish(Slot& s, std::vector<ScoredPair>& out) {
+  dev_.wait(s.event);
+  uint32_t n = 0;
+  std::memcpy(&n, s.count.data(), sizeof n);
+  if (n > s.capacity) {
+    // More survivors than slots: grow the list and run the batch again,
+    // counting into the discard counters (the first run was counted).
+    ++stats_.overflow_reruns;
+    s.capacity = n;
+    ensure(dev_, s.d_out, size_t{n} * sizeof(hd::Survivor));
+    s.view.out = static_cast<hd::Survivor*>(s.d_out.get());
+    s.view.capacity = n;
+    dev_.fill_zero(s.stream, d_discard_.get(), kDeviceCounterWords * sizeof(uint64_t));
+    launch(s, static_cast<unsigned long long*>(d_discard_.get()));
+    dev_.wait(s.event);
+    std::memcpy(&n, s.count.data(), sizeof n);
+  }
+  const size_t bytes = size_t{n} * sizeof(hd::Survivor);
+  if (n > 0) {
+    ensure(pool_, s.out, bytes);
+    dev_.copy_to_host(s.stream, s.out.data(), s.d_out.get(), bytes);
+    stats_.bytes_to_host += bytes;
+    dev_.record(s.stream, s.event);
+    dev_.wait(s.event);
+  }
+  // Survivors arrive in the order the threads reached the counter: sort them
+  // so the output does not depend on the device's scheduling.
+  auto* sv = static_cast<hd::Survivor*>(s.out.data());
+  std::sort(sv, sv + n, [](const hd::Survivor& a, const hd::Survivor& b) {
+    return a.col != b.col ? a.col < b.col : a.left < b.left;
+  });
+  out.reserve(out.size() + n);
+  for (uint32_t i = 0; i < n; ++i) {
+    const hd::Survivor& v = sv[i];
+    out.push_back(ScoredPair{s.map.left_rows[v.left], s.map.col_right_rows[v.col],
+                             s.map.col_tags[v.col], v.confidence, v.lev, v.jw, v.mp,
+                             static_cast<uint8_t>(v.label)});
+  }
+  kept_total_ += n;
+  stats_.survivors += n;
+  ++stats_.batches;
+  s.busy = false;
+}
+
+uint64_t GpuScorer::score(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+                          const PairOrder& order, std::vector<ScoredPair>& out) {
+  const uint64_t scored_before = counters()[0];
+  const TilePacker packer(prep, jobs, order);
+  ColumnCursor cur = packer.start();
+  size_t k = 0;
+  while (!packer.at_end(cur)) {
+    Slot& s = slots_[k % slots_.size()];
+    if (s.busy) finish(s, out);
+    BatchSpan span = packer.next_span(cur, opt_.batch_pairs, opt_.batch_bytes);
+    issue(s, packer, span, prep, order.dedupe);
+    stats_.candidate_pairs += span.pairs;
+    cur = span.end;
+    ++k;
+  }
+  // Drain in issue order.
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = slots_[(k + i) % slots_.size()];
+    if (s.busy) finish(s, out);
+  }
+  return counters()[0] - scored_before;
+}
+
+std::array<uint64_t, kDeviceCounterWords> GpuScorer::counters() {
+  std::array<uint64_t, kDeviceCounterWords> c{};
+  Slot& s = slots_[0];
+  // Pairs kept are counted on the host; put them beside the device's counters.
+  auto* h = static_cast<uint64_t*>(h_acc_.data());
+  h[1] = kept_total_;
+  dev_.copy_to_device(s.stream, static_cast<uint64_t*>(d_acc_.get()) + 1, h + 1, sizeof h[1]);
+  dev_.copy_to_host(s.stream, h_acc_.data(), d_acc_.get(), sizeof c);
+  dev_.record(s.stream, s.event);
+  dev_.wait(s.event);
+  std::memcpy(c.data(), h_acc_.data(), sizeof c);
+  return c;
+}
+
+}  // namespace nm::gpu

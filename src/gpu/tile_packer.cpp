@@ -1,0 +1,221 @@
+#include "src/gpu/tile_packer.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace nm::gpu {
+namespace {
+
+constexpr size_t align16(size_t n) { return (n + 15) & ~size_t{15}; }
+
+// Pairs per column are bounded so a group's pair count fits in 32 bits.
+constexpr uint64_t kMaxColumnPairs = 0xFFFFFFFFull / hd::kGroupCols;
+
+}  // namespace
+
+TilePacker::TilePacker(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+                       const PairOrder& order)
+    : prep_(prep), jobs_(jobs), order_(order) {
+  if (!prep.fuzzy) throw std::logic_error("TilePacker: the GPU backend scores fuzzy algorithms only");
+  for (const RectJob& j : jobs) {
+    for (const Tile& t : j.sub.tiles) {
+      if (t.l_end - t.l_begin > kMaxColumnPairs)
+        throw std::logic_error("TilePacker: a sub-tile is wider than a column can be");
+      total_pairs_ += t.pairs();
+    }
+  }
+}
+
+ColumnCursor TilePacker::start() const {
+  ColumnCursor c{0, 0, 0};
+  while (c.job < jobs_.size() && jobs_[c.job].sub.tiles.empty()) ++c.job;
+  if (c.job < jobs_.size()) c.jr = jobs_[c.job].sub.tiles[0].r_begin;
+  // Sub-tiles are never empty (plan_tiles only emits blocks present on both sides).
+  return c;
+}
+
+void TilePacker::advance(ColumnCursor& c) const {
+  const auto& tiles = jobs_[c.job].sub.tiles;
+  if (++c.jr < tiles[c.tile].r_end) return;
+  if (++c.tile < tiles.size()) {
+    c.jr = tiles[c.tile].r_begin;
+    return;
+  }
+  c.tile = 0;
+  ++c.job;
+  while (c.job < jobs_.size() && jobs_[c.job].sub.tiles.empty()) ++c.job;
+  c.jr = c.job < jobs_.size() ? jobs_[c.job].sub.tiles[0].r_begin : 0;
+}
+
+BatchSpan TilePacker::next_span(ColumnCursor from, uint64_t max_pairs, size_t max_bytes,
+                                uint32_t max_cols) const {
+  BatchSpan s;
+  s.begin = from;
+  s.end = from;
+  const FuzzyTable& lf = prep_.lf;
+  const FuzzyTable& rf = prep_.right_fuzzy();
+  size_t rec_bytes = 0, cp_words = 0;
+  bool have_tile = false;
+  ColumnCursor cur_tile{};
+  while (!at_end(s.end) && s.columns < max_cols) {
+    const RectJob& job = jobs_[s.end.job];
+    const Tile& t = job.sub.tiles[s.end.tile];
+    const bool new_segment = !have_tile || s.end.job != cur_tile.job || s.end.tile != cur_tile.tile;
+    size_t add_rec = sizeof(hd::DevRecord), add_cp = record_cps(rf.records[job.rk.rows[s.end.jr]]);
+    if (new_segment) {
+      for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
+        add_rec += sizeof(hd::DevRecord);
+        add_cp += record_cps(lf.records[job.lk.rows[i]]);
+      }
+    }
+    const uint32_t cols = s.columns + 1;
+    const size_t bytes = align16(rec_bytes + add_rec) + align16((cp_words + add_cp) * 4) +
+                         align16(cols * sizeof(hd::DevColumn)) +
+                         align16(((cols + hd::kGroupCols - 1) / hd::kGroupCols) * sizeof(hd::DevGroup)) +
+                         16;
+    const uint64_t pairs = s.pairs + (t.l_end - t.l_begin);
+    if (s.columns > 0 && (pairs > max_pairs || bytes > max_bytes)) break;
+    s.pairs = pairs;
+    s.bytes = bytes;
+    rec_bytes += add_rec;
+    cp_words += add_cp;
+    s.columns = cols;
+    if (new_segment) {
+      ++s.segments;
+      have_tile = true;
+      cur_tile = s.end;
+    }
+    advance(s.end);
+  }
+  return s;
+}
+
+BatchSpan TilePacker::prefix(const BatchSpan& span, uint32_t columns) const {
+  return next_span(span.begin, ~uint64_t{0}, ~size_t{0}, columns);
+}
+
+BatchLayout TilePacker::layout(const BatchSpan& span) const {
+  BatchLayout L;
+  const FuzzyTable& lf = prep_.lf;
+  const FuzzyTable& rf = prep_.right_fuzzy();
+  ColumnCursor c = span.begin;
+  bool have_tile = false;
+  ColumnCursor cur{};
+  size_t cps = 0;
+  for (uint32_t k = 0; k < span.columns; ++k) {
+    const RectJob& job = jobs_[c.job];
+    const Tile& t = job.sub.tiles[c.tile];
+    if (!have_tile || c.job != cur.job || c.tile != cur.tile) {
+      have_tile = true;
+      cur = c;
+      for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
+        const FuzzyRecord& r = lf.records[job.lk.rows[i]];
+        cps += record_cps(r);
+        L.max_len = std::max({L.max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
+        ++L.n_left;
+      }
+    }
+    const FuzzyRecord& r = rf.records[job.rk.rows[c.jr]];
+    cps += record_cps(r);
+    L.max_len = std::max({L.max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
+    ++L.n_right;
+    advance(c);
+  }
+  if (cps > 0xFFFFFFFFull) throw std::length_error("TilePacker: batch has more than 2^32 code points");
+  L.n_cps = static_cast<uint32_t>(cps);
+  L.n_cols = span.columns;
+  L.n_groups = (span.columns + hd::kGroupCols - 1) / hd::kGroupCols;
+  size_t off = 0;
+  L.left_off = off;
+  off += align16(size_t{L.n_left} * sizeof(hd::DevRecord));
+  L.right_off = off;
+  off += align16(size_t{L.n_right} * sizeof(hd::DevRecord));
+  L.cps_off = off;
+  off += align16(cps * 4);
+  L.cols_off = off;
+  off += align16(size_t{L.n_cols} * sizeof(hd::DevColumn));
+  L.groups_off = off;
+  off += align16(size_t{L.n_groups} * sizeof(hd::DevGroup));
+  L.total = std::max<size_t>(off, 16);
+  return L;
+}
+
+BatchMap TilePacker::pack(const BatchSpan& span, const BatchLayout& L, void* dst) const {
+  auto* base = static_cast<unsigned char*>(dst);
+  auto* left = reinterpret_cast<hd::DevRecord*>(base + L.left_off);
+  auto* right = reinterpret_cast<hd::DevRecord*>(base + L.right_off);
+  auto* cps = reinterpret_cast<uint32_t*>(base + L.cps_off);
+  auto* cols = reinterpret_cast<hd::DevColumn*>(base + L.cols_off);
+  auto* groups = reinterpret_cast<hd::DevGroup*>(base + L.groups_off);
+  const FuzzyTable& lf = prep_.lf;
+  const FuzzyTable& rf = prep_.right_fuzzy();
+  BatchMap map;
+  map.left_rows.reserve(L.n_left);
+  map.col_right_rows.reserve(L.n_cols);
+  map.col_tags.reserve(L.n_cols);
+  uint32_t cp_pos = 0;
+  auto put = [&](hd::DevRecord& d, const FuzzyTable& ft, const RawTable& tab, uint32_t row,
+                 const uint64_t* order) {
+    const FuzzyRecord& r = ft.records[row];
+    const size_t n = record_cps(r);
+    std::memcpy(cps + cp_pos, ft.code_points.data() + r.offset, n * 4);
+    d.cp_offset = cp_pos;
+    cp_pos += static_cast<uint32_t>(n);
+    d.full_len = r.full_len;
+    d.full_bytes = r.full_bytes;
+    d.phon_code = r.phon_code;
+    for (int k = 0; k < 3; ++k) d.part_len[k] = r.part_len[k];
+    d.birthdate = tab.birthdate[row];
+    d.char_mask = r.char_mask;
+    d.order = order != nullptr ? order[row] : row;
+  };
+  ColumnCursor c = span.begin;
+  bool have_tile = false;
+  ColumnCursor cur{};
+  uint32_t seg_begin = 0;
+  uint32_t nl = 0;
+  for (uint32_t k = 0; k < span.columns; ++k) {
+    const RectJob& job = jobs_[c.job];
+    const Tile& t = job.sub.tiles[c.tile];
+    if (!have_tile || c.job != cur.job || c.tile != cur.tile) {
+      have_tile = true;
+      cur = c;
+      seg_begin = nl;
+      for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
+        const uint32_t row = job.lk.rows[i];
+        put(left[nl++], lf, prep_.left, row, order_.left_order);
+        map.left_rows.push_back(row);
+      }
+    }
+    const uint32_t rrow = job.rk.rows[c.jr];
+    put(right[k], rf, prep_.right, rrow, order_.right_order);
+    map.col_right_rows.push_back(rrow);
+    map.col_tags.push_back(job.tag);
+    const uint32_t g = k / hd::kGroupCols;
+    if (k % hd::kGroupCols == 0) groups[g] = hd::DevGroup{k, k, 0, 0};
+    cols[k] = hd::DevColumn{k, seg_begin, t.l_end - t.l_begin, groups[g].pairs};
+    groups[g].col_end = k + 1;
+    groups[g].pairs += t.l_end - t.l_begin;
+    advance(c);
+  }
+  return map;
+}
+
+hd::TileView view_of(const BatchLayout& L, const void* base, bool with_middle, bool dedupe,
+                     float keep) {
+  const auto* b = static_cast<const unsigned char*>(base);
+  hd::TileView v{};
+  v.left = reinterpret_cast<const hd::DevRecord*>(b + L.left_off);
+  v.right = reinterpret_cast<const hd::DevRecord*>(b + L.right_off);
+  v.cps = reinterpret_cast<const uint32_t*>(b + L.cps_off);
+  v.cols = reinterpret_cast<const hd::DevColumn*>(b + L.cols_off);
+  v.groups = reinterpret_cast<const hd::DevGroup*>(b + L.groups_off);
+  v.n_groups = L.n_groups;
+  v.with_middle = with_middle ? 1u : 0u;
+  v.dedupe = dedupe ? 1u : 0u;
+  v.keep = keep;
+  return v;
+}
+
+}  // namespace nm::gpu
