@@ -63,7 +63,8 @@ struct Survivor {
 struct TileView {
   const DevRecord* left;
   const DevRecord* right;
-  const uint32_t* cps;
+  const uint32_t* cps;        // code points of the left records
+  const uint32_t* right_cps;  // of the right records: cps, or a table resident on the device
   const DevColumn* cols;
   const DevGroup* groups;
   uint32_t n_groups;
@@ -95,20 +96,8 @@ NM_HD NM_INLINE void atomic_add_u64(unsigned long long* p, unsigned long long v)
 }
 
 NM_HD NM_INLINE FuzzyView dev_view(const DevRecord& r, const uint32_t* cps) {
-  FuzzyView v;
-  const uint32_t* base = cps + r.cp_offset;
-  v.full = base;
-  v.full_len = r.full_len;
-  v.full_bytes = r.full_bytes;
-  v.phon_code = r.phon_code;
-  v.char_mask = r.char_mask;
-  const uint32_t* p = base + r.full_len;
-  for (int k = 0; k < 3; ++k) {
-    v.part[k] = p;
-    v.part_len[k] = r.part_len[k];
-    p += r.part_len[k];
-  }
-  return v;
+  return fuzzy_view_at(cps + r.cp_offset, r.full_len, r.full_bytes, r.phon_code, r.char_mask,
+                       r.part_len);
 }
 
 NM_HD NM_INLINE bool uses_pattern(uint32_t len) { return len > 0 && len <= kWordBits; }
@@ -128,7 +117,7 @@ NM_HD inline void build_patterns(const TileView& t, uint32_t g, uint32_t tid, Pa
   const uint32_t c = G.col_begin + tid;
   if (tid >= kGroupCols || c >= G.col_end) return;
   const DevRecord& r = t.right[t.cols[c].right];
-  if (uses_pattern(r.full_len)) pats[tid].build(t.cps + r.cp_offset, r.full_len);
+  if (uses_pattern(r.full_len)) pats[tid].build(t.right_cps + r.cp_offset, r.full_len);
 }
 
 // Phase 3: undo phase 1, leaving zeroed patterns for the next group.
@@ -137,7 +126,7 @@ NM_HD inline void clear_patterns(const TileView& t, uint32_t g, uint32_t tid, Pa
   const uint32_t c = G.col_begin + tid;
   if (tid >= kGroupCols || c >= G.col_end) return;
   const DevRecord& r = t.right[t.cols[c].right];
-  if (uses_pattern(r.full_len)) pats[tid].clear(t.cps + r.cp_offset, r.full_len);
+  if (uses_pattern(r.full_len)) pats[tid].clear(t.right_cps + r.cp_offset, r.full_len);
 }
 
 // Phase 2: pair i of group g. Returns 1 when the pair was put through the
@@ -155,7 +144,8 @@ NM_HD inline uint32_t score_group_pair(const TileView& t, uint32_t g, uint32_t i
   if (a.birthdate != b.birthdate) return 0;  // hash-key collision guard
   const Pattern64* pb = uses_pattern(b.full_len) ? &pats[c - G.col_begin] : nullptr;
   const PairScore s =
-      score_fuzzy_pair(dev_view(a, t.cps), dev_view(b, t.cps), pb, t.with_middle != 0, scratch);
+      score_fuzzy_pair(dev_view(a, t.cps), dev_view(b, t.right_cps), pb, t.with_middle != 0,
+                       scratch);
   if (s.label != kNoMatch) {
     const uint32_t bin = s.score >= 100.0 ? 100u : static_cast<uint32_t>(s.score);
     atomic_add_u64(&t.hist[bin], 1ull);

@@ -21,6 +21,26 @@ struct FuzzyView {
   uint32_t part_len[3];
 };
 
+// The view of a record whose code points are laid out as full name, then
+// first, middle and last name, starting at `base`.
+NM_HD NM_INLINE FuzzyView fuzzy_view_at(const uint32_t* base, uint32_t full_len,
+                                        uint32_t full_bytes, uint32_t phon_code,
+                                        uint64_t char_mask, const uint32_t* part_len) {
+  FuzzyView v;
+  v.full = base;
+  v.full_len = full_len;
+  v.full_bytes = full_bytes;
+  v.phon_code = phon_code;
+  v.char_mask = char_mask;
+  const uint32_t* p = base + full_len;
+  for (int k = 0; k < 3; ++k) {
+    v.part[k] = p;
+    v.part_len[k] = part_len[k];
+    p += part_len[k];
+  }
+  return v;
+}
+
 struct PairScore {
   double lev = 0;    // Levenshtein %
   double jw = 0;     // Jaro–Winkler x 100

@@ -85,6 +85,8 @@ const char* label_name(uint8_t label) {
 PreparedTables::PreparedTables(const RawTable& l, const RawTable& r, const MatchOptions& opt,
                                bool same, unsigned threads)
     : left(l), right(r), same_table(same) {
+  static std::atomic<uint64_t> next_id{1};
+  id = next_id.fetch_add(1, std::memory_order_relaxed);
   fuzzy = is_fuzzy(opt.algorithm);
   with_middle = opt.algorithm == 2 || opt.algorithm == 3;
   keep = (opt.algorithm >= 5) ? opt.household_threshold : opt.threshold;

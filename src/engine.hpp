@@ -56,6 +56,7 @@ struct PreparedTables {
                  bool same_table, unsigned threads);
   const RawTable& left;
   const RawTable& right;
+  uint64_t id;  // unique per object in the process (caches keyed on a preparation use it)
   bool same_table;  // right is the left table itself (single-process dedupe)
   bool fuzzy, with_middle, shortcut;
   float keep;  // pairs below this confidence are not kept

@@ -39,20 +39,8 @@ struct FuzzyTable {
 
   hd::FuzzyView view(size_t row) const {
     const FuzzyRecord& r = records[row];
-    const uint32_t* base = code_points.data() + r.offset;
-    hd::FuzzyView v;
-    v.full = base;
-    v.full_len = r.full_len;
-    v.full_bytes = r.full_bytes;
-    v.phon_code = r.phon_code;
-    v.char_mask = r.char_mask;
-    const uint32_t* p = base + r.full_len;
-    for (int k = 0; k < 3; ++k) {
-      v.part[k] = p;
-      v.part_len[k] = r.part_len[k];
-      p += r.part_len[k];
-    }
-    return v;
+    return hd::fuzzy_view_at(code_points.data() + r.offset, r.full_len, r.full_bytes,
+                             r.phon_code, r.char_mask, r.part_len);
   }
 };
 FuzzyTable prepare_fuzzy(const RawTable& t, bool with_middle, unsigned threads);

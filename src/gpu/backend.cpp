@@ -81,6 +81,8 @@ nlohmann::json Backend::to_json() const {
                 {"bytes_to_host", s.bytes_to_host},
                 {"candidate_pairs", s.candidate_pairs},
                 {"survivors", s.survivors},
+                {"resident_right_uploads", s.resident_uploads},
+                {"resident_right_bytes", s.resident_bytes},
                 {"batch_pairs", scorer->options().batch_pairs},
                 {"streams", scorer->options().streams}};
     if (pool) j["host_buffers"] = pool->describe();

@@ -71,8 +71,41 @@ void GpuScorer::launch(Slot& s, unsigned long long* acc) {
   dev_.record(s.stream, s.event);
 }
 
+bool GpuScorer::make_resident(const PreparedTables& prep, const PairOrder& order) {
+  if (opt_.resident_right_bytes == 0) return false;
+  if (resident_id_ == prep.id && resident_order_ == order.right_order) return true;
+  const ResidentLayout lay = resident_layout(prep);
+  if (lay.total > opt_.resident_right_bytes) return false;
+  d_right_.reset();
+  resident_id_ = 0;
+  try {
+    d_right_ = DeviceBuffer(dev_, lay.total);
+  } catch (const DeviceOom& e) {
+    if (report_)
+      report_(fmt::format(
+          "GPU: no room for the right table ({:.1f} MiB) on the device ({}); its records travel "
+          "with each batch instead",
+          mib(lay.total), e.what()));
+    opt_.resident_right_bytes = 0;
+    return false;
+  }
+  HostBuffer h = pool_.acquire(lay.total);
+  pack_resident(prep, order, lay, h.data());
+  Slot& s = slots_[0];
+  dev_.copy_to_device(s.stream, d_right_.get(), h.data(), lay.total);
+  dev_.record(s.stream, s.event);
+  dev_.wait(s.event);  // once per table; every later batch (any stream) reads it
+  stats_.bytes_to_device += lay.total;
+  ++stats_.resident_uploads;
+  stats_.resident_bytes = lay.total;
+  rlay_ = lay;
+  resident_id_ = prep.id;
+  resident_order_ = order.right_order;
+  return true;
+}
+
 void GpuScorer::issue(Slot& s, const TilePacker& packer, BatchSpan& span,
-                      const PreparedTables& prep, bool dedupe) {
+                      const PreparedTables& prep, bool dedupe, bool resident) {
   for (;;) {
     try {
       s.lay = packer.layout(span);
@@ -81,7 +114,8 @@ void GpuScorer::issue(Slot& s, const TilePacker& packer, BatchSpan& span,
       s.map = packer.pack(span, s.lay, s.in.data());
       s.cfg.block = hd::kBlockThreads;
       s.cfg.grid = dev_.grid_for(s.lay.n_groups);
-      const uint32_t words = hd::metric_scratch_words(s.lay.max_len) + 8;
+      const uint32_t max_len = std::max(s.lay.max_len, resident ? rlay_.max_len : 0u);
+      const uint32_t words = hd::metric_scratch_words(max_len) + 8;
       const size_t scratch_bytes = size_t{s.cfg.grid} * s.cfg.block * words * sizeof(uint32_t);
       const uint64_t want = std::clamp<uint64_t>(span.pairs / 16, opt_.min_capacity, 1u << 22);
       s.capacity = std::max<uint32_t>(s.capacity, static_cast<uint32_t>(want));
@@ -89,7 +123,8 @@ void GpuScorer::issue(Slot& s, const TilePacker& packer, BatchSpan& span,
       ensure(dev_, s.d_scratch, scratch_bytes);
       ensure(dev_, s.d_out, size_t{s.capacity} * sizeof(hd::Survivor));
       ensure(dev_, s.d_count, sizeof(uint32_t));
-      s.view = view_of(s.lay, s.d_in.get(), prep.with_middle, false, prep.keep);
+      s.view = view_of(s.lay, s.d_in.get(), prep.with_middle, false, prep.keep,
+                       resident ? &rlay_ : nullptr, resident ? d_right_.get() : nullptr);
       s.view.out = static_cast<hd::Survivor*>(s.d_out.get());
       s.view.capacity = s.capacity;
       s.view.survivors = static_cast<uint32_t*>(s.d_count.get());
@@ -172,14 +207,15 @@ void GpuScorer::finish(Slot& s, std::vector<ScoredPair>& out) {
 uint64_t GpuScorer::score(const PreparedTables& prep, const std::vector<RectJob>& jobs,
                           const PairOrder& order, std::vector<ScoredPair>& out) {
   const uint64_t scored_before = counters()[0];
-  const TilePacker packer(prep, jobs, order);
+  const bool resident = make_resident(prep, order);
+  const TilePacker packer(prep, jobs, order, resident);
   ColumnCursor cur = packer.start();
   size_t k = 0;
   while (!packer.at_end(cur)) {
     Slot& s = slots_[k % slots_.size()];
     if (s.busy) finish(s, out);
     BatchSpan span = packer.next_span(cur, opt_.batch_pairs, opt_.batch_bytes);
-    issue(s, packer, span, prep, order.dedupe);
+    issue(s, packer, span, prep, order.dedupe, resident);
     stats_.candidate_pairs += span.pairs;
     cur = span.end;
     ++k;

@@ -28,6 +28,11 @@ struct GpuOptions {
   size_t batch_bytes = size_t{64} << 20;     // packed bytes per launch
   int streams = 2;
   uint32_t min_capacity = 4096;  // survivor slots of a batch at least
+  // The rank's right table is sent to the device once and stays there (the
+  // batches then carry only left records and columns) when it packs into at
+  // most this many bytes; 0 = never. Without room on the device, the right
+  // records travel with each batch instead (reported once).
+  size_t resident_right_bytes = size_t{1} << 30;
 };
 
 struct GpuStats {
@@ -38,6 +43,8 @@ struct GpuStats {
   uint64_t bytes_to_device = 0, bytes_to_host = 0;
   uint64_t candidate_pairs = 0;  // pairs of the batches (before dedupe/date checks)
   uint64_t survivors = 0;
+  uint64_t resident_uploads = 0;  // times a right table was sent to stay on the device
+  uint64_t resident_bytes = 0;    // size of the resident right table
 };
 
 // Counters kept on the device for the whole run: pairs scored, pairs kept,
@@ -69,7 +76,8 @@ class GpuScorer {
  private:
   struct Slot;
   void issue(Slot& s, const TilePacker& packer, BatchSpan& span, const PreparedTables& prep,
-             bool dedupe);
+             bool dedupe, bool resident);
+  bool make_resident(const PreparedTables& prep, const PairOrder& order);
   void finish(Slot& s, std::vector<ScoredPair>& out);
   void launch(Slot& s, unsigned long long* acc);
 
@@ -81,6 +89,10 @@ class GpuScorer {
   DeviceBuffer d_acc_;      // kDeviceCounterWords
   DeviceBuffer d_discard_;  // counters of reruns (not counted twice)
   HostBuffer h_acc_;
+  DeviceBuffer d_right_;  // the resident right table
+  ResidentLayout rlay_;
+  uint64_t resident_id_ = 0;  // PreparedTables::id it was packed from (0 = none)
+  const uint64_t* resident_order_ = nullptr;
   uint64_t kept_total_ = 0;
   GpuStats stats_;
 };

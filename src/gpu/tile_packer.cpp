@@ -14,9 +14,65 @@ constexpr uint64_t kMaxColumnPairs = 0xFFFFFFFFull / hd::kGroupCols;
 
 }  // namespace
 
+namespace {
+
+void fill_record(hd::DevRecord& d, const FuzzyTable& ft, const RawTable& tab, uint32_t row,
+                 const uint64_t* order, uint32_t cp_offset) {
+  const FuzzyRecord& r = ft.records[row];
+  d.cp_offset = cp_offset;
+  d.full_len = r.full_len;
+  d.full_bytes = r.full_bytes;
+  d.phon_code = r.phon_code;
+  for (int k = 0; k < 3; ++k) d.part_len[k] = r.part_len[k];
+  d.birthdate = tab.birthdate[row];
+  d.char_mask = r.char_mask;
+  d.order = order != nullptr ? order[row] : row;
+}
+
+size_t cps_of(const FuzzyRecord& r) {
+  return static_cast<size_t>(r.full_len) + r.part_len[0] + r.part_len[1] + r.part_len[2];
+}
+
+}  // namespace
+
+ResidentLayout resident_layout(const PreparedTables& prep) {
+  const FuzzyTable& rf = prep.right_fuzzy();
+  ResidentLayout L;
+  if (rf.records.size() > 0xFFFFFFFFull)
+    throw std::length_error("resident right table: more than 2^32 records");
+  L.n_records = static_cast<uint32_t>(rf.records.size());
+  size_t cps = 0;
+  for (const FuzzyRecord& r : rf.records) {
+    cps += cps_of(r);
+    L.max_len = std::max({L.max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
+  }
+  if (cps > 0xFFFFFFFFull)
+    throw std::length_error("resident right table: more than 2^32 code points");
+  L.records_off = 0;
+  L.cps_off = align16(size_t{L.n_records} * sizeof(hd::DevRecord));
+  L.total = std::max<size_t>(L.cps_off + align16(cps * 4), 16);
+  return L;
+}
+
+void pack_resident(const PreparedTables& prep, const PairOrder& order, const ResidentLayout& L,
+                   void* dst) {
+  auto* base = static_cast<unsigned char*>(dst);
+  auto* recs = reinterpret_cast<hd::DevRecord*>(base + L.records_off);
+  auto* cps = reinterpret_cast<uint32_t*>(base + L.cps_off);
+  const FuzzyTable& rf = prep.right_fuzzy();
+  uint32_t pos = 0;
+  for (uint32_t row = 0; row < L.n_records; ++row) {
+    const FuzzyRecord& r = rf.records[row];
+    const size_t n = cps_of(r);
+    std::memcpy(cps + pos, rf.code_points.data() + r.offset, n * 4);
+    fill_record(recs[row], rf, prep.right, row, order.right_order, pos);
+    pos += static_cast<uint32_t>(n);
+  }
+}
+
 TilePacker::TilePacker(const PreparedTables& prep, const std::vector<RectJob>& jobs,
-                       const PairOrder& order)
-    : prep_(prep), jobs_(jobs), order_(order) {
+                       const PairOrder& order, bool resident_right)
+    : prep_(prep), jobs_(jobs), order_(order), resident_(resident_right) {
   if (!prep.fuzzy) throw std::logic_error("TilePacker: the GPU backend scores fuzzy algorithms only");
   for (const RectJob& j : jobs) {
     for (const Tile& t : j.sub.tiles) {
@@ -62,7 +118,11 @@ BatchSpan TilePacker::next_span(ColumnCursor from, uint64_t max_pairs, size_t ma
     const RectJob& job = jobs_[s.end.job];
     const Tile& t = job.sub.tiles[s.end.tile];
     const bool new_segment = !have_tile || s.end.job != cur_tile.job || s.end.tile != cur_tile.tile;
-    size_t add_rec = sizeof(hd::DevRecord), add_cp = record_cps(rf.records[job.rk.rows[s.end.jr]]);
+    size_t add_rec = 0, add_cp = 0;
+    if (!resident_) {
+      add_rec = sizeof(hd::DevRecord);
+      add_cp = record_cps(rf.records[job.rk.rows[s.end.jr]]);
+    }
     if (new_segment) {
       for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
         add_rec += sizeof(hd::DevRecord);
@@ -95,33 +155,44 @@ BatchSpan TilePacker::prefix(const BatchSpan& span, uint32_t columns) const {
   return next_span(span.begin, ~uint64_t{0}, ~size_t{0}, columns);
 }
 
-BatchLayout TilePacker::layout(const BatchSpan& span) const {
-  BatchLayout L;
-  const FuzzyTable& lf = prep_.lf;
-  const FuzzyTable& rf = prep_.right_fuzzy();
+template <class OnSegment, class OnColumn>
+void TilePacker::walk(const BatchSpan& span, OnSegment&& on_segment, OnColumn&& on_column) const {
   ColumnCursor c = span.begin;
   bool have_tile = false;
   ColumnCursor cur{};
-  size_t cps = 0;
   for (uint32_t k = 0; k < span.columns; ++k) {
     const RectJob& job = jobs_[c.job];
     const Tile& t = job.sub.tiles[c.tile];
     if (!have_tile || c.job != cur.job || c.tile != cur.tile) {
       have_tile = true;
       cur = c;
-      for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
-        const FuzzyRecord& r = lf.records[job.lk.rows[i]];
-        cps += record_cps(r);
-        L.max_len = std::max({L.max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
-        ++L.n_left;
-      }
+      on_segment(job, t);
     }
-    const FuzzyRecord& r = rf.records[job.rk.rows[c.jr]];
-    cps += record_cps(r);
-    L.max_len = std::max({L.max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
-    ++L.n_right;
+    on_column(k, job, t, job.rk.rows[c.jr]);
     advance(c);
   }
+}
+
+BatchLayout TilePacker::layout(const BatchSpan& span) const {
+  BatchLayout L;
+  const FuzzyTable& lf = prep_.lf;
+  const FuzzyTable& rf = prep_.right_fuzzy();
+  size_t cps = 0;
+  auto count = [&](const FuzzyRecord& r) {
+    cps += record_cps(r);
+    L.max_len = std::max({L.max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
+  };
+  walk(
+      span,
+      [&](const RectJob& job, const Tile& t) {
+        for (uint32_t i = t.l_begin; i < t.l_end; ++i) count(lf.records[job.lk.rows[i]]);
+        L.n_left += t.l_end - t.l_begin;
+      },
+      [&](uint32_t, const RectJob&, const Tile&, uint32_t rrow) {
+        if (resident_) return;  // the resident table's max_len counts for it
+        count(rf.records[rrow]);
+        ++L.n_right;
+      });
   if (cps > 0xFFFFFFFFull) throw std::length_error("TilePacker: batch has more than 2^32 code points");
   L.n_cps = static_cast<uint32_t>(cps);
   L.n_cols = span.columns;
@@ -160,55 +231,48 @@ BatchMap TilePacker::pack(const BatchSpan& span, const BatchLayout& L, void* dst
     const FuzzyRecord& r = ft.records[row];
     const size_t n = record_cps(r);
     std::memcpy(cps + cp_pos, ft.code_points.data() + r.offset, n * 4);
-    d.cp_offset = cp_pos;
+    fill_record(d, ft, tab, row, order, cp_pos);
     cp_pos += static_cast<uint32_t>(n);
-    d.full_len = r.full_len;
-    d.full_bytes = r.full_bytes;
-    d.phon_code = r.phon_code;
-    for (int k = 0; k < 3; ++k) d.part_len[k] = r.part_len[k];
-    d.birthdate = tab.birthdate[row];
-    d.char_mask = r.char_mask;
-    d.order = order != nullptr ? order[row] : row;
   };
-  ColumnCursor c = span.begin;
-  bool have_tile = false;
-  ColumnCursor cur{};
   uint32_t seg_begin = 0;
   uint32_t nl = 0;
-  for (uint32_t k = 0; k < span.columns; ++k) {
-    const RectJob& job = jobs_[c.job];
-    const Tile& t = job.sub.tiles[c.tile];
-    if (!have_tile || c.job != cur.job || c.tile != cur.tile) {
-      have_tile = true;
-      cur = c;
-      seg_begin = nl;
-      for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
-        const uint32_t row = job.lk.rows[i];
-        put(left[nl++], lf, prep_.left, row, order_.left_order);
-        map.left_rows.push_back(row);
-      }
-    }
-    const uint32_t rrow = job.rk.rows[c.jr];
-    put(right[k], rf, prep_.right, rrow, order_.right_order);
-    map.col_right_rows.push_back(rrow);
-    map.col_tags.push_back(job.tag);
-    const uint32_t g = k / hd::kGroupCols;
-    if (k % hd::kGroupCols == 0) groups[g] = hd::DevGroup{k, k, 0, 0};
-    cols[k] = hd::DevColumn{k, seg_begin, t.l_end - t.l_begin, groups[g].pairs};
-    groups[g].col_end = k + 1;
-    groups[g].pairs += t.l_end - t.l_begin;
-    advance(c);
-  }
+  walk(
+      span,
+      [&](const RectJob& job, const Tile& t) {
+        seg_begin = nl;
+        for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
+          const uint32_t row = job.lk.rows[i];
+          put(left[nl++], lf, prep_.left, row, order_.left_order);
+          map.left_rows.push_back(row);
+        }
+      },
+      [&](uint32_t k, const RectJob& job, const Tile& t, uint32_t rrow) {
+        if (!resident_) put(right[k], rf, prep_.right, rrow, order_.right_order);
+        map.col_right_rows.push_back(rrow);
+        map.col_tags.push_back(job.tag);
+        const uint32_t g = k / hd::kGroupCols;
+        if (k % hd::kGroupCols == 0) groups[g] = hd::DevGroup{k, k, 0, 0};
+        cols[k] = hd::DevColumn{resident_ ? rrow : k, seg_begin, t.l_end - t.l_begin,
+                                groups[g].pairs};
+        groups[g].col_end = k + 1;
+        groups[g].pairs += t.l_end - t.l_begin;
+      });
   return map;
 }
 
 hd::TileView view_of(const BatchLayout& L, const void* base, bool with_middle, bool dedupe,
-                     float keep) {
+                     float keep, const ResidentLayout* rlay, const void* resident) {
   const auto* b = static_cast<const unsigned char*>(base);
   hd::TileView v{};
   v.left = reinterpret_cast<const hd::DevRecord*>(b + L.left_off);
   v.right = reinterpret_cast<const hd::DevRecord*>(b + L.right_off);
   v.cps = reinterpret_cast<const uint32_t*>(b + L.cps_off);
+  v.right_cps = v.cps;
+  if (rlay != nullptr && resident != nullptr) {
+    const auto* r = static_cast<const unsigned char*>(resident);
+    v.right = reinterpret_cast<const hd::DevRecord*>(r + rlay->records_off);
+    v.right_cps = reinterpret_cast<const uint32_t*>(r + rlay->cps_off);
+  }
   v.cols = reinterpret_cast<const hd::DevColumn*>(b + L.cols_off);
   v.groups = reinterpret_cast<const hd::DevGroup*>(b + L.groups_off);
   v.n_groups = L.n_groups;

@@ -44,10 +44,24 @@ struct BatchMap {
   std::vector<uint32_t> col_tags;        // column -> its job's tag
 };
 
+// The whole right table packed once, to stay on the device for every batch
+// (see GpuOptions::resident_right_bytes): records then code points.
+struct ResidentLayout {
+  size_t records_off = 0, cps_off = 0, total = 0;
+  uint32_t n_records = 0;
+  uint32_t max_len = 0;
+};
+ResidentLayout resident_layout(const PreparedTables& prep);
+void pack_resident(const PreparedTables& prep, const PairOrder& order, const ResidentLayout& lay,
+                   void* dst);
+
 class TilePacker {
  public:
   // Fuzzy jobs only (algorithms 3–6). The objects must outlive the packer.
-  TilePacker(const PreparedTables& prep, const std::vector<RectJob>& jobs, const PairOrder& order);
+  // With `resident_right` the batches hold no right records: columns name
+  // rows of the resident table (pack_resident) instead.
+  TilePacker(const PreparedTables& prep, const std::vector<RectJob>& jobs, const PairOrder& order,
+             bool resident_right = false);
 
   ColumnCursor start() const;
   bool at_end(const ColumnCursor& c) const { return c.job >= jobs_.size(); }
@@ -64,18 +78,26 @@ class TilePacker {
 
  private:
   void advance(ColumnCursor& c) const;
+  // Calls on_segment(job, tile) when the span enters a sub-tile (its left
+  // slice is packed once), then on_column(k, job, tile, right_row) for each
+  // column k of the span.
+  template <class OnSegment, class OnColumn>
+  void walk(const BatchSpan& span, OnSegment&& on_segment, OnColumn&& on_column) const;
   size_t record_cps(const FuzzyRecord& r) const {
     return static_cast<size_t>(r.full_len) + r.part_len[0] + r.part_len[1] + r.part_len[2];
   }
   const PreparedTables& prep_;
   const std::vector<RectJob>& jobs_;
   PairOrder order_;
+  bool resident_;
   uint64_t total_pairs_ = 0;
 };
 
 // The kernel's view of a packed batch at `base` (host or device address);
-// the output fields are left for the caller.
+// the output fields are left for the caller. `resident` is the address of
+// the resident right table (with its layout) when the batch was packed for one.
 hd::TileView view_of(const BatchLayout& lay, const void* base, bool with_middle, bool dedupe,
-                     float keep);
+                     float keep, const ResidentLayout* rlay = nullptr,
+                     const void* resident = nullptr);
 
 }  // namespace nm::gpu
