@@ -8,7 +8,10 @@ registers, spill stores/loads, stack frame, static shared memory, constant
 memory. Writes BUILD/kernel_resources.json, prints it, and exits 1 when
   - the fused tile kernel spills (any spill store or load),
   - any kernel has more than 48 KiB of static shared memory,
-  - the fused tile kernel is not in the output, or a compile fails.
+  - the fused tile kernel is not in the output, or a compile fails,
+  - the PTX of kernels/fused_tile.cu (kept with --keep) has a fused
+    multiply-add (fma.*.f64/f32): the CPU rounds a*b+c twice, so the kernel
+    must too (the build passes --fmad=false, which also stops ptxas fusing).
 
 usage: kernel_resources.py BUILD_DIR SOURCE_DIR [--extra-flag FLAG]...
 --extra-flag appends flags to the nvcc command (e.g. -lineinfo). Note that
@@ -102,6 +105,23 @@ def parse(text, source):
     return kernels
 
 
+def fma_check(ptx_dir, src):
+    """Fused multiply-adds in the PTX nvcc kept for `src` (they round unlike the CPU)."""
+    stem = os.path.splitext(os.path.basename(src))[0]
+    ptx = [os.path.join(ptx_dir, n) for n in os.listdir(ptx_dir)
+           if n.startswith(stem) and n.endswith(".ptx")]
+    if not ptx:
+        return [f"{src}: nvcc --keep left no PTX in {ptx_dir}"]
+    found = 0
+    for path in ptx:
+        with open(path) as f:
+            found += len(re.findall(r"\bfma\.\w+\.f(?:32|64)\b", f.read()))
+    if found:
+        return [f"{src}: {found} fused multiply-add instructions (fma.*) in the PTX: "
+                f"compile with --fmad=false so results equal the CPU's"]
+    return []
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build_dir")
@@ -124,13 +144,18 @@ def main():
                 errors.append(f"{src}: not in {build}/compile_commands.json (CUDA backend off?)")
                 continue
             obj = os.path.join(tmp, os.path.basename(src) + ".o")
-            cmd = nvcc_command(entry, obj) + ["-Xptxas", "-v"] + opt.extra_flag
+            keep = os.path.join(tmp, os.path.basename(src) + ".keep")
+            os.makedirs(keep)
+            cmd = (nvcc_command(entry, obj) + ["-Xptxas", "-v", "--keep", "--keep-dir", keep]
+                   + opt.extra_flag)
             r = subprocess.run(cmd, cwd=entry["directory"], capture_output=True, text=True)
             text = r.stdout + r.stderr
             if r.returncode != 0:
                 errors.append(f"{src}: nvcc failed (exit {r.returncode}):\n{text}")
                 continue
             kernels += parse(text, os.path.relpath(src, os.path.dirname(kdir)))
+            if os.path.basename(src) == "fused_tile.cu":
+                errors += fma_check(keep, src)
     names = demangle([k["mangled"] for k in kernels])
     for k in kernels:
         k["name"] = names[k["mangled"]]
