@@ -8,24 +8,26 @@
 namespace nm::gpu {
 
 __global__ void __launch_bounds__(hd::kBlockThreads) fused_tile_kernel(hd::TileView t) {
-  __shared__ hd::Pattern64 pats[hd::kGroupCols];
+  __shared__ hd::BlockShared sh;
   const uint32_t tid = threadIdx.x;
   const uint32_t nthreads = blockDim.x;
-  hd::reset_patterns(pats, tid, nthreads);
+  hd::reset_shared(sh, tid, nthreads);
   __syncthreads();
   uint32_t* const scratch =
       t.scratch + (static_cast<uint64_t>(blockIdx.x) * nthreads + tid) * t.scratch_words;
   unsigned long long scored = 0;
   for (uint32_t g = blockIdx.x; g < t.n_groups; g += gridDim.x) {
-    hd::build_patterns(t, g, tid, pats);
+    hd::build_group(t, g, tid, sh);
     __syncthreads();
-    const uint32_t n = t.groups[g].pairs;
-    for (uint32_t i = tid; i < n; i += nthreads)
-      scored += hd::score_group_pair(t, g, i, pats, scratch);
+    const hd::DevGroup G = t.groups[g];
+    uint32_t k = 0;
+    for (uint32_t i = tid; i < G.pairs; i += nthreads)
+      scored += hd::score_group_pair(t, G.col_begin, G.col_end - G.col_begin, i, sh, scratch, k);
     __syncthreads();
-    hd::clear_patterns(t, g, tid, pats);
+    hd::clear_group(t, g, tid, sh);
     __syncthreads();
   }
+  hd::flush_hist(t, tid, nthreads, sh);
   if (scored != 0) hd::atomic_add_u64(t.scored, scored);
 }
 

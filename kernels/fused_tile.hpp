@@ -102,58 +102,70 @@ NM_HD NM_INLINE FuzzyView dev_view(const DevRecord& r, const uint32_t* cps) {
 
 NM_HD NM_INLINE bool uses_pattern(uint32_t len) { return len > 0 && len <= kWordBits; }
 
-// Phase 0 (once per block): zero the shared patterns.
-NM_HD inline void reset_patterns(Pattern64* pats, uint32_t tid, uint32_t nthreads) {
-  for (uint32_t w = tid; w < kGroupCols * 128; w += nthreads) pats[w / 128].ascii[w % 128] = 0;
+// A block's shared memory: the patterns and columns of its current group and
+// a histogram flushed to the global one when the block ends (29,864 bytes).
+struct BlockShared {
+  Pattern64 pats[kGroupCols];
+  DevColumn cols[kGroupCols];
+  unsigned long long hist[kHistBins];
+};
+
+// Phase 0 (once per block): zero the patterns and the histogram.
+NM_HD inline void reset_shared(BlockShared& sh, uint32_t tid, uint32_t nthreads) {
+  for (uint32_t w = tid; w < kGroupCols * 128; w += nthreads) sh.pats[w / 128].ascii[w % 128] = 0;
+  for (uint32_t b = tid; b < kHistBins; b += nthreads) sh.hist[b] = 0;
   if (tid < kGroupCols) {
-    pats[tid].n_ext = 0;
-    pats[tid].len = 0;
+    sh.pats[tid].n_ext = 0;
+    sh.pats[tid].len = 0;
   }
 }
 
-// Phase 1: thread tid < kGroupCols builds the pattern of the group's column tid.
-NM_HD inline void build_patterns(const TileView& t, uint32_t g, uint32_t tid, Pattern64* pats) {
+// Phase 1: thread tid < kGroupCols stages column tid of group g and builds
+// the pattern of its right name.
+NM_HD inline void build_group(const TileView& t, uint32_t g, uint32_t tid, BlockShared& sh) {
   const DevGroup& G = t.groups[g];
   const uint32_t c = G.col_begin + tid;
   if (tid >= kGroupCols || c >= G.col_end) return;
-  const DevRecord& r = t.right[t.cols[c].right];
-  if (uses_pattern(r.full_len)) pats[tid].build(t.right_cps + r.cp_offset, r.full_len);
+  sh.cols[tid] = t.cols[c];
+  const DevRecord& r = t.right[sh.cols[tid].right];
+  if (uses_pattern(r.full_len)) sh.pats[tid].build(t.right_cps + r.cp_offset, r.full_len);
 }
 
 // Phase 3: undo phase 1, leaving zeroed patterns for the next group.
-NM_HD inline void clear_patterns(const TileView& t, uint32_t g, uint32_t tid, Pattern64* pats) {
+NM_HD inline void clear_group(const TileView& t, uint32_t g, uint32_t tid, BlockShared& sh) {
   const DevGroup& G = t.groups[g];
-  const uint32_t c = G.col_begin + tid;
-  if (tid >= kGroupCols || c >= G.col_end) return;
-  const DevRecord& r = t.right[t.cols[c].right];
-  if (uses_pattern(r.full_len)) pats[tid].clear(t.right_cps + r.cp_offset, r.full_len);
+  if (tid >= kGroupCols || G.col_begin + tid >= G.col_end) return;
+  const DevRecord& r = t.right[sh.cols[tid].right];
+  if (uses_pattern(r.full_len)) sh.pats[tid].clear(t.right_cps + r.cp_offset, r.full_len);
 }
 
-// Phase 2: pair i of group g. Returns 1 when the pair was put through the
-// rule (0 when dedupe order or a birthdate mismatch skips it, as on the CPU).
-NM_HD inline uint32_t score_group_pair(const TileView& t, uint32_t g, uint32_t i,
-                                       const Pattern64* pats, uint32_t* scratch) {
-  const DevGroup& G = t.groups[g];
-  uint32_t c = G.col_begin;
-  while (c + 1 < G.col_end && t.cols[c + 1].pair_begin <= i) ++c;
-  const DevColumn& col = t.cols[c];
+// Phase 2: pair i of a group of `ncols` columns starting at column col_begin.
+// `k` is the thread's column within the group: start it at 0 for each group;
+// a thread's i only grows, so the search only moves forward. Returns 1 when
+// the pair was put through the rule (0 when dedupe order or a birthdate
+// mismatch skips it, as on the CPU).
+NM_HD inline uint32_t score_group_pair(const TileView& t, uint32_t col_begin, uint32_t ncols,
+                                       uint32_t i, BlockShared& sh, uint32_t* scratch,
+                                       uint32_t& k) {
+  while (k + 1 < ncols && sh.cols[k + 1].pair_begin <= i) ++k;
+  const DevColumn& col = sh.cols[k];
   const uint32_t li = col.left_begin + (i - col.pair_begin);
   const DevRecord& a = t.left[li];
   const DevRecord& b = t.right[col.right];
   if (t.dedupe != 0 && !(a.order < b.order)) return 0;
   if (a.birthdate != b.birthdate) return 0;  // hash-key collision guard
-  const Pattern64* pb = uses_pattern(b.full_len) ? &pats[c - G.col_begin] : nullptr;
+  const Pattern64* pb = uses_pattern(b.full_len) ? &sh.pats[k] : nullptr;
   const PairScore s =
       score_fuzzy_pair(dev_view(a, t.cps), dev_view(b, t.right_cps), pb, t.with_middle != 0,
                        scratch);
   if (s.label != kNoMatch) {
     const uint32_t bin = s.score >= 100.0 ? 100u : static_cast<uint32_t>(s.score);
-    atomic_add_u64(&t.hist[bin], 1ull);
+    atomic_add_u64(&sh.hist[bin], 1ull);
     if (s.confidence >= t.keep) {
       const uint32_t slot = atomic_add_u32(t.survivors, 1u);
       if (slot < t.capacity) {
         Survivor& o = t.out[slot];
-        o.col = c;
+        o.col = col_begin + k;
         o.left = li;
         o.confidence = s.confidence;
         o.lev = static_cast<float>(s.lev);
@@ -166,31 +178,40 @@ NM_HD inline uint32_t score_group_pair(const TileView& t, uint32_t g, uint32_t i
   return 1;
 }
 
+// Last phase (once per block): add the block's histogram to the global one.
+NM_HD inline void flush_hist(const TileView& t, uint32_t tid, uint32_t nthreads,
+                             const BlockShared& sh) {
+  for (uint32_t b = tid; b < kHistBins; b += nthreads)
+    if (sh.hist[b] != 0) atomic_add_u64(&t.hist[b], sh.hist[b]);
+}
+
 // Block `bx` of the kernel on the CPU: every thread of the block, phase by
-// phase (a phase ends where the kernel has __syncthreads). `pats` holds
-// kGroupCols patterns: the block's shared memory.
+// phase (a phase ends where the kernel has __syncthreads). `sh` is the
+// block's shared memory.
 inline void emulate_block(const TileView& t, uint32_t bx, uint32_t grid, uint32_t block,
-                          Pattern64* pats) {
-  for (uint32_t tid = 0; tid < block; ++tid) reset_patterns(pats, tid, block);
+                          BlockShared& sh) {
+  for (uint32_t tid = 0; tid < block; ++tid) reset_shared(sh, tid, block);
   unsigned long long scored_block = 0;
   for (uint32_t g = bx; g < t.n_groups; g += grid) {
-    for (uint32_t tid = 0; tid < block; ++tid) build_patterns(t, g, tid, pats);
-    const uint32_t n = t.groups[g].pairs;
+    for (uint32_t tid = 0; tid < block; ++tid) build_group(t, g, tid, sh);
+    const DevGroup G = t.groups[g];
     for (uint32_t tid = 0; tid < block; ++tid) {
       uint32_t* scratch =
           t.scratch + (static_cast<uint64_t>(bx) * block + tid) * t.scratch_words;
-      for (uint32_t i = tid; i < n; i += block)
-        scored_block += score_group_pair(t, g, i, pats, scratch);
+      uint32_t k = 0;
+      for (uint32_t i = tid; i < G.pairs; i += block)
+        scored_block += score_group_pair(t, G.col_begin, G.col_end - G.col_begin, i, sh, scratch, k);
     }
-    for (uint32_t tid = 0; tid < block; ++tid) clear_patterns(t, g, tid, pats);
+    for (uint32_t tid = 0; tid < block; ++tid) clear_group(t, g, tid, sh);
   }
+  for (uint32_t tid = 0; tid < block; ++tid) flush_hist(t, tid, block, sh);
   if (scored_block != 0) atomic_add_u64(t.scored, scored_block);
 }
 
 // The whole grid on the CPU, block after block.
 inline void emulate_fused_kernel(const TileView& t, uint32_t grid, uint32_t block,
-                                 Pattern64* pats) {
-  for (uint32_t bx = 0; bx < grid; ++bx) emulate_block(t, bx, grid, block, pats);
+                                 BlockShared& sh) {
+  for (uint32_t bx = 0; bx < grid; ++bx) emulate_block(t, bx, grid, block, sh);
 }
 
 }  // namespace nm::hd

@@ -101,10 +101,10 @@ void EmulatedDevice::launch_fused(int stream, const hd::TileView& view, LaunchCo
   // Blocks are independent (they meet only in atomics), so CPU threads may
   // run them in any order; each has its own "shared memory".
   const unsigned threads = std::max(1u, opt_.threads);
-  std::vector<std::unique_ptr<hd::Pattern64[]>> shared(threads);
-  for (auto& s : shared) s = std::make_unique<hd::Pattern64[]>(hd::kGroupCols);
+  std::vector<std::unique_ptr<hd::BlockShared>> shared(threads);
+  for (auto& s : shared) s = std::make_unique<hd::BlockShared>();
   parallel_for(cfg.grid, threads, [&](size_t bx, unsigned tid) {
-    hd::emulate_block(view, static_cast<uint32_t>(bx), cfg.grid, cfg.block, shared[tid].get());
+    hd::emulate_block(view, static_cast<uint32_t>(bx), cfg.grid, cfg.block, *shared[tid]);
   });
 }
 
