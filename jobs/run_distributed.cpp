@@ -750,6 +750,10 @@ RunResult run_pipeline(const RunConfig& cfg) {
   st.tiles = my_tiles.size();
   const PairOrder order{dedupe, L.global.data(), RR.global.data()};
   const uint64_t kPieceCost = std::max<uint64_t>(1, cfg.piece_pairs);
+  // Sub-tiles split a block for the CPU threads; on the GPU a column is one
+  // right record x its sub-tile's left slice, so big blocks keep long columns.
+  const uint64_t sub_tile_pairs =
+      backend->gpu() != nullptr ? std::max<uint64_t>(m.tile_pairs, uint64_t{1} << 26) : m.tile_pairs;
   constexpr size_t kPieceTiles = 8192;
   std::vector<io::PairRecord> run_pairs;  // without a pair file: this rank's pairs
   std::string run_payload;
@@ -780,7 +784,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
       const std::vector<uint32_t> rs = ridx_ref.slice(RR, t.block, t.r_begin, t.r_end);
       jobs[i].lk = sort_rows_by_key(prep.lkeys, ls.data(), ls.size());
       jobs[i].rk = sort_rows_by_key(prep.rkeys, rs.data(), rs.size());
-      jobs[i].sub = plan_tiles(jobs[i].lk, jobs[i].rk, m.tile_pairs);
+      jobs[i].sub = plan_tiles(jobs[i].lk, jobs[i].rk, sub_tile_pairs);
       jobs[i].tag = batch[i];
     }
     scored.clear();

@@ -107,7 +107,9 @@ class CudaDevice final : public DeviceApi {
   int create_event() override {
     use();
     cudaEvent_t ev = nullptr;
-    check(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+    // Blocking sync: a waiting host thread sleeps instead of spinning a core.
+    check(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming | cudaEventBlockingSync),
+          "cudaEventCreateWithFlags");
     try {
       events_.push_back(ev);
     } catch (...) {

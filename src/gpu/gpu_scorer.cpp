@@ -25,18 +25,32 @@ namespace {
 
 double mib(size_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); }
 
+// Sizes grow in powers of two: a buffer is replaced a few times at most
+// (cudaFree and cudaHostAlloc synchronise the whole device).
+size_t grown(size_t bytes) {
+  size_t n = 256;
+  while (n < bytes) n *= 2;
+  return n;
+}
+
 // Grows a device buffer to at least `bytes` (contents are not kept).
 void ensure(DeviceApi& dev, DeviceBuffer& b, size_t bytes) {
   if (b.size() >= bytes && b.get() != nullptr) return;
   b.reset();
-  b = DeviceBuffer(dev, std::max<size_t>(bytes, 256));
+  b = DeviceBuffer(dev, grown(bytes));
 }
 
 void ensure(HostBufferPool& pool, HostBuffer& b, size_t bytes) {
-  if (b.data() != nullptr && b.size() >= bytes) return;
+  if (b.data() != nullptr && b.capacity() >= bytes) return;
   b = HostBuffer();
-  b = pool.acquire(std::max<size_t>(bytes, 256));
+  b = pool.acquire(grown(bytes));
+  pool.trim();  // the outgrown buffer is not kept pinned
 }
+
+// Per-thread scratch of all threads of a launch stays under this: a long
+// name (the exact paths need 2 words per code point) lowers the grid
+// instead of taking the device's memory.
+constexpr size_t kScratchBudget = size_t{256} << 20;
 
 }  // namespace
 
@@ -74,8 +88,12 @@ void GpuScorer::launch(Slot& s, unsigned long long* acc) {
 bool GpuScorer::make_resident(const PreparedTables& prep, const PairOrder& order) {
   if (opt_.resident_right_bytes == 0) return false;
   if (resident_id_ == prep.id && resident_order_ == order.right_order) return true;
+  if (too_big_id_ == prep.id) return false;  // measured before: not worth another pass
   const ResidentLayout lay = resident_layout(prep);
-  if (lay.total > opt_.resident_right_bytes) return false;
+  if (lay.total > opt_.resident_right_bytes) {
+    too_big_id_ = prep.id;
+    return false;
+  }
   d_right_.reset();
   resident_id_ = 0;
   try {
@@ -89,12 +107,15 @@ bool GpuScorer::make_resident(const PreparedTables& prep, const PairOrder& order
     opt_.resident_right_bytes = 0;
     return false;
   }
-  HostBuffer h = pool_.acquire(lay.total);
-  pack_resident(prep, order, lay, h.data());
-  Slot& s = slots_[0];
-  dev_.copy_to_device(s.stream, d_right_.get(), h.data(), lay.total);
-  dev_.record(s.stream, s.event);
-  dev_.wait(s.event);  // once per table; every later batch (any stream) reads it
+  {
+    HostBuffer h = pool_.acquire(lay.total);
+    pack_resident(prep, order, lay, h.data());
+    Slot& s = slots_[0];
+    dev_.copy_to_device(s.stream, d_right_.get(), h.data(), lay.total);
+    dev_.record(s.stream, s.event);
+    dev_.wait(s.event);  // once per table; every later batch (any stream) reads it
+  }
+  pool_.trim();  // the staging copy of the table is not kept pinned
   stats_.bytes_to_device += lay.total;
   ++stats_.resident_uploads;
   stats_.resident_bytes = lay.total;
@@ -113,10 +134,13 @@ void GpuScorer::issue(Slot& s, const TilePacker& packer, BatchSpan& span,
       ensure(pool_, s.count, sizeof(uint32_t));
       s.map = packer.pack(span, s.lay, s.in.data());
       s.cfg.block = hd::kBlockThreads;
-      s.cfg.grid = dev_.grid_for(s.lay.n_groups);
-      const uint32_t max_len = std::max(s.lay.max_len, resident ? rlay_.max_len : 0u);
-      const uint32_t words = hd::metric_scratch_words(max_len) + 8;
-      const size_t scratch_bytes = size_t{s.cfg.grid} * s.cfg.block * words * sizeof(uint32_t);
+      const uint32_t words = hd::metric_scratch_words(s.lay.max_len) + 8;
+      const size_t per_block = size_t{s.cfg.block} * words * sizeof(uint32_t);
+      s.cfg.grid = std::max<uint32_t>(
+          1, std::min<uint32_t>(dev_.grid_for(s.lay.n_groups),
+                                static_cast<uint32_t>(std::min<size_t>(
+                                    kScratchBudget / per_block, 0xFFFFFFFFu))));
+      const size_t scratch_bytes = size_t{s.cfg.grid} * per_block;
       const uint64_t want = std::clamp<uint64_t>(span.pairs / 16, opt_.min_capacity, 1u << 22);
       s.capacity = std::max<uint32_t>(s.capacity, static_cast<uint32_t>(want));
       ensure(dev_, s.d_in, s.lay.total);
@@ -137,7 +161,11 @@ void GpuScorer::issue(Slot& s, const TilePacker& packer, BatchSpan& span,
       s.busy = true;
       return;
     } catch (const DeviceOom& e) {
-      // Free what this slot holds on the device, then try half the batch.
+      // A copy of this slot's host buffer may still be queued: let the
+      // stream drain before the buffer is packed again. Then free what the
+      // slot holds on the device and try half the batch.
+      dev_.record(s.stream, s.event);
+      dev_.wait(s.event);
       s.d_in.reset();
       s.d_out.reset();
       s.d_scratch.reset();
@@ -230,6 +258,9 @@ uint64_t GpuScorer::score(const PreparedTables& prep, const std::vector<RectJob>
 
 std::array<uint64_t, kDeviceCounterWords> GpuScorer::counters() {
   std::array<uint64_t, kDeviceCounterWords> c{};
+  // Kernels still running add to the counters: wait for every busy slot.
+  for (Slot& b : slots_)
+    if (b.busy) dev_.wait(b.event);
   Slot& s = slots_[0];
   // Pairs kept are counted on the host; put them beside the device's counters.
   auto* h = static_cast<uint64_t*>(h_acc_.data());

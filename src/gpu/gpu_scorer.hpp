@@ -92,6 +92,7 @@ class GpuScorer {
   DeviceBuffer d_right_;  // the resident right table
   ResidentLayout rlay_;
   uint64_t resident_id_ = 0;  // PreparedTables::id it was packed from (0 = none)
+  uint64_t too_big_id_ = 0;   // PreparedTables::id whose right table did not fit
   const uint64_t* resident_order_ = nullptr;
   uint64_t kept_total_ = 0;
   GpuStats stats_;

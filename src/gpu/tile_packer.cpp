@@ -10,7 +10,8 @@ namespace {
 constexpr size_t align16(size_t n) { return (n + 15) & ~size_t{15}; }
 
 // Pairs per column are bounded so a group's pair count fits in 32 bits.
-constexpr uint64_t kMaxColumnPairs = 0xFFFFFFFFull / hd::kGroupCols;
+// (A thread's i then never wraps when it adds the block size.)
+constexpr uint64_t kMaxColumnPairs = (0xFFFFFFFFull - hd::kBlockThreads) / hd::kGroupCols;
 
 }  // namespace
 
@@ -38,17 +39,22 @@ size_t cps_of(const FuzzyRecord& r) {
 ResidentLayout resident_layout(const PreparedTables& prep) {
   const FuzzyTable& rf = prep.right_fuzzy();
   ResidentLayout L;
-  if (rf.records.size() > 0xFFFFFFFFull)
-    throw std::length_error("resident right table: more than 2^32 records");
+  if (rf.records.size() > 0xFFFFFFFFull) {
+    L.total = ~size_t{0};
+    return L;
+  }
   L.n_records = static_cast<uint32_t>(rf.records.size());
   size_t cps = 0;
   for (const FuzzyRecord& r : rf.records) {
     cps += cps_of(r);
     L.max_len = std::max({L.max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
   }
-  if (cps > 0xFFFFFFFFull)
-    throw std::length_error("resident right table: more than 2^32 code points");
   L.records_off = 0;
+  if (cps > 0xFFFFFFFFull) {
+    // 32-bit code point offsets cannot address it: too big to keep resident.
+    L.total = ~size_t{0};
+    return L;
+  }
   L.cps_off = align16(size_t{L.n_records} * sizeof(hd::DevRecord));
   L.total = std::max<size_t>(L.cps_off + align16(cps * 4), 16);
   return L;
@@ -189,8 +195,13 @@ BatchLayout TilePacker::layout(const BatchSpan& span) const {
         L.n_left += t.l_end - t.l_begin;
       },
       [&](uint32_t, const RectJob&, const Tile&, uint32_t rrow) {
-        if (resident_) return;  // the resident table's max_len counts for it
-        count(rf.records[rrow]);
+        const FuzzyRecord& r = rf.records[rrow];
+        if (resident_) {
+          // Not packed, but its strings size this batch's scratch.
+          L.max_len = std::max({L.max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
+          return;
+        }
+        count(r);
         ++L.n_right;
       });
   if (cps > 0xFFFFFFFFull) throw std::length_error("TilePacker: batch has more than 2^32 code points");
