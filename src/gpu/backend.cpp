@@ -110,6 +110,12 @@ std::unique_ptr<Backend> open_backend(DeviceChoice choice, bool fuzzy, unsigned 
     b->used = "emulate";
     b->reason = "--device emulate: the GPU backend with the kernel run on the CPU";
   } else {
+    if (!fuzzy) {
+      // The fuzzy kernel is the GPU's work; algorithms 1/2 are hash joins:
+      // no device is opened (no CUDA context on any rank).
+      b->reason = "algorithms 1 and 2 are hash joins and run on the CPU";
+      return b;
+    }
     std::string why;
     const int n = cuda_device_count(&why);
     if (n <= 0) {
@@ -123,13 +129,24 @@ std::unique_ptr<Backend> open_backend(DeviceChoice choice, bool fuzzy, unsigned 
           "NAME_MATCHER_DISABLE_FUSED_KERNEL is set: scoring on the CPU although a GPU is present";
       return b;
     }
-    b->device = open_cuda_device(local_rank() % n);
+    const int index = local_rank() % n;
+    try {
+      b->device = open_cuda_device(index);
+    } catch (const DeviceError& e) {
+      // A device that cannot be used (no kernel image for its architecture,
+      // exclusive mode, a broken driver): auto falls back, gpu is an error.
+      if (choice == DeviceChoice::kGpu)
+        throw InputError(std::string("--device gpu: cannot use CUDA device ") +
+                         std::to_string(index) + ": " + e.what());
+      b->reason = std::string("CUDA device ") + std::to_string(index) + " cannot be used (" +
+                  e.what() + "): scoring on the CPU";
+      return b;
+    }
     b->used = "gpu";
     b->reason = choice == DeviceChoice::kGpu ? "--device gpu" : "a CUDA device was found";
   }
   b->info = b->device->info();
   if (!fuzzy) {
-    // The fuzzy kernel is the GPU's work; algorithms 1/2 are hash joins.
     b->reason += "; algorithms 1 and 2 are hash joins and run on the CPU";
     b->used = "cpu";
     return b;
