@@ -9,8 +9,11 @@
 #include <nccl.h>
 #endif
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <memory>
 #include <string>
 #include <utility>
@@ -49,18 +52,62 @@ class NcclComm {
   NcclComm& operator=(const NcclComm&) = delete;
   ~NcclComm() {
     if (comm_ == nullptr) return;
+    if (!failed_) {
+      // Non-blocking communicator: finalize, wait for it (bounded), destroy.
+      try {
+        check(ncclCommFinalize(comm_), "ncclCommFinalize");
+        wait("ncclCommFinalize", std::chrono::seconds(30));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "name_matcher: warning: %s\n", e.what());
+      }
+    }
     const ncclResult_t r = failed_ ? ncclCommAbort(comm_) : ncclCommDestroy(comm_);
-    if (r != ncclSuccess)
+    if (r != ncclSuccess && r != ncclInProgress)
       std::fprintf(stderr, "name_matcher: warning: %s: %s\n",
                    failed_ ? "ncclCommAbort" : "ncclCommDestroy", ncclGetErrorString(r));
   }
   ncclComm_t* out() { return &comm_; }
   ncclComm_t get() const { return comm_; }
+  // The communicator is non-blocking: a call may return ncclInProgress,
+  // which is not an error (wait() finds out how it ends).
   void check(ncclResult_t r, const char* call) {
-    if (r == ncclSuccess) return;
+    if (r == ncclSuccess || r == ncclInProgress) return;
     failed_ = true;
     throw DeviceError(nccl_text(call, r, comm_));
   }
+  // Polls the communicator's state until nothing is in progress, at most
+  // `timeout`; throws (and marks the communicator for abort) on an error or
+  // the timeout. With `stream`, also until the stream has drained.
+  void wait(const char* what, std::chrono::seconds timeout, cudaStream_t stream = nullptr) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      ncclResult_t state = ncclSuccess;
+      check(ncclCommGetAsyncError(comm_, &state), "ncclCommGetAsyncError");
+      if (state != ncclSuccess && state != ncclInProgress) {
+        failed_ = true;
+        throw DeviceError(nccl_text(what, state, comm_));
+      }
+      bool done = state == ncclSuccess;
+      if (done && stream != nullptr) {
+        const cudaError_t q = cudaStreamQuery(stream);
+        if (q != cudaSuccess && q != cudaErrorNotReady) {
+          cudaGetLastError();
+          failed_ = true;
+          throw DeviceError(std::string(what) + ": cudaStreamQuery: " + cudaGetErrorString(q));
+        }
+        done = q == cudaSuccess;
+      }
+      if (done) return;
+      if (std::chrono::steady_clock::now() > deadline) {
+        failed_ = true;
+        throw DeviceError(std::string(what) + ": no progress for " +
+                          std::to_string(timeout.count()) +
+                          " s (a peer is gone or stuck; NAME_MATCHER_NCCL_TIMEOUT sets the limit)");
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
+  void abandon() noexcept { failed_ = true; }
 
  private:
   ncclComm_t comm_ = nullptr;
@@ -99,12 +146,19 @@ class NcclCollectives final : public Collectives {
     if (msg.rc != static_cast<int>(ncclSuccess))
       throw DeviceError(std::string("ncclGetUniqueId (rank 0): ") +
                         ncclGetErrorString(static_cast<ncclResult_t>(msg.rc)));
-    comm_.check(ncclCommInitRank(comm_.out(), ranks, msg.id, me), "ncclCommInitRank");
+    // Non-blocking: every rank comes back (success, error or timeout) and
+    // make_collectives agrees over MPI before anyone uses the communicator.
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = 0;
+    comm_.check(ncclCommInitRankConfig(comm_.out(), ranks, msg.id, me, &config),
+                "ncclCommInitRankConfig");
+    comm_.wait("ncclCommInitRankConfig", timeout());
     stream_ = std::make_unique<Stream>();
     sum_ = DeviceBuffer(dev_, kCounterBytes);
   }
 
   const char* name() const override { return "nccl"; }
+  void abandon() noexcept override { comm_.abandon(); }
 
   ScoreCounters allreduce(const ScoreCounters& host, const void* device_counters) override {
     use();
@@ -147,14 +201,13 @@ class NcclCollectives final : public Collectives {
  private:
   void use() { check_cuda(cudaSetDevice(index_), "cudaSetDevice"); }
 
-  // Waits for the NCCL stream; an error of the communicator found meanwhile
-  // is reported too.
-  void sync(const char* what) {
-    const cudaError_t e = cudaStreamSynchronize(stream_->get());
-    ncclResult_t async = ncclSuccess;
-    comm_.check(ncclCommGetAsyncError(comm_.get(), &async), "ncclCommGetAsyncError");
-    comm_.check(async, what);
-    check_cuda(e, "cudaStreamSynchronize (NCCL stream)");
+  // Waits for the NCCL stream by polling (a dead peer is reported after the
+  // timeout instead of hanging in cudaStreamSynchronize).
+  void sync(const char* what) { comm_.wait(what, timeout(), stream_->get()); }
+  static std::chrono::seconds timeout() {
+    const char* v = std::getenv("NAME_MATCHER_NCCL_TIMEOUT");
+    const long s = v != nullptr ? std::strtol(v, nullptr, 10) : 0;
+    return std::chrono::seconds(s > 0 ? s : 120);
   }
 
   MPI_Comm mpi_;

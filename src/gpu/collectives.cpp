@@ -129,11 +129,35 @@ std::unique_ptr<Collectives> make_collectives(MPI_Comm comm, DeviceApi* device) 
   }
 
   if (why.empty()) {
-    auto c = detail::make_nccl_collectives(comm, *device);
+    std::unique_ptr<Collectives> c;
+    std::string error;
+    try {
+      c = detail::make_nccl_collectives(comm, *device);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    // Every rank returns from the (non-blocking) start, then all agree.
+    int ok = c ? 1 : 0, all_ok = 0;
+    mpi::check(MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm),
+               "MPI_Allreduce (NCCL started)");
+    if (all_ok == 1) {
+      if (me == 0)
+        jobs::log(jobs::LogLevel::kInfo, "collectives: nccl (every one of " +
+                                             std::to_string(ranks) + " rank(s) has its own GPU)");
+      return c;
+    }
+    if (c) c->abandon();
+    c.reset();
+    const std::vector<std::string> errors = mpi::gather_bytes(comm, error, 0);
+    why = "NCCL did not start on every rank";
     if (me == 0)
-      jobs::log(jobs::LogLevel::kInfo, "collectives: nccl (every one of " + std::to_string(ranks) +
-                                           " rank(s) has its own GPU)");
-    return c;
+      for (int r = 0; r < ranks; ++r)
+        if (!errors[static_cast<size_t>(r)].empty()) {
+          why += " (rank " + std::to_string(r) + ": " + errors[static_cast<size_t>(r)] + ")";
+          break;
+        }
+    jobs::log(me == 0 ? jobs::LogLevel::kWarn : jobs::LogLevel::kDebug, "collectives: mpi (" + why + ")");
+    return detail::make_mpi_collectives(comm);
   }
   // A CPU-only run needs no word about it; a GPU run that cannot use NCCL does.
   if (me == 0)

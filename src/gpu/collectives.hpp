@@ -67,11 +67,18 @@ class Collectives {
   // GPU (ncclBroadcast), complete on return. MPI: host bytes (MPI_Bcast in
   // pieces, so any size).
   virtual Broadcasted broadcast(const void* data, size_t bytes, int root) = 0;
+  // Called before destruction when another rank could not start its side:
+  // the NCCL communicator is then aborted, not destroyed (which would wait
+  // for the peers). No-op for MPI.
+  virtual void abandon() noexcept {}
 };
 
 // Chooses NCCL when this binary was built with it, every rank has a real
 // (not emulated) GPU and no two ranks share one — decided collectively, so
-// every rank gets the same kind — else MPI. Rank 0 logs the choice and why
+// every rank gets the same kind — else MPI. NCCL is started without blocking
+// (a rank that fails or times out, NAME_MATCHER_NCCL_TIMEOUT seconds, default
+// 120, does not leave the others waiting) and used only when every rank
+// started it; otherwise every rank falls back to MPI. Rank 0 logs the choice and why
 // (info level). `device` == nullptr: no GPU on this rank. Collective.
 std::unique_ptr<Collectives> make_collectives(MPI_Comm comm, DeviceApi* device);
 
