@@ -188,46 +188,86 @@ void GpuScorer::issue(Slot& s, const TilePacker& packer, BatchSpan& span,
   }
 }
 
+// Copies the first n survivors of the slot's list to `got`.
+void GpuScorer::fetch(Slot& s, uint32_t n, std::vector<hd::Survivor>& got) {
+  if (n == 0) return;
+  const size_t bytes = size_t{n} * sizeof(hd::Survivor);
+  ensure(pool_, s.out, bytes);
+  dev_.copy_to_host(s.stream, s.out.data(), s.d_out.get(), bytes);
+  stats_.bytes_to_host += bytes;
+  dev_.record(s.stream, s.event);
+  dev_.wait(s.event);
+  const auto* sv = static_cast<const hd::Survivor*>(s.out.data());
+  got.insert(got.end(), sv, sv + n);
+}
+
+// Reruns groups [g0, g1) of the slot's batch with the survivor list it has,
+// halving the range while its survivors do not fit (counters go to the
+// discard buffer: the first run counted them).
+void GpuScorer::rerun_groups(Slot& s, uint32_t g0, uint32_t g1, std::vector<hd::Survivor>& got) {
+  const hd::TileView whole = s.view;
+  s.view.groups = whole.groups + g0;
+  s.view.n_groups = g1 - g0;
+  dev_.fill_zero(s.stream, d_discard_.get(), kDeviceCounterWords * sizeof(uint64_t));
+  launch(s, static_cast<unsigned long long*>(d_discard_.get()));
+  s.view = whole;
+  dev_.wait(s.event);
+  uint32_t n = 0;
+  std::memcpy(&n, s.count.data(), sizeof n);
+  if (n <= s.capacity) {
+    fetch(s, n, got);
+    return;
+  }
+  if (g1 - g0 == 1)
+    throw DeviceError(fmt::format(
+        "GPU: one group of {} columns keeps {} pairs, more than the {} survivor slots the "
+        "device has room for; use a smaller --gpu-batch-pairs or the CPU (--device cpu)",
+        hd::kGroupCols, n, s.capacity));
+  const uint32_t mid = g0 + (g1 - g0) / 2;
+  rerun_groups(s, g0, mid, got);
+  rerun_groups(s, mid, g1, got);
+}
+
 void GpuScorer::finish(Slot& s, std::vector<ScoredPair>& out) {
   dev_.wait(s.event);
   uint32_t n = 0;
   std::memcpy(&n, s.count.data(), sizeof n);
-  if (n > s.capacity) {
-    // More survivors than slots: grow the list and run the batch again,
-    // counting into the discard counters (the first run was counted).
+  std::vector<hd::Survivor> got;
+  if (n <= s.capacity) {
+    fetch(s, n, got);
+  } else {
+    // More survivors than slots: grow the list and run the batch again (or,
+    // without room for it, run it again in parts with the list it has).
     ++stats_.overflow_reruns;
-    s.capacity = n;
-    ensure(dev_, s.d_out, size_t{n} * sizeof(hd::Survivor));
+    const size_t old_bytes = s.d_out.size();
+    bool grown = true;
+    try {
+      ensure(dev_, s.d_out, size_t{n} * sizeof(hd::Survivor));
+    } catch (const DeviceOom&) {
+      grown = false;
+      ensure(dev_, s.d_out, old_bytes);  // what was just freed fits again
+    }
+    s.capacity = static_cast<uint32_t>(
+        std::min<size_t>(s.d_out.size() / sizeof(hd::Survivor), 0xFFFFFFFFu));
     s.view.out = static_cast<hd::Survivor*>(s.d_out.get());
-    s.view.capacity = n;
-    dev_.fill_zero(s.stream, d_discard_.get(), kDeviceCounterWords * sizeof(uint64_t));
-    launch(s, static_cast<unsigned long long*>(d_discard_.get()));
-    dev_.wait(s.event);
-    std::memcpy(&n, s.count.data(), sizeof n);
-  }
-  const size_t bytes = size_t{n} * sizeof(hd::Survivor);
-  if (n > 0) {
-    ensure(pool_, s.out, bytes);
-    dev_.copy_to_host(s.stream, s.out.data(), s.d_out.get(), bytes);
-    stats_.bytes_to_host += bytes;
-    dev_.record(s.stream, s.event);
-    dev_.wait(s.event);
+    s.view.capacity = s.capacity;
+    if (!grown && report_)
+      report_(fmt::format(
+          "GPU: no room for a list of {} kept pairs; running the batch again in parts", n));
+    rerun_groups(s, 0, s.view.n_groups, got);
   }
   // Survivors arrive in the order the threads reached the counter: sort them
   // so the output does not depend on the device's scheduling.
-  auto* sv = static_cast<hd::Survivor*>(s.out.data());
-  std::sort(sv, sv + n, [](const hd::Survivor& a, const hd::Survivor& b) {
+  std::sort(got.begin(), got.end(), [](const hd::Survivor& a, const hd::Survivor& b) {
     return a.col != b.col ? a.col < b.col : a.left < b.left;
   });
-  out.reserve(out.size() + n);
-  for (uint32_t i = 0; i < n; ++i) {
-    const hd::Survivor& v = sv[i];
+  out.reserve(out.size() + got.size());
+  for (const hd::Survivor& v : got)
     out.push_back(ScoredPair{s.map.left_rows[v.left], s.map.col_right_rows[v.col],
                              s.map.col_tags[v.col], v.confidence, v.lev, v.jw, v.mp,
                              static_cast<uint8_t>(v.label)});
-  }
-  kept_total_ += n;
-  stats_.survivors += n;
+  kept_total_ += got.size();
+  stats_.survivors += got.size();
   ++stats_.batches;
   s.busy = false;
 }

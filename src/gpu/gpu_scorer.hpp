@@ -79,6 +79,8 @@ class GpuScorer {
              bool dedupe, bool resident);
   bool make_resident(const PreparedTables& prep, const PairOrder& order);
   void finish(Slot& s, std::vector<ScoredPair>& out);
+  void fetch(Slot& s, uint32_t n, std::vector<hd::Survivor>& got);
+  void rerun_groups(Slot& s, uint32_t g0, uint32_t g1, std::vector<hd::Survivor>& got);
   void launch(Slot& s, unsigned long long* acc);
 
   DeviceApi& dev_;
