@@ -89,7 +89,7 @@ int run_main(const std::vector<std::string>& args) {
       "plan granularity: blocks are cut so each rank gets about this many tiles")(
       "piece-pairs", po::value(&cfg.piece_pairs)->default_value(cfg.piece_pairs),
       "candidate pairs a rank scores between two appends to the pair file (the unit of work "
-      "a crash can lose)")(
+      "a crash can lose; 64 times more by default when the rank scores on a GPU)")(
       "device", po::value(&cfg.device)->default_value(cfg.device),
       "where A3-A6 pairs are scored: auto (a GPU when one is found, else the CPU), cpu, gpu "
       "(an error without one), emulate (the GPU backend with its kernel run on the CPU; slow, "
@@ -110,6 +110,7 @@ int run_main(const std::vector<std::string>& args) {
       throw InputError("--map expects FIELD=COLUMN (got '" + m + "')");
     cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
   }
+  cfg.piece_pairs_given = !vm["piece-pairs"].defaulted();
   if (vm.count("threshold")) cfg.match.threshold = parse_fuzzy_threshold(threshold);
   if (vm.count("household-threshold"))
     cfg.match.household_threshold = parse_household_threshold(household);

@@ -23,6 +23,7 @@ struct RunConfig {
   bool resume = false;                       // continue the run recorded in `pairs`
   uint32_t tiles_per_rank = 32;              // plan granularity (see partition/plan.hpp)
   uint64_t piece_pairs = uint64_t{1} << 25;  // candidate pairs scored between two pair-file appends
+  bool piece_pairs_given = false;            // set on the command line (else x64 on a GPU)
   std::string device = "auto";               // auto | cpu | gpu | emulate (src/gpu/backend.hpp)
   uint64_t gpu_batch_pairs = uint64_t{1} << 25;  // candidate pairs per kernel launch
 };

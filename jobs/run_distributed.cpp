@@ -749,7 +749,12 @@ RunResult run_pipeline(const RunConfig& cfg) {
     }
   st.tiles = my_tiles.size();
   const PairOrder order{dedupe, L.global.data(), RR.global.data()};
-  const uint64_t kPieceCost = std::max<uint64_t>(1, cfg.piece_pairs);
+  // A GPU scores a default piece in about a millisecond, less than the
+  // piece's own costs (jobs, sorting, payloads, the pair-file append): its
+  // pieces are 64 times larger unless --piece-pairs was given.
+  const uint64_t kPieceCost = std::max<uint64_t>(
+      1, backend->gpu() != nullptr && !cfg.piece_pairs_given ? cfg.piece_pairs * 64
+                                                             : cfg.piece_pairs);
   // Sub-tiles split a block for the CPU threads; on the GPU a column is one
   // right record x its sub-tile's left slice, so big blocks keep long columns.
   const uint64_t sub_tile_pairs =
