@@ -228,6 +228,14 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   return scored;
 }
 
+RectJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads) {
+  RectJob job;
+  job.lk = sort_by_key(prep.lkeys, threads);
+  job.rk = prep.same_table ? job.lk : sort_by_key(prep.rkeys, threads);
+  job.sub = plan_tiles(job.lk, job.rk, tile_pairs);
+  return job;
+}
+
 std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
                                   const MatchOptions& opt, EngineStats* stats,
                                   const ProgressFn& progress) {
@@ -240,10 +248,7 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
 
   t0 = Clock::now();
   std::vector<RectJob> jobs(1);
-  jobs[0].lk = sort_by_key(prep.lkeys, threads);
-  if (!opt.dedupe) jobs[0].rk = sort_by_key(prep.rkeys, threads);
-  jobs[0].sub = plan_tiles(jobs[0].lk, opt.dedupe ? jobs[0].lk : jobs[0].rk, opt.tile_pairs);
-  if (opt.dedupe) jobs[0].rk = jobs[0].lk;
+  jobs[0] = whole_table_job(prep, opt.tile_pairs, threads);
   st.blocks = jobs[0].sub.blocks;
   st.tiles = jobs[0].sub.tiles.size();
   st.partition_s = seconds_since(t0);

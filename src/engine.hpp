@@ -75,6 +75,11 @@ struct RectJob {
   uint32_t tag = 0;
 };
 
+// All of both tables as one job (one process): rows sorted by key, blocks
+// cut into sub-tiles of at most tile_pairs pairs; with a same-table
+// preparation both sides are the left table's rows.
+RectJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads);
+
 // With dedupe a pair is scored only when left_order[l] < right_order[r]
 // (global row numbers); null orders mean the row indices themselves.
 struct PairOrder {

@@ -12,7 +12,6 @@
 
 #include "fmt/format.h"
 #include "jobs/cli.hpp"
-#include "partition/blocks.hpp"
 #include "src/gpu/backend.hpp"
 #include "src/gpu/emulated_device.hpp"
 #include "src/parallel.hpp"
@@ -117,9 +116,7 @@ BackendComparison compare_backends(const RawTable& left, const RawTable& right,
   const bool same = opt.dedupe;
   const PreparedTables prep(left, same ? left : right, opt, same, threads);
   std::vector<RectJob> jobs(1);
-  jobs[0].lk = sort_by_key(prep.lkeys, threads);
-  jobs[0].rk = same ? jobs[0].lk : sort_by_key(prep.rkeys, threads);
-  jobs[0].sub = plan_tiles(jobs[0].lk, jobs[0].rk, opt.tile_pairs);
+  jobs[0] = whole_table_job(prep, opt.tile_pairs, threads);
   jobs[0].tag = 7;
   const PairOrder order{same, nullptr, nullptr};
 

@@ -30,8 +30,14 @@ void fill_record(hd::DevRecord& d, const FuzzyTable& ft, const RawTable& tab, ui
   d.order = order != nullptr ? order[row] : row;
 }
 
+// Code points of a record: its full name, then first, middle and last.
 size_t cps_of(const FuzzyRecord& r) {
   return static_cast<size_t>(r.full_len) + r.part_len[0] + r.part_len[1] + r.part_len[2];
+}
+
+// Its longest string (scratch sizing).
+uint32_t longest(const FuzzyRecord& r) {
+  return std::max({r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
 }
 
 }  // namespace
@@ -47,7 +53,7 @@ ResidentLayout resident_layout(const PreparedTables& prep) {
   size_t cps = 0;
   for (const FuzzyRecord& r : rf.records) {
     cps += cps_of(r);
-    L.max_len = std::max({L.max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
+    L.max_len = std::max(L.max_len, longest(r));
   }
   L.records_off = 0;
   if (cps > 0xFFFFFFFFull) {
@@ -127,12 +133,12 @@ BatchSpan TilePacker::next_span(ColumnCursor from, uint64_t max_pairs, size_t ma
     size_t add_rec = 0, add_cp = 0;
     if (!resident_) {
       add_rec = sizeof(hd::DevRecord);
-      add_cp = record_cps(rf.records[job.rk.rows[s.end.jr]]);
+      add_cp = cps_of(rf.records[job.rk.rows[s.end.jr]]);
     }
     if (new_segment) {
       for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
         add_rec += sizeof(hd::DevRecord);
-        add_cp += record_cps(lf.records[job.lk.rows[i]]);
+        add_cp += cps_of(lf.records[job.lk.rows[i]]);
       }
     }
     const uint32_t cols = s.columns + 1;
@@ -185,8 +191,8 @@ BatchLayout TilePacker::layout(const BatchSpan& span) const {
   const FuzzyTable& rf = prep_.right_fuzzy();
   size_t cps = 0;
   auto count = [&](const FuzzyRecord& r) {
-    cps += record_cps(r);
-    L.max_len = std::max({L.max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
+    cps += cps_of(r);
+    L.max_len = std::max(L.max_len, longest(r));
   };
   walk(
       span,
@@ -198,7 +204,7 @@ BatchLayout TilePacker::layout(const BatchSpan& span) const {
         const FuzzyRecord& r = rf.records[rrow];
         if (resident_) {
           // Not packed, but its strings size this batch's scratch.
-          L.max_len = std::max({L.max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
+          L.max_len = std::max(L.max_len, longest(r));
           return;
         }
         count(r);
@@ -240,7 +246,7 @@ BatchMap TilePacker::pack(const BatchSpan& span, const BatchLayout& L, void* dst
   auto put = [&](hd::DevRecord& d, const FuzzyTable& ft, const RawTable& tab, uint32_t row,
                  const uint64_t* order) {
     const FuzzyRecord& r = ft.records[row];
-    const size_t n = record_cps(r);
+    const size_t n = cps_of(r);
     std::memcpy(cps + cp_pos, ft.code_points.data() + r.offset, n * 4);
     fill_record(d, ft, tab, row, order, cp_pos);
     cp_pos += static_cast<uint32_t>(n);

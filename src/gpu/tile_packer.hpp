@@ -83,9 +83,6 @@ class TilePacker {
   // column k of the span.
   template <class OnSegment, class OnColumn>
   void walk(const BatchSpan& span, OnSegment&& on_segment, OnColumn&& on_column) const;
-  size_t record_cps(const FuzzyRecord& r) const {
-    return static_cast<size_t>(r.full_len) + r.part_len[0] + r.part_len[1] + r.part_len[2];
-  }
   const PreparedTables& prep_;
   const std::vector<RectJob>& jobs_;
   PairOrder order_;
