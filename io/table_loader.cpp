@@ -87,12 +87,52 @@ namespace {
 constexpr std::array<bool, kTextFieldCount> kRequired = {true, false, true, false, true, false};
 constexpr size_t kBirthdateSlot = kTextFieldCount;  // column slot after the text fields
 
-std::string header_name(const LoadOptions& o, std::string_view field) {
+}  // namespace
+
+bool field_required(size_t field) { return field < kTextFieldCount ? kRequired[field] : true; }
+
+std::string column_name(const LoadOptions& o, std::string_view field) {
   auto it = o.column_map.find(std::string(field));
   return it == o.column_map.end() ? std::string(field) : it->second;
 }
 
-}  // namespace
+void check_column_map(const LoadOptions& options) {
+  for (const auto& [field, name] : options.column_map) {
+    bool known = field == "birthdate";
+    for (auto f : kFieldNames) known = known || f == field;
+    if (!known) throw InputError("--map " + field + "=" + name + ": unknown field '" + field + "'");
+  }
+}
+
+bool check_row(const std::array<std::string_view, kTextFieldCount>& values, std::string_view date,
+               const LoadOptions& options, int32_t& birthdate, std::string& column,
+               std::string& reason) {
+  if (values[0].empty()) {
+    column = column_name(options, "id");
+    reason = "missing id";
+    return false;
+  }
+  birthdate = kNoDate;
+  while (!date.empty() && (date.front() == ' ' || date.front() == '\t')) date.remove_prefix(1);
+  while (!date.empty() && (date.back() == ' ' || date.back() == '\t')) date.remove_suffix(1);
+  if (date.empty()) return true;
+  auto d = options.date_format.parse(date, reason);
+  if (!d) {
+    column = column_name(options, "birthdate");
+    return false;
+  }
+  birthdate = *d;
+  return true;
+}
+
+uint64_t count_duplicate_ids(const RawTable& table) {
+  absl::flat_hash_set<std::string_view> ids;
+  ids.reserve(table.size());
+  uint64_t dup = 0;
+  for (size_t r = 0; r < table.size(); ++r)
+    if (!ids.insert(table.get(r, Field::kId)).second) ++dup;
+  return dup;
+}
 
 RawTable load_csv_table(const std::string& path, const LoadOptions& options, LoadStats* stats) {
   CsvOptions copt;
@@ -111,17 +151,12 @@ RawTable load_csv_table(const std::string& path, const LoadOptions& options, Loa
       if (header[i] == name) return static_cast<int>(i);
     return -1;
   };
-  for (const auto& [field, name] : options.column_map) {
-    bool known = field == "birthdate";
-    for (auto f : kFieldNames) known = known || f == field;
-    if (!known) throw InputError("--map " + field + "=" + name + ": unknown field '" + field + "'");
-  }
+  check_column_map(options);
   for (size_t f = 0; f <= kTextFieldCount; ++f) {
     const std::string field = f < kTextFieldCount ? std::string(kFieldNames[f]) : "birthdate";
-    const std::string name = header_name(options, field);
+    const std::string name = column_name(options, field);
     col[f] = find_col(name);
-    const bool required = f < kTextFieldCount ? kRequired[f] : true;
-    if (col[f] < 0 && required) {
+    if (col[f] < 0 && field_required(f)) {
       std::string have;
       for (const auto& h : header) have += (have.empty() ? "" : ", ") + h;
       throw InputError(path + ": required column '" + name + "'" +
@@ -138,7 +173,7 @@ RawTable load_csv_table(const std::string& path, const LoadOptions& options, Loa
   RawTable table;
   table.source = path;
   LoadStats local;
-  std::string why;
+  std::string why, bad_column;
   auto reject = [&](const std::string& field, const std::string& reason) {
     if (!options.skip_bad_rows) throw BadRowError(path, rec.line, field, reason);
     options.rejects->add(path, rec.line, field, reason, rec.raw);
@@ -164,30 +199,17 @@ RawTable load_csv_table(const std::string& path, const LoadOptions& options, Loa
     }
     for (size_t f = 0; f < kTextFieldCount; ++f)
       values[f] = col[f] >= 0 ? rec.fields[static_cast<size_t>(col[f])] : std::string_view{};
-    if (values[0].empty()) {
-      reject(header_name(options, "id"), "missing id");
-      continue;
-    }
     int32_t bd = kNoDate;
-    std::string_view date = rec.fields[static_cast<size_t>(col[kBirthdateSlot])];
-    while (!date.empty() && (date.front() == ' ' || date.front() == '\t')) date.remove_prefix(1);
-    while (!date.empty() && (date.back() == ' ' || date.back() == '\t')) date.remove_suffix(1);
-    if (!date.empty()) {
-      auto d = options.date_format.parse(date, why);
-      if (!d) {
-        reject(header_name(options, "birthdate"), why);
-        continue;
-      }
-      bd = *d;
+    if (!check_row(values, rec.fields[static_cast<size_t>(col[kBirthdateSlot])], options, bd,
+                   bad_column, why)) {
+      reject(bad_column, why);
+      continue;
     }
     table.push(values, bd, rec.line);
   }
   if (options.progress) options.progress(local.rows_read);
 
-  absl::flat_hash_set<std::string_view> ids;
-  ids.reserve(table.size());
-  for (size_t r = 0; r < table.size(); ++r)
-    if (!ids.insert(table.get(r, Field::kId)).second) ++local.duplicate_ids;
+  local.duplicate_ids = count_duplicate_ids(table);
   if (stats != nullptr) *stats = local;
   return table;
 }

@@ -63,4 +63,21 @@ struct LoadStats {
 // bad row unless skip_bad_rows.
 RawTable load_csv_table(const std::string& path, const LoadOptions& options, LoadStats* stats);
 
+// What every source checks of a row (matching.md section 7): an id, and a
+// birthdate (blanks around it ignored) that is a real date in the chosen
+// format. Returns false with the column and reason of a bad row.
+bool check_row(const std::array<std::string_view, kTextFieldCount>& values, std::string_view date,
+               const LoadOptions& options, int32_t& birthdate, std::string& column,
+               std::string& reason);
+
+// The column a contract field is read from (its --map name, or its own).
+std::string column_name(const LoadOptions& options, std::string_view field);
+// Fields that must have a column: id, first_name, last_name (and birthdate).
+bool field_required(size_t field);
+// Throws InputError for a --map entry that names no contract field.
+void check_column_map(const LoadOptions& options);
+
+// Ids that occur more than once in the table (a warning, not an error).
+uint64_t count_duplicate_ids(const RawTable& table);
+
 }  // namespace nm::io

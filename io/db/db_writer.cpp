@@ -1,0 +1,308 @@
+#include "io/db/db_writer.hpp"
+
+#include <errmsg.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "io/csv_reader.hpp"
+#include "io/match_writer.hpp"
+#include "jobs/progress.hpp"
+
+namespace nm::db {
+
+namespace {
+
+using Columns = std::vector<std::pair<std::string, std::string>>;
+
+std::string qualified(const DbUrl& u, const std::string& table) {
+  return quote_identifier(u.database) + "." + quote_identifier(table);
+}
+
+bool table_exists(Connection& c, const std::string& db, const std::string& table) {
+  return !query_all(c,
+                    "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? AND "
+                    "TABLE_NAME = ?",
+                    {Value::str(db), Value::str(table)}, "check table")
+              .empty();
+}
+
+// A name derived from the target's (at most 64 characters).
+std::string side_table(const std::string& prefix, const std::string& table) {
+  return (prefix + std::to_string(::getpid()) + "_" + table).substr(0, 64);
+}
+
+bool is_date(const std::string& type) { return type.starts_with("DATE"); }
+
+// LOAD DATA LOCAL INFILE reads the file through these callbacks, so the SQL
+// names no path of ours (a fixed placeholder name) and needs no escaping.
+struct Infile {
+  std::string path;
+  std::FILE* f = nullptr;
+  std::string error;
+};
+int infile_init(void** ptr, const char*, void* userdata) {
+  auto* in = static_cast<Infile*>(userdata);
+  *ptr = in;
+  in->f = std::fopen(in->path.c_str(), "rb");
+  if (in->f == nullptr) {
+    in->error = in->path + ": " + std::strerror(errno);
+    return 1;
+  }
+  return 0;
+}
+int infile_read(void* ptr, char* buf, unsigned int len) {
+  auto* in = static_cast<Infile*>(ptr);
+  const size_t n = std::fread(buf, 1, len, in->f);
+  if (n == 0 && std::ferror(in->f)) {
+    in->error = in->path + ": read error";
+    return -1;
+  }
+  return static_cast<int>(n);
+}
+void infile_end(void* ptr) {
+  auto* in = static_cast<Infile*>(ptr);
+  if (in->f != nullptr) std::fclose(in->f);
+  in->f = nullptr;
+}
+int infile_error(void* ptr, char* msg, unsigned int len) {
+  auto* in = static_cast<Infile*>(ptr);
+  std::snprintf(msg, len, "%s", in->error.c_str());
+  return CR_UNKNOWN_ERROR;
+}
+
+uint64_t load_data(Connection& c, const std::string& csv_path, const std::string& target,
+                   const Columns& cols) {
+  Infile in;
+  in.path = csv_path;
+  mysql_set_local_infile_handler(c.get(), infile_init, infile_read, infile_end, infile_error, &in);
+  // Columns straight from the file; a DATE through a variable, so an empty
+  // field becomes NULL.
+  std::string vars, sets;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    const std::string v = "@v" + std::to_string(i);
+    const bool date = is_date(cols[i].second);
+    vars += (i ? ", " : "") + (date ? v : quote_identifier(cols[i].first));
+    if (date)
+      sets += (sets.empty() ? " SET " : ", ") + quote_identifier(cols[i].first) + " = NULLIF(" + v + ", '')";
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string sql = "LOAD DATA LOCAL INFILE 'name_matcher.csv' INTO TABLE " + target +
+                          " CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED "
+                          "BY '\"' ESCAPED BY '' LINES TERMINATED BY '\\n' IGNORE 1 LINES (" +
+                          vars + ")" + sets;
+  const int rc = mysql_real_query(c.get(), sql.data(), sql.size());
+  mysql_set_local_infile_default(c.get());
+  if (rc != 0) c.fail("LOAD DATA LOCAL INFILE from " + csv_path);
+  const uint64_t rows = mysql_affected_rows(c.get());
+  if (c.log() != nullptr)
+    c.log()->add("load data", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), rows);
+  // LOCAL makes data errors warnings (the server cannot stop the client's
+  // stream): any warning is a value that did not go in as written.
+  if (mysql_warning_count(c.get()) > 0) {
+    std::string w;
+    for (const auto& r : query_all(c, "SHOW WARNINGS LIMIT 3", {}, "show warnings"))
+      w += "; " + r[2].value_or("");
+    throw DbError(c.settings().url.text() + ": LOAD DATA of " + csv_path + " gave " +
+                      std::to_string(mysql_warning_count(c.get())) + " warnings" + w,
+                  0);
+  }
+  return rows;
+}
+
+uint64_t insert_rows(Connection& c, const std::string& csv_path, const std::string& target,
+                     const Columns& cols, uint64_t batch_rows) {
+  io::CsvReader reader(csv_path, io::CsvOptions{});
+  io::CsvRecord rec;
+  if (!reader.next(rec)) throw InputError(csv_path + ": empty file");
+  std::string names;
+  for (size_t i = 0; i < cols.size(); ++i) names += (i ? ", " : "") + quote_identifier(cols[i].first);
+  std::string one = "(";
+  for (size_t i = 0; i < cols.size(); ++i) one += i ? ",?" : "?";
+  one += ")";
+  auto make = [&](uint64_t n) {
+    std::string sql = "INSERT INTO " + target + " (" + names + ") VALUES ";
+    for (uint64_t r = 0; r < n; ++r) sql += (r ? "," : "") + one;
+    return std::make_unique<Statement>(c, sql, "insert rows");
+  };
+  batch_rows = std::max<uint64_t>(1, std::min<uint64_t>(batch_rows, 65535 / cols.size()));
+  std::unique_ptr<Statement> full;
+  std::string text;                      // the batch's field bytes
+  std::vector<std::pair<size_t, size_t>> spans;  // offset, length (npos: NULL)
+  std::vector<Value> values;
+  uint64_t in_batch = 0, rows = 0;
+  auto flush = [&] {
+    if (in_batch == 0) return;
+    values.clear();
+    for (const auto& [off, len] : spans)
+      values.push_back(off == std::string::npos ? Value::null()
+                                                : Value::str(std::string_view(text).substr(off, len)));
+    if (in_batch == batch_rows) {
+      if (!full) full = make(batch_rows);
+      rows += full->execute(values);
+    } else {
+      rows += make(in_batch)->execute(values);
+    }
+    text.clear();
+    spans.clear();
+    in_batch = 0;
+  };
+  while (reader.next(rec)) {
+    if (!rec.error.empty() || rec.fields.size() != cols.size())
+      throw InputError(csv_path + ":" + std::to_string(rec.line) + ": not a result row (" +
+                       (rec.error.empty() ? "wrong field count" : rec.error) + ")");
+    for (size_t i = 0; i < cols.size(); ++i) {
+      if (rec.fields[i].empty() && is_date(cols[i].second)) {
+        spans.emplace_back(std::string::npos, 0);
+        continue;
+      }
+      spans.emplace_back(text.size(), rec.fields[i].size());
+      text.append(rec.fields[i]);
+    }
+    if (++in_batch == batch_rows) flush();
+  }
+  flush();
+  return rows;
+}
+
+// Runs `body` (which fills `into`) inside the all-or-nothing scheme above.
+template <class Body>
+uint64_t fill_table(Connection& c, const DbUrl& url, const Columns& cols, const std::string& key,
+                    IfExists if_exists, Body&& body) {
+  const std::string target = qualified(url, url.table);
+  const bool append = if_exists == IfExists::kAppend && table_exists(c, url.database, url.table);
+  const std::string stage = append ? url.table : side_table("nm_partial_", url.table);
+  const std::string into = qualified(url, stage);
+  bool staged = false;
+  try {
+    if (!append) {
+      std::string ddl = "CREATE TABLE " + into + " (";
+      if (!key.empty())
+        ddl += quote_identifier(key) + " BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, ";
+      for (size_t i = 0; i < cols.size(); ++i)
+        ddl += (i ? ", " : "") + quote_identifier(cols[i].first) + " " + cols[i].second;
+      ddl += ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+      c.exec("DROP TABLE IF EXISTS " + into, "drop staging table");
+      c.exec(ddl, "create table");
+      staged = true;
+    }
+    c.exec("START TRANSACTION", "start transaction");
+    const uint64_t rows = body(into);
+    // Test hook: a run that fails after its rows went in, before the commit.
+    if (std::getenv("NAME_MATCHER_FAULT_DB_WRITE") != nullptr)
+      throw InputError(url.text() + ": failing before the commit (NAME_MATCHER_FAULT_DB_WRITE is set)");
+    c.exec("COMMIT", "commit");
+    if (!append) {
+      if (if_exists == IfExists::kReplace && table_exists(c, url.database, url.table)) {
+        const std::string old = qualified(url, side_table("nm_old_", url.table));
+        c.exec("RENAME TABLE " + target + " TO " + old + ", " + into + " TO " + target,
+               "rename table");
+        staged = false;
+        c.exec("DROP TABLE " + old, "drop old table");
+      } else {
+        try {
+          c.exec("RENAME TABLE " + into + " TO " + target, "rename table");
+        } catch (const DbError& e) {
+          if (e.code() == 1050)  // ER_TABLE_EXISTS_ERROR
+            throw DbError(url.text() + ": the table appeared during the run; nothing was "
+                          "written to it (use --if-exists replace or append)", e.code());
+          throw;
+        }
+        staged = false;
+      }
+    }
+    return rows;
+  } catch (...) {
+    // Best effort: the connection may be the reason we are here.
+    if (mysql_real_query(c.get(), "ROLLBACK", 8) != 0) {
+    }
+    if (staged) {
+      const std::string drop = "DROP TABLE IF EXISTS " + into;
+      if (mysql_real_query(c.get(), drop.data(), drop.size()) != 0) {
+      }
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
+IfExists parse_if_exists(const std::string& s) {
+  if (s == "fail") return IfExists::kFail;
+  if (s == "replace") return IfExists::kReplace;
+  if (s == "append") return IfExists::kAppend;
+  throw InputError("--if-exists must be fail, replace or append (got '" + s + "')");
+}
+
+WriteMethod parse_write_method(const std::string& s) {
+  if (s == "load-data") return WriteMethod::kLoadData;
+  if (s == "insert") return WriteMethod::kInsert;
+  throw InputError("--db-write-method must be load-data or insert (got '" + s + "')");
+}
+
+const char* method_name(WriteMethod m) { return m == WriteMethod::kLoadData ? "load-data" : "insert"; }
+
+Columns result_columns(int algorithm) {
+  Columns cols;
+  const std::string header = io::match_header(algorithm);
+  size_t b = 0;
+  while (b <= header.size()) {
+    size_t e = header.find(',', b);
+    if (e == std::string::npos) e = header.size();
+    const std::string name = header.substr(b, e - b);
+    std::string type = "TEXT NOT NULL";
+    if (name.ends_with("_Birthdate")) type = "DATE NULL";
+    else if (name == "Confidence") type = "DOUBLE NOT NULL";
+    else if (name == "match_percentage") type = "DECIMAL(5,2) NOT NULL";
+    else if (name.starts_with("is_matched_")) type = "VARCHAR(5) NOT NULL";
+    else if (name == "MatchedFields" || name == "region_code" || name.starts_with("poor_hat"))
+      type = "VARCHAR(255) NOT NULL";
+    cols.emplace_back(name, type);
+    b = e + 1;
+  }
+  return cols;
+}
+
+void check_output_table(Connection& c, const DbUrl& url, int algorithm, IfExists if_exists) {
+  if (!table_exists(c, url.database, url.table)) return;
+  if (if_exists == IfExists::kFail)
+    throw InputError(url.text() + ": the output table already exists (use --if-exists replace "
+                     "to overwrite it or --if-exists append to add to it)");
+  if (if_exists == IfExists::kAppend) {
+    const auto have = query_all(c,
+                                "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE "
+                                "TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+                                {Value::str(url.database), Value::str(url.table)}, "read columns");
+    std::vector<std::string> want = {"row_no"};
+    for (const auto& col : result_columns(algorithm)) want.push_back(col.first);
+    bool same = have.size() == want.size();
+    for (size_t i = 0; same && i < want.size(); ++i) same = have[i][0].value_or("") == want[i];
+    if (!same)
+      throw InputError(url.text() + ": --if-exists append: the table's columns are not those of "
+                       "algorithm " + std::to_string(algorithm) + "'s results");
+  }
+}
+
+TableWriteResult write_results_table(Connection& c, const std::string& csv_path, int algorithm,
+                                     const DbUrl& url, const TableWriteOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Columns cols = result_columns(algorithm);
+  TableWriteResult r;
+  r.rows = fill_table(c, url, cols, "row_no", o.if_exists, [&](const std::string& into) {
+    return o.method == WriteMethod::kLoadData ? load_data(c, csv_path, into, cols)
+                                              : insert_rows(c, csv_path, into, cols, o.batch_rows);
+  });
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+uint64_t load_csv_as_table(Connection& c, const std::string& csv_path, const DbUrl& url,
+                           const Columns& columns, const std::string& key, IfExists if_exists) {
+  return fill_table(c, url, columns, key, if_exists,
+                    [&](const std::string& into) { return load_data(c, csv_path, into, columns); });
+}
+
+}  // namespace nm::db

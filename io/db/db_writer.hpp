@@ -1,0 +1,59 @@
+// Writes a finished result CSV (the contract's columns for the algorithm)
+// into a database table, all or nothing.
+//
+// fail/replace: the rows go into a new staging table in one transaction,
+// which then takes the target's name in one atomic RENAME (replace: the old
+// table is renamed away in the same statement and dropped after). append:
+// one transaction on the existing table. A failed or killed run leaves the
+// target as it was (a killed run may leave an `nm_partial_*` staging table,
+// never a half-filled target).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/db/connection.hpp"
+
+namespace nm::db {
+
+enum class IfExists { kFail, kReplace, kAppend };
+IfExists parse_if_exists(const std::string& s);  // throws InputError
+
+enum class WriteMethod { kLoadData, kInsert };
+WriteMethod parse_write_method(const std::string& s);  // throws InputError
+const char* method_name(WriteMethod m);
+
+struct TableWriteOptions {
+  IfExists if_exists = IfExists::kFail;
+  WriteMethod method = WriteMethod::kLoadData;
+  uint64_t batch_rows = 1000;  // rows per INSERT statement (kInsert)
+};
+
+struct TableWriteResult {
+  uint64_t rows = 0;
+  double seconds = 0;
+};
+
+// The output table's columns for an algorithm: the CSV header's names, with
+// SQL types (row_no first: the row's place in the canonical order).
+std::vector<std::pair<std::string, std::string>> result_columns(int algorithm);
+
+// Checked before the work starts, so a run cannot fail at its end for an
+// option: the target must not exist under kFail; under kAppend an existing
+// table must have the result's columns.
+void check_output_table(Connection& c, const DbUrl& url, int algorithm, IfExists if_exists);
+
+// Loads csv_path (a result CSV of `algorithm`) into url's table.
+TableWriteResult write_results_table(Connection& c, const std::string& csv_path, int algorithm,
+                                     const DbUrl& url, const TableWriteOptions& o);
+
+// Creates `table` (fail/replace as above) and fills it from a CSV file whose
+// header names the columns, by LOAD DATA LOCAL INFILE in one transaction.
+// `columns`: name and SQL type of each CSV column, in order; `key` (may be
+// empty) is an extra AUTO_INCREMENT primary key numbering the rows from 1 in
+// file order. Empty fields of DATE columns become NULL. Used by `seed`.
+uint64_t load_csv_as_table(Connection& c, const std::string& csv_path, const DbUrl& url,
+                           const std::vector<std::pair<std::string, std::string>>& columns,
+                           const std::string& key, IfExists if_exists);
+
+}  // namespace nm::db
