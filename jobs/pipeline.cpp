@@ -11,6 +11,7 @@
 #include <future>
 #include <iostream>
 
+#include "io/db/url.hpp"
 #include "io/match_writer.hpp"
 #include "io/table_loader.hpp"
 #include "jobs/cli.hpp"
@@ -43,9 +44,39 @@ void apply_environment(MatchOptions& m, bool threshold_given, bool household_giv
     m.fuzzy_normalization = true;
 }
 
+void assign_outputs(RunConfig& cfg, const std::vector<std::string>& outs) {
+  auto lower_ends = [](std::string s, std::string_view suffix) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s.ends_with(suffix);
+  };
+  std::string csv;
+  for (const auto& o : outs) {
+    std::string& slot = db::is_db_url(o)         ? cfg.out_db
+                        : lower_ends(o, ".xlsx") ? cfg.out_xlsx
+                                                 : csv;
+    if (!slot.empty())
+      throw InputError("--out " + o + ": only one CSV, one .xlsx and one mysql:// output (already " +
+                       slot + ")");
+    slot = o;
+  }
+  if (!cfg.out_db.empty()) db::parse_db_url(cfg.out_db, true);  // a bad URL fails now
+  if (!csv.empty()) {
+    cfg.out = csv;
+    return;
+  }
+  if (cfg.out_xlsx.empty() && cfg.out_db.empty()) return;  // run_pipeline says --out is required
+  // No CSV asked for: one is still made (the workbook and the table are
+  // made from it) under a name of its own, and removed at the end. The
+  // summary and rejects are named after the workbook, else the table.
+  cfg.side_base = !cfg.out_xlsx.empty() ? cfg.out_xlsx.substr(0, cfg.out_xlsx.size() - 5)
+                                        : db::parse_db_url(cfg.out_db, true).table;
+  cfg.out = cfg.side_base + ".results.tmp.csv";
+  cfg.out_is_temporary = true;
+}
+
 int run_main(const std::vector<std::string>& args) {
   RunConfig cfg;
-  std::vector<std::string> maps;
+  std::vector<std::string> maps, outs;
   std::string threshold, household, log_level = "info";
   bool quiet = false;
   po::options_description desc("name_matcher run: match two person tables (or one with --dedupe)");
@@ -53,7 +84,9 @@ int run_main(const std::vector<std::string>& args) {
                                                  "table 1 (CSV with a header row)")(
       "right", po::value(&cfg.right), "table 2 (CSV); not with --dedupe")(
       "algorithm,a", po::value(&cfg.match.algorithm)->default_value(1),
-      "1..6 (see docs/ and the contract)")("out,o", po::value(&cfg.out), "output CSV")(
+      "1..6 (see docs/ and the contract)")("out,o", po::value(&outs)->composing(),
+                                  "output: a CSV file, a .xlsx workbook and/or a "
+                                  "mysql://USER@HOST:PORT/DB/TABLE table; repeatable")(
       "threshold", po::value(&threshold),
       "fuzzy threshold for A3/A4 (95, 0.95, 95%; default 0.95; env NAME_MATCHER_FUZZY_THRESHOLD)")(
       "household-threshold", po::value(&household),
@@ -97,11 +130,37 @@ int run_main(const std::vector<std::string>& args) {
       "gpu-batch-pairs", po::value(&cfg.gpu_batch_pairs)->default_value(cfg.gpu_batch_pairs),
       "candidate pairs per GPU kernel launch (halved automatically when the GPU runs out of "
       "memory)");
+  po::options_description dbo("database (--left/--right/--out mysql://USER@HOST:PORT/DB/TABLE; "
+                               "docs/DATABASE.md)");
+  dbo.add_options()("if-exists", po::value(&cfg.db.if_exists)->default_value(cfg.db.if_exists),
+                    "when the output table exists: fail, replace, append")(
+      "password-file", po::value(&cfg.db.password_file),
+      "read the database password from the first line of this file (else "
+      "NAME_MATCHER_DB_PASSWORD, DB_PASSWORD, or the MySQL option file; never on the command line)")(
+      "db-option-file", po::value(&cfg.db.option_file),
+      "a MySQL option file to read ([client] and [name_matcher] groups) besides the default ones")(
+      "left-password-env", po::value(&cfg.db.left_password_env),
+      "the environment variable holding --left's password")(
+      "right-password-env", po::value(&cfg.db.right_password_env),
+      "the environment variable holding --right's password")(
+      "out-password-env", po::value(&cfg.db.out_password_env),
+      "the environment variable holding the output table's password")(
+      "db-key", po::value(&cfg.db.key_column),
+      "the column giving the rows' order and each rank's key range (default: the primary key)")(
+      "db-write-method", po::value(&cfg.db.write_method)->default_value(cfg.db.write_method),
+      "how results go into the table: load-data (LOAD DATA LOCAL INFILE) or insert (multi-row "
+      "prepared INSERTs)")(
+      "db-batch-rows", po::value(&cfg.db.batch_rows)->default_value(cfg.db.batch_rows),
+      "rows per INSERT with --db-write-method insert")(
+      "db-retries", po::value(&cfg.db.retries)->default_value(cfg.db.retries),
+      "reconnect attempts (with doubling backoff from 0.2 s) when a connection drops");
+  desc.add(dbo);
   po::variables_map vm;
   if (!parse_command_line(args, desc, vm)) return 0;
   // Under mpirun only rank 0 talks; the others report warnings and errors.
   set_log_level(quiet || mpi::launcher_rank() != 0 ? LogLevel::kWarn : parse_log_level(log_level));
   if (cfg.left.empty()) throw InputError("--left is required (see run --help)");
+  assign_outputs(cfg, outs);
   gpu::parse_device(cfg.device);  // a bad value is a usage error before any work
   if (cfg.gpu_batch_pairs == 0) throw InputError("--gpu-batch-pairs must be at least 1");
   for (const auto& m : maps) {
@@ -131,7 +190,10 @@ int run_main(const std::vector<std::string>& args) {
     log(LogLevel::kWarn,
         std::to_string(r.rejected) + " bad rows skipped, written to " + r.rejects_path);
   if (!quiet && mpi::rank(MPI_COMM_WORLD) == 0) {
-    char line[640];
+    std::string out_names = cfg.out_is_temporary ? std::string() : cfg.out;
+    for (const std::string* o : {&cfg.out_xlsx, &cfg.out_db})
+      if (!o->empty()) out_names += (out_names.empty() ? "" : ", ") + *o;
+    char line[1024];
     std::snprintf(
         line, sizeof line,
         "A%d: %llu x %llu records, %llu pairs scored, %llu %s -> %s in %.2f s "
@@ -139,7 +201,7 @@ int run_main(const std::vector<std::string>& args) {
         "%d ranks x %u threads on %s; %llu rejected)",
         cfg.match.algorithm, (unsigned long long)r.left_rows, (unsigned long long)r.right_rows,
         (unsigned long long)r.engine.pairs_scored, (unsigned long long)r.output_rows,
-        cfg.match.algorithm >= 5 ? "households" : "matches", cfg.out.c_str(), r.total_s, r.load_s,
+        cfg.match.algorithm >= 5 ? "households" : "matches", out_names.c_str(), r.total_s, r.load_s,
         r.engine.partition_s, r.shuffle_s, r.engine.normalize_s, r.engine.score_s, r.write_s,
         r.ranks, cfg.match.threads, r.backend.c_str(), (unsigned long long)r.rejected);
     log(LogLevel::kInfo, line);

@@ -11,8 +11,26 @@
 
 namespace nm::jobs {
 
+// Database access for mysql:// inputs and outputs (docs/DATABASE.md).
+struct DbRunOptions {
+  std::string password_file;   // --password-file (the first line)
+  std::string option_file;     // --db-option-file (a MySQL option file)
+  std::string left_password_env, right_password_env, out_password_env;  // variable names
+  std::string key_column;      // --db-key: the column giving row order and rank ranges
+  std::string if_exists = "fail";          // fail | replace | append
+  std::string write_method = "load-data";  // load-data | insert
+  uint64_t batch_rows = 1000;              // rows per INSERT (insert)
+  unsigned retries = 4;                    // reconnects with backoff on a dropped connection
+};
+
 struct RunConfig {
+  // left/right: CSV paths or mysql:// table URLs. out: the result CSV.
   std::string left, right, out;
+  std::string out_xlsx;          // also write this workbook (empty: none)
+  std::string out_db;            // also write the results into this mysql:// table
+  std::string side_base;         // BASE of BASE.summary.json and BASE.rejects.csv (empty: out)
+  bool out_is_temporary = false; // `out` was not asked for: removed once the others have it
+  DbRunOptions db;
   MatchOptions match;
   std::map<std::string, std::string> column_map;
   std::string date_format = "%Y-%m-%d";
@@ -53,6 +71,12 @@ RunResult run_pipeline(const RunConfig& cfg);
 // command line.
 void apply_environment(MatchOptions& m, bool threshold_given, bool household_given,
                        bool fuzzy_norm_given);
+
+// Sorts the --out values into cfg: a mysql:// URL (out_db), a .xlsx path
+// (out_xlsx), any other path (out, the CSV); at most one of each. Without a
+// CSV, out becomes a temporary one next to the workbook (or named after the
+// table) and side_base names the summary and rejects.
+void assign_outputs(RunConfig& cfg, const std::vector<std::string>& outs);
 
 int run_main(const std::vector<std::string>& args);
 

@@ -22,6 +22,9 @@
 #include <numeric>
 
 #include "io/csv_ranges.hpp"
+#include "io/db/db_reader.hpp"
+#include "io/db/db_writer.hpp"
+#include "io/xlsx_writer.hpp"
 #include "io/match_writer.hpp"
 #include "io/pair_file.hpp"
 #include "io/table_loader.hpp"
@@ -384,6 +387,18 @@ void check_resume_meta(const io::PairFileMeta& have, const io::PairFileMeta& wan
 
 }  // namespace
 
+namespace {
+bool dedupe_opt(const RunConfig& cfg) { return cfg.match.dedupe; }
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+}  // namespace
+
 RunResult run_pipeline(const RunConfig& cfg) {
   const auto t_start = Clock::now();
   const int algo = cfg.match.algorithm;
@@ -399,6 +414,17 @@ RunResult run_pipeline(const RunConfig& cfg) {
     throw InputError("--right is required (or use --dedupe)");
   if (cfg.out.empty()) throw InputError("--out is required");
   if (cfg.resume && cfg.pairs.empty()) throw InputError("--resume needs --pairs PAIRS.h5");
+  // Database URLs and options, checked before anything runs.
+  std::optional<db::DbUrl> lurl, rurl, ourl;
+  if (db::is_db_url(cfg.left)) lurl = db::parse_db_url(cfg.left, true);
+  if (!dedupe_opt(cfg) && db::is_db_url(cfg.right)) rurl = db::parse_db_url(cfg.right, true);
+  if (!cfg.out_db.empty()) ourl = db::parse_db_url(cfg.out_db, true);
+  db::TableWriteOptions wopts;
+  wopts.if_exists = db::parse_if_exists(cfg.db.if_exists);
+  wopts.method = db::parse_write_method(cfg.db.write_method);
+  wopts.batch_rows = cfg.db.batch_rows;
+  if (!cfg.db.key_column.empty()) db::check_identifier(cfg.db.key_column, "--db-key");
+  const std::string side_base = cfg.side_base.empty() ? cfg.out : cfg.side_base;
 
   MPI_Comm comm = mpi::ensure_initialized();
   const int me = mpi::rank(comm), nranks = mpi::size(comm);
@@ -435,15 +461,57 @@ RunResult run_pipeline(const RunConfig& cfg) {
     log(LogLevel::kInfo, "device: " + backend->used + " (" + backend->reason + ")" +
                              (backend->gpu() ? ", " + backend->info.name : std::string()));
 
+  // Database connections: opened and checked now, so the timed work pays no
+  // connect cost and a wrong password or missing table fails before it.
+  db::QueryLog qlog;
+  db::Pool pool(&qlog);
+  auto settings = [&](const db::DbUrl& u, const std::string& env) {
+    db::ConnectSettings s = db::connect_settings(u, {cfg.db.password_file, env}, cfg.db.option_file);
+    s.retries = cfg.db.retries;
+    return s;
+  };
+  db::ConnectSettings lset, rset, oset;
+  db::Connection lconn, rconn;
+  stage(comm, [&] {
+    if (lurl) {
+      lset = settings(*lurl, cfg.db.left_password_env);
+      lconn = db::Connection::open(lset, &qlog);
+      db::describe_table(lconn, *lurl, cfg.db.key_column);
+    }
+    if (rurl) {
+      rset = settings(*rurl, cfg.db.right_password_env);
+      rconn = db::Connection::open(rset, &qlog);
+      db::describe_table(rconn, *rurl, cfg.db.key_column);
+    }
+    if (ourl && root) {
+      oset = settings(*ourl, cfg.db.out_password_env);
+      pool.warm(oset, 1);
+      db::Connection c = pool.take(oset);
+      db::check_output_table(c, *ourl, algo, wopts.if_exists);
+      pool.give_back(std::move(c));
+    }
+  });
+  if (!cfg.out_xlsx.empty())
+    stage(comm, [&] {
+      if (!root) return;
+      const std::filesystem::path dir = std::filesystem::path(cfg.out_xlsx).parent_path();
+      const std::string d = dir.empty() ? "." : dir.string();
+      if (access(d.c_str(), W_OK) != 0)
+        throw InputError("cannot write " + cfg.out_xlsx + ": " + std::strerror(errno));
+    });
+
   Progress progress(cfg.show_progress && root);
 
-  // ---- load: each rank reads its own byte range of each file ----
+  // ---- load: each rank reads its own byte range of each file (or key
+  // range of each table) ----
   auto t0 = Clock::now();
   io::RankSplit lsplit, rsplit;
-  stage(comm, [&] { lsplit = io::split_file_mpi(comm, cfg.left); });
-  if (!dedupe) stage(comm, [&] { rsplit = io::split_file_mpi(comm, cfg.right); });
+  if (!lurl) stage(comm, [&] { lsplit = io::split_file_mpi(comm, cfg.left); });
+  if (!dedupe && !rurl) stage(comm, [&] { rsplit = io::split_file_mpi(comm, cfg.right); });
+  db::DbReadStats ldb, rdb;
+  const db::DbReadOptions dro{me, nranks, cfg.db.key_column};
   Side left, right_loaded;
-  const std::string part = cfg.out + ".rejects.csv.part-";
+  const std::string part = side_base + ".rejects.csv.part-";
   io::RejectsFile lrej(part + "L" + std::to_string(me));
   io::RejectsFile rrej(part + "R" + std::to_string(me));
   io::LoadStats ls, rs;
@@ -459,10 +527,14 @@ RunResult run_pipeline(const RunConfig& cfg) {
     std::future<RawTable> right_future;
     if (!dedupe)
       right_future = std::async(cfg.match.threads > 1 ? std::launch::async : std::launch::deferred,
-                                [&] { return io::load_csv_table(cfg.right, ro, &rs); });
+                                [&] {
+                                  return rurl ? db::load_db_table(rconn, *rurl, ro, dro, &rs, &rdb)
+                                              : io::load_csv_table(cfg.right, ro, &rs);
+                                });
     std::exception_ptr left_error;
     try {
-      left.table = io::load_csv_table(cfg.left, lo, &ls);
+      left.table = lurl ? db::load_db_table(lconn, *lurl, lo, dro, &ls, &ldb)
+                        : io::load_csv_table(cfg.left, lo, &ls);
     } catch (...) {
       left_error = std::current_exception();
     }
@@ -482,6 +554,8 @@ RunResult run_pipeline(const RunConfig& cfg) {
   });
   lrej.close();
   rrej.close();
+  lconn = db::Connection{};  // the reads are done: give the server its connections back
+  rconn = db::Connection{};
   // Global row numbers: rows of lower ranks come first.
   auto number_rows = [&](Side& s) {
     const uint64_t base = mpi::exscan_sum(comm, s.table.size());
@@ -501,7 +575,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
   const std::vector<uint64_t> rrej_all = mpi::allgather_u64(comm, rrej_n);
   stage(comm, [&] {
     if (!root) return;
-    io::RejectsFile rejects(cfg.out + ".rejects.csv");
+    io::RejectsFile rejects(side_base + ".rejects.csv");
     for (int r = 0; r < nranks; ++r)
       rejects.absorb_file(part + "L" + std::to_string(r), lrej_all[static_cast<size_t>(r)]);
     for (int r = 0; r < nranks; ++r)
@@ -943,6 +1017,51 @@ RunResult run_pipeline(const RunConfig& cfg) {
   res.engine.blocks = plan.blocks.size();
   res.engine.pairs_kept = mpi::allreduce_sum(comm, st.pairs_kept);
   res.engine.partition_s = st.partition_s;
+  // ---- the other outputs, made from the finished CSV on rank 0: the
+  // workbook, the database table ----
+  nlohmann::json sinks = nlohmann::json::object();
+  stage(comm, [&] {
+    if (!root) return;
+    if (!cfg.out_xlsx.empty()) {
+      io::WorkbookSummary ws;
+      ws.algorithm = algo;
+      ws.left_source = cfg.left;
+      ws.right_source = dedupe ? std::string() : cfg.right;
+      ws.left_rows = res.left_rows;
+      ws.right_rows = dedupe ? 0 : res.right_rows;
+      ws.rejected_rows = res.rejected;
+      ws.unit_name = algo >= 5 ? "households" : "records";
+      ws.left_units = algo >= 5 ? t1_sizes.size() : res.left_rows;
+      ws.right_units = algo >= 5 ? t2_sizes.size() : ws.right_rows;
+      double score_s = 0;
+      for (const auto& s : stats) score_s = std::max(score_s, s.score_s);
+      ws.load_s = res.load_s;
+      ws.score_s = score_s;
+      ws.write_s = res.write_s;
+      ws.total_s = since(t_start);
+      ws.finished_at = utc_now();
+      const auto t = Clock::now();
+      const io::WorkbookResult wr = io::write_xlsx_workbook(cfg.out, cfg.out_xlsx, ws);
+      sinks["xlsx"] = {{"path", cfg.out_xlsx},       {"rows", wr.rows},
+                       {"sheets", wr.result_sheets}, {"bytes", wr.bytes},
+                       {"seconds", since(t)}};
+    }
+    if (ourl) {
+      db::Connection c = pool.take(oset);
+      const db::TableWriteResult tr = db::write_results_table(c, cfg.out, algo, *ourl, wopts);
+      if (tr.rows != res.output_rows)
+        throw InputError(ourl->text() + ": " + std::to_string(tr.rows) + " rows written, " +
+                         std::to_string(res.output_rows) + " expected");
+      sinks["table"] = {{"url", ourl->text()},
+                        {"rows", tr.rows},
+                        {"if_exists", cfg.db.if_exists},
+                        {"method", db::method_name(wopts.method)},
+                        {"seconds", tr.seconds},
+                        {"rows_per_second", tr.seconds > 0 ? static_cast<double>(tr.rows) / tr.seconds : 0.0}};
+      pool.give_back(std::move(c));
+    }
+    if (cfg.out_is_temporary) std::filesystem::remove(cfg.out);
+  });
   res.total_s = since(t_start);
   if (root) {
     uint64_t max_scored = 0;
@@ -1002,13 +1121,26 @@ RunResult run_pipeline(const RunConfig& cfg) {
         {"what", "matching pairs (any label but NO MATCH) by floor(score), before the output "
                  "threshold; index = score 0..100"},
         {"counts", counters_total.hist}};
+    if (lurl || rurl || ourl) {
+      auto read_json = [](const db::DbReadStats& d) {
+        return nlohmann::json{{"key", d.key}, {"rank0_range", d.range},
+                              {"reconnects", d.reconnects}, {"seconds", d.seconds}};
+      };
+      nlohmann::json dbj;
+      if (lurl) dbj["left"] = read_json(ldb);
+      if (rurl) dbj["right"] = read_json(rdb);
+      dbj["queries"] = qlog.to_json();
+      dbj["what"] = "rank 0's connections: time and rows per kind of query";
+      j["database"] = dbj;
+    }
+    j["outputs"] = sinks;
     j["output"] = {
-        {"path", cfg.out},
+        {"path", cfg.out_is_temporary ? nlohmann::json() : nlohmann::json(cfg.out)},
         {"rows", res.output_rows},
         {"bytes", res.output_bytes},
         {"pairs_file", cfg.pairs.empty() ? nlohmann::json() : nlohmann::json(cfg.pairs)}};
     j["total_seconds"] = res.total_s;
-    res.summary_path = cfg.out + ".summary.json";
+    res.summary_path = side_base + ".summary.json";
     io::OutputFile f(res.summary_path);
     f.buffer() = j.dump(2) + "\n";
     f.close();

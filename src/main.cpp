@@ -1,7 +1,9 @@
 // name_matcher: the command-line entry. Each subcommand lives in jobs/.
 #include <boost/program_options/errors.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,9 +11,11 @@
 #include "jobs/evaluate.hpp"
 #include "jobs/explain.hpp"
 #include "jobs/generate.hpp"
+#include "jobs/legacy_cli.hpp"
 #include "jobs/pipeline.hpp"
 #include "jobs/plan_cmd.hpp"
 #include "jobs/reduce.hpp"
+#include "jobs/seed.hpp"
 #include "src/gpu/selftest.hpp"
 #include "src/errors.hpp"
 #include "src/mpi_env.hpp"
@@ -22,15 +26,21 @@ constexpr const char* kUsage =
     "usage: name_matcher <command> [options]   (name_matcher <command> --help for its options)\n"
     "\n"
     "commands:\n"
-    "  run       match two person tables (CSV) with algorithm 1..6\n"
+    "  run       match two person tables (CSV files or MySQL/MariaDB tables) with algorithm 1..6\n"
     "  generate  write a realistic synthetic pair of registries with the true pairs\n"
     "  evaluate  precision, recall and F1 of a match file against the true pairs\n"
     "  plan      predict the distributed plan (tiles, balance, memory) for R ranks\n"
     "  explain   show why two names match or not, step by step\n"
     "  reduce    rebuild the outputs of a run from its pair file (run --pairs)\n"
     "  bench     run the pipeline on generated data and report speed as JSON\n"
+    "  seed      fill a MySQL/MariaDB database with generated left, right and truth tables\n"
     "  gpu-selftest  random tiles through the GPU kernel, compared with the CPU backend\n"
-    "  version   print the version\n";
+    "  version   print the version\n"
+    "\n"
+    "The original tool's command line also works (docs/DATABASE.md):\n"
+    "  name_matcher HOST PORT USER PASSWORD DATABASE TABLE1 TABLE2 ALGO OUT_PATH [csv|xlsx|both]\n"
+    "  (PASSWORD '-': from NAME_MATCHER_DB_PASSWORD or DB_PASSWORD; DB2_HOST, DB2_PORT, DB2_USER,\n"
+    "  DB2_PASS, DB2_DATABASE: a second server for TABLE2)\n";
 
 int dispatch(const std::string& cmd, const std::vector<std::string>& args) {
   if (cmd == "run") return nm::jobs::run_main(args);
@@ -40,6 +50,7 @@ int dispatch(const std::string& cmd, const std::vector<std::string>& args) {
   if (cmd == "explain") return nm::jobs::explain_main(args);
   if (cmd == "bench") return nm::jobs::bench_main(args);
   if (cmd == "reduce") return nm::jobs::reduce_main(args);
+  if (cmd == "seed") return nm::jobs::seed_main(args);
   if (cmd == "gpu-selftest") return nm::gpu::gpu_selftest_main(args);
   if (cmd == "version" || cmd == "--version") {
     std::printf("name_matcher %s (%s)\n", NM_VERSION, NM_BUILD_FLAGS);
@@ -81,6 +92,25 @@ int main(int argc, char** argv) {
     return code;
   };
   try {
+    // The original tool's positional command line, mapped onto `run`.
+    const std::vector<std::string> all(argv + 1, argv + argc);
+    if (nm::jobs::looks_like_legacy(all)) {
+      const nm::jobs::LegacyInvocation inv = nm::jobs::map_legacy(all, [](const std::string& n) {
+        const char* v = std::getenv(n.c_str());
+        return v ? std::optional<std::string>(v) : std::nullopt;
+      });
+      // A literal password: out of argv (ps shows argv) and into this
+      // process's environment, where the connection code reads it.
+      char* pw = argv[inv.password_arg_index + 1];
+      for (const auto& [name, value] : inv.set_env) setenv(name.c_str(), value.c_str(), 1);
+      std::memset(pw, 0, std::strlen(pw));
+      if (nm::mpi::launcher_rank() == 0) {
+        for (const auto& w : inv.warnings) std::fprintf(stderr, "name_matcher: warning: %s\n", w.c_str());
+        std::fprintf(stderr, "name_matcher: the original command line, run as: %s\n",
+                     nm::jobs::describe(inv).c_str());
+      }
+      return nm::jobs::run_main(inv.run_args);
+    }
     return dispatch(argv[1], args);
   } catch (const nm::PeerFailed& e) {
     return e.exit_code();
