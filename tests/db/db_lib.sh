@@ -1,0 +1,65 @@
+# Shared by tests/db/*_test.sh, sourced after tests/check_lib.sh with DB_STATE set to the
+# STATE_DIR that `tests/db/mariadb_server.sh start` filled (ctest passes it as $2):
+#   sql "SQL"                    root on nmtest through the socket; batch output, no column names
+#   sqlq DB "SQL"                the same on database DB
+#   sql_as USER PASSWORD "SQL"   USER over TCP 127.0.0.1 on nmtest (what name_matcher sees)
+#   url TABLE                    mysql://nm@127.0.0.1:PORT/nmtest/TABLE
+#   load_csv_into TABLE CSV      (re)creates TABLE with the contract's columns and loads CSV
+# It exports NAME_MATCHER_DB_PASSWORD so name_matcher can log in as nm.
+# shellcheck shell=bash
+: "${DB_STATE:?db_lib.sh: set DB_STATE=STATE_DIR (of mariadb_server.sh start) before sourcing}"
+[ -r "$DB_STATE/env" ] ||
+  { echo "db_lib.sh: no $DB_STATE/env: the server is not running (bash tests/db/mariadb_server.sh start $DB_STATE)" >&2; exit 1; }
+# shellcheck source=/dev/null
+. "$DB_STATE/env"
+export NAME_MATCHER_DB_PASSWORD=$NM_DB_PASSWORD
+
+# Runs SQL on database $1 as root. On an error the client has printed the server's message;
+# the statement is added, since a test's line number alone rarely says which one failed.
+sqlq() {
+  mariadb --defaults-file="$DB_STATE/root.cnf" --batch --skip-column-names "$1" -e "$2" ||
+    { echo "sql on $1 failed: $2" >&2; return 1; }
+}
+sql() { sqlq "$NM_DB_NAME" "$1"; }
+
+# Runs SQL on nmtest as USER over TCP, as a client on another host would; errors go to stderr.
+sql_as() {
+  MYSQL_PWD=$2 mariadb --no-defaults --protocol=TCP --host="$NM_DB_HOST" --port="$NM_DB_PORT" \
+    --user="$1" --default-character-set=utf8mb4 --batch --skip-column-names "$NM_DB_NAME" -e "$3"
+}
+
+url() { echo "mysql://$NM_DB_USER@$NM_DB_HOST:$NM_DB_PORT/$NM_DB_NAME/$1"; }
+
+# Loads a contract CSV (columns in any order, matched by header name; unknown columns are
+# skipped) into a fresh TABLE. pk numbers the rows in file order; an empty birthdate is NULL,
+# other empty fields stay ''. Any warning (a bad date, a truncated value) is an error: LOCAL
+# loads turn errors into warnings, and a silently altered row would make a test lie.
+load_csv_into() {
+  local table=$1 csv=$2 header hcols cols=() c eol='\n' out
+  [ -r "$csv" ] || { echo "load_csv_into: cannot read $csv" >&2; return 1; }
+  IFS= read -r header <"$csv"
+  [[ $header == *$'\r' ]] && eol='\r\n'
+  header=${header%$'\r'}
+  IFS=, read -ra hcols <<<"$header"
+  for c in "${hcols[@]}"; do
+    case $c in
+      id | uuid | first_name | middle_name | last_name | hh_id) cols+=("\`$c\`") ;;
+      birthdate) cols+=("@bd") ;;
+      *) cols+=("@skip") ;;
+    esac
+  done
+  local IFS=,
+  out=$(mariadb --defaults-file="$DB_STATE/root.cnf" --local-infile=1 --batch --skip-column-names "$NM_DB_NAME" -e "
+    DROP TABLE IF EXISTS \`$table\`;
+    CREATE TABLE \`$table\` (
+      pk BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+      id VARCHAR(64), uuid VARCHAR(64), first_name VARCHAR(255), middle_name VARCHAR(255),
+      last_name VARCHAR(255), birthdate DATE, hh_id VARCHAR(64)
+    ) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+    LOAD DATA LOCAL INFILE '${csv//\'/\'\'}' INTO TABLE \`$table\` CHARACTER SET utf8mb4
+      FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY ''
+      LINES TERMINATED BY '$eol' IGNORE 1 LINES
+      (${cols[*]}) SET birthdate = NULLIF(@bd, '');
+    SHOW WARNINGS;" 2>&1) || { echo "load_csv_into $table $csv failed: $out" >&2; return 1; }
+  [ -z "$out" ] || { echo "load_csv_into $table $csv: warnings: $out" >&2; return 1; }
+}
