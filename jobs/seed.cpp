@@ -93,6 +93,8 @@ int seed_main(const std::vector<std::string>& args) {
     if (url_text.empty()) throw InputError("seed: the database URL is required (see seed --help)");
     db::DbUrl url = db::parse_db_url(url_text, false);
     for (const auto* t : {&left_table, &right_table, &truth_table}) db::check_identifier(*t, "table");
+    if (left_table == right_table || left_table == truth_table || right_table == truth_table)
+      throw InputError("seed: the left, right and truth tables need three different names");
     const db::IfExists mode = db::parse_if_exists(if_exists);
     if (mode == db::IfExists::kAppend) throw InputError("seed: --if-exists must be fail or replace");
 
@@ -126,9 +128,10 @@ int seed_main(const std::vector<std::string>& args) {
       loads[i] = std::async(std::launch::async, [&, i] {
         db::DbUrl u = url;
         u.table = *names[i];
+        const uint64_t expected = i == 0 ? gs.left_rows : i == 1 ? gs.right_rows : gs.true_pairs;
         return db::load_csv_as_table(conns[i], tmp.path() + "/" + files[i], u,
                                      i < 2 ? kPersonColumns : kTruthColumns, i < 2 ? "pk" : "",
-                                     mode);
+                                     mode, expected);
       });
     }
     uint64_t rows[3];

@@ -106,6 +106,10 @@ int main(int argc, char** argv) {
       std::memset(pw, 0, std::strlen(pw));
       if (nm::mpi::launcher_rank() == 0) {
         for (const auto& w : inv.warnings) std::fprintf(stderr, "name_matcher: warning: %s\n", w.c_str());
+        if (!inv.set_env.empty() && nm::mpi::launched_by_mpi())
+          std::fprintf(stderr,
+                       "name_matcher: warning: this process's copy of the password is wiped, but "
+                       "the launcher's (mpirun, srun) command line shows it for the whole run\n");
         std::fprintf(stderr, "name_matcher: the original command line, run as: %s\n",
                      nm::jobs::describe(inv).c_str());
       }

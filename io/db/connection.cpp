@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <thread>
 
@@ -29,6 +30,8 @@ std::string hint(unsigned code, const DbUrl& u) {
              "NAME_MATCHER_DB_PASSWORD, DB_PASSWORD or the MySQL option file)";
     case ER_BAD_DB_ERROR:
       return " — database '" + u.database + "' does not exist on " + u.server();
+    case ER_DBACCESS_DENIED_ERROR:
+      return " — database '" + u.database + "' does not exist, or this user may not use it";
     case CR_CONN_HOST_ERROR:
     case CR_CONNECTION_ERROR:
     case CR_UNKNOWN_HOST:
@@ -123,7 +126,7 @@ Connection Connection::open(const ConnectSettings& s, QueryLog* qlog) {
     if (!m) throw DbError(s.url.text() + ": cannot allocate a client connection", 0);
     const unsigned connect_timeout = s.connect_timeout_s, read_timeout = s.read_timeout_s;
     const unsigned protocol = MYSQL_PROTOCOL_TCP;
-    const my_bool local_infile = 1;
+    const unsigned local_infile = 1;
     mysql_options(m.get(), MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
     mysql_options(m.get(), MYSQL_OPT_READ_TIMEOUT, &read_timeout);
     mysql_options(m.get(), MYSQL_OPT_WRITE_TIMEOUT, &read_timeout);
@@ -143,8 +146,14 @@ Connection Connection::open(const ConnectSettings& s, QueryLog* qlog) {
       c.s_ = s;
       c.log_ = qlog;
       if (qlog != nullptr) qlog->add("connect", since(t0), 0);
+      // utf8mb4 whatever an option file says (they are read inside
+      // mysql_real_connect, after mysql_options).
+      if (mysql_set_character_set(c.m_.get(), "utf8mb4") != 0) c.fail("set character set utf8mb4");
       // Strict: a value that does not fit is an error, never a silent cut.
-      c.exec("SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_TRANS_TABLES')", "session setup");
+      // Row numbers count 1, 2, 3... whatever the server's default step.
+      c.exec("SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_TRANS_TABLES'), "
+             "auto_increment_increment = 1, auto_increment_offset = 1",
+             "session setup");
       return c;
     }
     DbError e(describe(m.get(), s.url, "connect"), mysql_errno(m.get()));
@@ -181,11 +190,17 @@ Statement::Statement(Connection& c, const std::string& sql, std::string label)
 }
 
 void Statement::fail(const std::string& what) const {
-  throw DbError(c_->settings().url.text() + ": " + label_ + ": " + what + ": " +
-                    mysql_stmt_error(st_.get()) + " (error " +
-                    std::to_string(mysql_stmt_errno(st_.get())) + ")" +
-                    hint(mysql_stmt_errno(st_.get()), c_->settings().url),
-                mysql_stmt_errno(st_.get()));
+  // A network error while fetching an unbuffered result is recorded on the
+  // connection, not on the statement.
+  unsigned code = mysql_stmt_errno(st_.get());
+  std::string message = mysql_stmt_error(st_.get());
+  if (code == 0) {
+    code = mysql_errno(c_->get());
+    message = mysql_error(c_->get());
+  }
+  throw DbError(c_->settings().url.text() + ": " + label_ + ": " + what + ": " + message +
+                    " (error " + std::to_string(code) + ")" + hint(code, c_->settings().url),
+                code);
 }
 
 uint64_t Statement::execute(const std::vector<Value>& values) {
@@ -250,10 +265,14 @@ RowStream::RowStream(Statement& st) : st_(st), t0_(Clock::now()) {
 }
 
 RowStream::~RowStream() {
-  // Unread rows must be drained (or the statement reset) before the
-  // connection can be used again.
-  if (!done_) mysql_stmt_free_result(st_.get());
-  if (!done_) mysql_stmt_reset(st_.get());
+  if (!done_) {
+    // Unread rows would have to be drained before the connection could be
+    // used again: for an error (an exception on its way) that can mean
+    // reading the rest of a huge table, so the connection is cut instead.
+    if (std::uncaught_exceptions() > 0) mariadb_cancel(st_.connection().get());
+    mysql_stmt_free_result(st_.get());
+    mysql_stmt_reset(st_.get());
+  }
   if (st_.connection().log() != nullptr)
     st_.connection().log()->add(st_.label(), since(t0_), rows_);
 }
@@ -327,6 +346,16 @@ Connection Pool::take(const ConnectSettings& s) {
   }
   Connection c = std::move(idle.back());
   idle.pop_back();
+  // An idle connection may have been closed by the server (wait_timeout)
+  // while the run worked: check it, and open a new one if it is gone.
+  try {
+    c.ping();
+  } catch (const DbError& e) {
+    if (!e.transient()) throw;
+    jobs::log(jobs::LogLevel::kInfo, s.url.text() + ": reconnecting (the idle connection was closed)");
+    ++opened_;
+    c = Connection::open(s, log_);
+  }
   return c;
 }
 

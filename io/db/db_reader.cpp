@@ -83,6 +83,19 @@ TableInfo describe_table(Connection& c, const DbUrl& url, const std::string& key
     if (pk.size() == 1) key = pk[0][0].value_or("");
   } else {
     check_identifier(key_column, "--db-key");
+    // The read resumes after the last key it had: the key must be unique,
+    // or rows sharing the last key would be lost.
+    const auto unique = query_all(
+        c,
+        "SELECT INDEX_NAME FROM INFORMATION_SCHEMA.STATISTICS WHERE TABLE_SCHEMA = ? AND "
+        "TABLE_NAME = ? AND NON_UNIQUE = 0 GROUP BY INDEX_NAME HAVING COUNT(*) = 1 AND "
+        "MAX(COLUMN_NAME) = ?",
+        {Value::str(url.database), Value::str(url.table), Value::str(key_column)},
+        "read unique keys");
+    if (unique.empty())
+      throw InputError(url.text() + ": --db-key " + key_column +
+                       ": the column needs a unique index of its own (PRIMARY KEY or UNIQUE), "
+                       "so the rows' order is fixed and a resumed read loses none");
   }
   if (!key.empty()) {
     const TableInfo::Column* k = t.find(key);
@@ -134,8 +147,14 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const io::LoadOptions
   bool ranged = false;
   Int lo = 0, hi = 0;  // [lo, hi) for ranks before the last, [lo, hi] for the last
   if (ro.nranks > 1 && info.key_integer) {
-    const auto mm = query_all(conn, "SELECT MIN(" + key_q + "), MAX(" + key_q + ")" + from, {},
-                              "read key range");
+    const auto mm = query_all(conn,
+                              "SELECT MIN(" + key_q + "), MAX(" + key_q + "), SUM(" + key_q +
+                                  " IS NULL)" + from,
+                              {}, "read key range");
+    // Ranges of keys cannot hold a NULL key (a UNIQUE column may have some).
+    if (mm[0][2] && *mm[0][2] != "0")
+      throw InputError(url.text() + ": " + *mm[0][2] + " rows have a NULL key (" + key_q +
+                       "): they cannot be read by key ranges; give them keys or use another --db-key");
     read_any = mm[0][0].has_value();
     if (read_any) {
       const Int kmin = parse_int(*mm[0][0], url.text()), kmax = parse_int(*mm[0][1], url.text());
@@ -155,7 +174,15 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const io::LoadOptions
   const bool last_rank = ro.rank + 1 == ro.nranks;
   if (dstats != nullptr) {
     dstats->key = info.key >= 0 ? info.columns[static_cast<size_t>(info.key)].name : "";
-    dstats->range = !read_any ? "none" : ranged ? "[" + int_text(lo) + ", " + int_text(hi) + (last_rank ? "]" : ")") : "all";
+    if (!read_any) {
+      dstats->range = "none";
+    } else if (!ranged) {
+      dstats->range = "all";
+    } else {
+      std::string r = "[";  // (built step by step: GCC 12 warns on "[" + string)
+      r.append(int_text(lo)).append(", ").append(int_text(hi)).append(last_rank ? "]" : ")");
+      dstats->range = r;
+    }
   }
 
   RawTable table;

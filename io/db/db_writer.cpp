@@ -30,9 +30,15 @@ bool table_exists(Connection& c, const std::string& db, const std::string& table
               .empty();
 }
 
-// A name derived from the target's (at most 64 characters).
-std::string side_table(const std::string& prefix, const std::string& table) {
-  return (prefix + std::to_string(::getpid()) + "_" + table).substr(0, 64);
+// A name of this run's own next to the target's: the connection id is unique
+// on the server while the run lasts, the hash keeps targets with a long
+// common prefix apart; at most 64 characters.
+std::string side_table(Connection& c, const std::string& prefix, const std::string& table) {
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (unsigned char ch : table) h = (h ^ ch) * 16777619u;
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", h);
+  return (prefix + std::to_string(mysql_thread_id(c.get())) + "_" + hex + "_" + table).substr(0, 64);
 }
 
 bool is_date(const std::string& type) { return type.starts_with("DATE"); }
@@ -79,20 +85,20 @@ uint64_t load_data(Connection& c, const std::string& csv_path, const std::string
   Infile in;
   in.path = csv_path;
   mysql_set_local_infile_handler(c.get(), infile_init, infile_read, infile_end, infile_error, &in);
-  // Columns straight from the file; a DATE through a variable, so an empty
-  // field becomes NULL.
+  // Every column through a variable: an empty DATE becomes NULL, and an
+  // unquoted field NULL (a surname can be "NULL") stays the text NULL — with
+  // ENCLOSED BY, LOAD DATA reads it as SQL NULL, which our CSV never means.
   std::string vars, sets;
   for (size_t i = 0; i < cols.size(); ++i) {
     const std::string v = "@v" + std::to_string(i);
-    const bool date = is_date(cols[i].second);
-    vars += (i ? ", " : "") + (date ? v : quote_identifier(cols[i].first));
-    if (date)
-      sets += (sets.empty() ? " SET " : ", ") + quote_identifier(cols[i].first) + " = NULLIF(" + v + ", '')";
+    vars += (i ? ", " : "") + v;
+    sets += (i ? ", " : " SET ") + quote_identifier(cols[i].first) + " = " +
+            (is_date(cols[i].second) ? "NULLIF(" + v + ", '')" : "IFNULL(" + v + ", 'NULL')");
   }
   const auto t0 = std::chrono::steady_clock::now();
   const std::string sql = "LOAD DATA LOCAL INFILE 'name_matcher.csv' INTO TABLE " + target +
                           " CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED "
-                          "BY '\"' ESCAPED BY '' LINES TERMINATED BY '\\n' IGNORE 1 LINES (" +
+                          "BY '\"' ESCAPED BY '' LINES TERMINATED BY '\n' IGNORE 1 LINES (" +
                           vars + ")" + sets;
   const int rc = mysql_real_query(c.get(), sql.data(), sql.size());
   mysql_set_local_infile_default(c.get());
@@ -102,12 +108,12 @@ uint64_t load_data(Connection& c, const std::string& csv_path, const std::string
     c.log()->add("load data", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), rows);
   // LOCAL makes data errors warnings (the server cannot stop the client's
   // stream): any warning is a value that did not go in as written.
-  if (mysql_warning_count(c.get()) > 0) {
+  if (const unsigned warnings = mysql_warning_count(c.get()); warnings > 0) {
     std::string w;
     for (const auto& r : query_all(c, "SHOW WARNINGS LIMIT 3", {}, "show warnings"))
       w += "; " + r[2].value_or("");
     throw DbError(c.settings().url.text() + ": LOAD DATA of " + csv_path + " gave " +
-                      std::to_string(mysql_warning_count(c.get())) + " warnings" + w,
+                      std::to_string(warnings) + " warnings" + w,
                   0);
   }
   return rows;
@@ -169,12 +175,15 @@ uint64_t insert_rows(Connection& c, const std::string& csv_path, const std::stri
 }
 
 // Runs `body` (which fills `into`) inside the all-or-nothing scheme above.
+// `expected`: the rows the body must have written (checked before the
+// commit), or kAnyRows.
+constexpr uint64_t kAnyRows = ~uint64_t{0};
 template <class Body>
 uint64_t fill_table(Connection& c, const DbUrl& url, const Columns& cols, const std::string& key,
-                    IfExists if_exists, Body&& body) {
+                    IfExists if_exists, uint64_t expected, Body&& body) {
   const std::string target = qualified(url, url.table);
   const bool append = if_exists == IfExists::kAppend && table_exists(c, url.database, url.table);
-  const std::string stage = append ? url.table : side_table("nm_partial_", url.table);
+  const std::string stage = append ? url.table : side_table(c, "nm_partial_", url.table);
   const std::string into = qualified(url, stage);
   bool staged = false;
   try {
@@ -185,23 +194,32 @@ uint64_t fill_table(Connection& c, const DbUrl& url, const Columns& cols, const 
       for (size_t i = 0; i < cols.size(); ++i)
         ddl += (i ? ", " : "") + quote_identifier(cols[i].first) + " " + cols[i].second;
       ddl += ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
-      c.exec("DROP TABLE IF EXISTS " + into, "drop staging table");
       c.exec(ddl, "create table");
       staged = true;
     }
     c.exec("START TRANSACTION", "start transaction");
     const uint64_t rows = body(into);
+    if (expected != kAnyRows && rows != expected)
+      throw DbError(url.text() + ": " + std::to_string(rows) + " rows went in, " +
+                        std::to_string(expected) + " expected; nothing was committed",
+                    0);
     // Test hook: a run that fails after its rows went in, before the commit.
     if (std::getenv("NAME_MATCHER_FAULT_DB_WRITE") != nullptr)
       throw InputError(url.text() + ": failing before the commit (NAME_MATCHER_FAULT_DB_WRITE is set)");
     c.exec("COMMIT", "commit");
     if (!append) {
       if (if_exists == IfExists::kReplace && table_exists(c, url.database, url.table)) {
-        const std::string old = qualified(url, side_table("nm_old_", url.table));
+        const std::string old = qualified(url, side_table(c, "nm_old_", url.table));
         c.exec("RENAME TABLE " + target + " TO " + old + ", " + into + " TO " + target,
                "rename table");
         staged = false;
-        c.exec("DROP TABLE " + old, "drop old table");
+        // The new table is in place: a failed drop of the old one leaves
+        // it behind, said as a warning, and is no failure of the run.
+        try {
+          c.exec("DROP TABLE " + old, "drop old table");
+        } catch (const DbError& e) {
+          jobs::log(jobs::LogLevel::kWarn, std::string(e.what()) + " (the replaced table is left as " + old + ")");
+        }
       } else {
         try {
           c.exec("RENAME TABLE " + into + " TO " + target, "rename table");
@@ -266,7 +284,15 @@ Columns result_columns(int algorithm) {
   return cols;
 }
 
-void check_output_table(Connection& c, const DbUrl& url, int algorithm, IfExists if_exists) {
+void check_output_table(Connection& c, const DbUrl& url, int algorithm, IfExists if_exists,
+                        WriteMethod method) {
+  if (method == WriteMethod::kLoadData) {
+    const auto v = query_all(c, "SELECT @@GLOBAL.local_infile", {}, "check local_infile");
+    if (v.empty() || v[0][0].value_or("0") == "0")
+      throw InputError(url.text() + ": the server does not allow LOAD DATA LOCAL INFILE "
+                       "(local_infile is OFF, MySQL 8's default): use --db-write-method insert, "
+                       "or SET GLOBAL local_infile = 1");
+  }
   if (!table_exists(c, url.database, url.table)) return;
   if (if_exists == IfExists::kFail)
     throw InputError(url.text() + ": the output table already exists (use --if-exists replace "
@@ -283,15 +309,26 @@ void check_output_table(Connection& c, const DbUrl& url, int algorithm, IfExists
     if (!same)
       throw InputError(url.text() + ": --if-exists append: the table's columns are not those of "
                        "algorithm " + std::to_string(algorithm) + "'s results");
+    // All or nothing needs a transactional table: a failed MyISAM append
+    // would keep the rows it had sent.
+    const auto engine = query_all(c,
+                                  "SELECT ENGINE FROM INFORMATION_SCHEMA.TABLES WHERE "
+                                  "TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                                  {Value::str(url.database), Value::str(url.table)}, "check table");
+    const std::string e = engine.empty() ? "" : engine[0][0].value_or("");
+    if (e != "InnoDB")
+      throw InputError(url.text() + ": --if-exists append needs an InnoDB table (a failed run "
+                       "must leave it as it was); this one is " + (e.empty() ? "a view" : e));
   }
 }
 
 TableWriteResult write_results_table(Connection& c, const std::string& csv_path, int algorithm,
-                                     const DbUrl& url, const TableWriteOptions& o) {
+                                     const DbUrl& url, const TableWriteOptions& o,
+                                     uint64_t expected_rows) {
   const auto t0 = std::chrono::steady_clock::now();
   const Columns cols = result_columns(algorithm);
   TableWriteResult r;
-  r.rows = fill_table(c, url, cols, "row_no", o.if_exists, [&](const std::string& into) {
+  r.rows = fill_table(c, url, cols, "row_no", o.if_exists, expected_rows, [&](const std::string& into) {
     return o.method == WriteMethod::kLoadData ? load_data(c, csv_path, into, cols)
                                               : insert_rows(c, csv_path, into, cols, o.batch_rows);
   });
@@ -300,8 +337,9 @@ TableWriteResult write_results_table(Connection& c, const std::string& csv_path,
 }
 
 uint64_t load_csv_as_table(Connection& c, const std::string& csv_path, const DbUrl& url,
-                           const Columns& columns, const std::string& key, IfExists if_exists) {
-  return fill_table(c, url, columns, key, if_exists,
+                           const Columns& columns, const std::string& key, IfExists if_exists,
+                           uint64_t expected_rows) {
+  return fill_table(c, url, columns, key, if_exists, expected_rows,
                     [&](const std::string& into) { return load_data(c, csv_path, into, columns); });
 }
 

@@ -41,11 +41,16 @@ std::vector<std::pair<std::string, std::string>> result_columns(int algorithm);
 // Checked before the work starts, so a run cannot fail at its end for an
 // option: the target must not exist under kFail; under kAppend an existing
 // table must have the result's columns.
-void check_output_table(Connection& c, const DbUrl& url, int algorithm, IfExists if_exists);
+// With kLoadData the server must allow LOAD DATA LOCAL INFILE; under kAppend
+// the table must be InnoDB (all or nothing needs transactions).
+void check_output_table(Connection& c, const DbUrl& url, int algorithm, IfExists if_exists,
+                        WriteMethod method);
 
-// Loads csv_path (a result CSV of `algorithm`) into url's table.
+// Loads csv_path (a result CSV of `algorithm`, `expected_rows` rows) into
+// url's table; a different row count fails before the commit.
 TableWriteResult write_results_table(Connection& c, const std::string& csv_path, int algorithm,
-                                     const DbUrl& url, const TableWriteOptions& o);
+                                     const DbUrl& url, const TableWriteOptions& o,
+                                     uint64_t expected_rows);
 
 // Creates `table` (fail/replace as above) and fills it from a CSV file whose
 // header names the columns, by LOAD DATA LOCAL INFILE in one transaction.
@@ -54,6 +59,6 @@ TableWriteResult write_results_table(Connection& c, const std::string& csv_path,
 // file order. Empty fields of DATE columns become NULL. Used by `seed`.
 uint64_t load_csv_as_table(Connection& c, const std::string& csv_path, const DbUrl& url,
                            const std::vector<std::pair<std::string, std::string>>& columns,
-                           const std::string& key, IfExists if_exists);
+                           const std::string& key, IfExists if_exists, uint64_t expected_rows);
 
 }  // namespace nm::db

@@ -74,8 +74,30 @@ std::string quote_identifier(std::string_view name) {
   return q;
 }
 
+namespace {
+
+// The URL as messages may show it: a password (user:password@) is never
+// repeated, whatever else is wrong with the URL. Everything up to the last
+// '@' is the user part (names after it cannot hold '@').
+std::string shown_url(std::string_view s) {
+  const size_t scheme = s.find("://");
+  const size_t at = s.rfind('@');
+  if (scheme == std::string_view::npos || at == std::string_view::npos || at < scheme) return std::string(s);
+  const std::string_view userinfo = s.substr(scheme + 3, at - scheme - 3);
+  const size_t colon = userinfo.find(':');
+  if (colon == std::string_view::npos) return std::string(s);
+  return std::string(s.substr(0, scheme + 3)) + std::string(userinfo.substr(0, colon)) + ":***" +
+         std::string(s.substr(at));
+}
+
+}  // namespace
+
 DbUrl parse_db_url(std::string_view s, bool want_table) {
-  const std::string url(s);
+  const std::string url = shown_url(s);
+  if (url != s)
+    throw InputError(url + ": a password in the URL is refused, because other users can read it "
+                     "in the process list (ps); set NAME_MATCHER_DB_PASSWORD or DB_PASSWORD, use "
+                     "--password-file, or the MySQL option file");
   auto fail = [&](const std::string& why) -> void {
     throw InputError(url + ": " + why +
                      (want_table ? " (expected mysql://USER@HOST:PORT/DATABASE/TABLE)"
@@ -99,11 +121,6 @@ DbUrl parse_db_url(std::string_view s, bool want_table) {
   const size_t at = authority.rfind('@');
   if (at != std::string_view::npos) {
     std::string_view userinfo = authority.substr(0, at);
-    if (userinfo.find(':') != std::string_view::npos)
-      throw InputError(url.substr(0, url.find("://") + 3) + "...: a password in the URL is " +
-                       "refused, because other users can read it in the process list (ps); set "
-                       "NAME_MATCHER_DB_PASSWORD or DB_PASSWORD, use --password-file, or the MySQL "
-                       "option file");
     u.user = percent_decode(userinfo, url);
     if (u.user.empty()) fail("empty user before '@'");
     authority.remove_prefix(at + 1);
