@@ -25,6 +25,28 @@ inline bool parse_command_line(const std::vector<std::string>& args,
   return true;
 }
 
+// The same for a command that takes positional arguments: each goes into the
+// option `positional` (declared in `hidden`, not shown by --help), at most
+// `max_count` of them (-1: any number).
+inline bool parse_command_line(const std::vector<std::string>& args,
+                               const boost::program_options::options_description& desc,
+                               const boost::program_options::options_description& hidden,
+                               const char* positional, int max_count,
+                               boost::program_options::variables_map& vm) {
+  namespace po = boost::program_options;
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add(positional, max_count);
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return false;
+  }
+  return true;
+}
+
 // Runs a subcommand's body: option and input errors become a message on
 // stderr and exit code 1, so an entry point can also be called directly
 // (tests) without the handlers of main().

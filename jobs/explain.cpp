@@ -19,6 +19,7 @@
 #include "io/csv_reader.hpp"
 #include "io/csv_writer.hpp"
 #include "io/table_loader.hpp"
+#include "jobs/cli.hpp"
 #include "jobs/pipeline.hpp"
 #include "kernels/metrics.hpp"
 #include "kernels/pair_scoring.hpp"
@@ -550,17 +551,8 @@ int explain_main(const std::vector<std::string>& args) {
                                       "strip spaces around fields, as for run");
   po::options_description hidden;
   hidden.add_options()("name", po::value(&names)->composing(), "names");
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description pos;
-  pos.add("name", -1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (!parse_command_line(args, desc, hidden, "name", -1, vm)) return 0;
 
   if (m.algorithm == 7)
     throw UsageError("algorithm 7 is deprecated and was removed; use algorithm 3 or 4", 2);

@@ -1,3 +1,4 @@
+#include <ctime>
 #include "jobs/progress.hpp"
 
 #include <unistd.h>
@@ -68,6 +69,15 @@ void Progress::finish() {
   std::lock_guard<std::mutex> lock(mu_);
   if (shown_) std::fprintf(stderr, "\r\033[K");
   shown_ = false;
+}
+
+std::string utc_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace nm::jobs

@@ -14,6 +14,9 @@ void set_log_level(LogLevel level);
 LogLevel log_level();
 void log(LogLevel level, const std::string& message);
 
+// The current time as 2026-11-24T10:00:00Z (summaries, workbooks).
+std::string utc_timestamp();
+
 class Progress {
  public:
   explicit Progress(bool enabled);

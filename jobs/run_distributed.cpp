@@ -389,14 +389,6 @@ void check_resume_meta(const io::PairFileMeta& have, const io::PairFileMeta& wan
 
 namespace {
 bool dedupe_opt(const RunConfig& cfg) { return cfg.match.dedupe; }
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 }  // namespace
 
 RunResult run_pipeline(const RunConfig& cfg) {
@@ -435,13 +427,16 @@ RunResult run_pipeline(const RunConfig& cfg) {
   io::RankStats st{};
   st.rank = static_cast<uint32_t>(me);
 
-  // Fail before hours of work, not after: the output folder must be writable.
+  // Fail before hours of work, not after: the output folders must be writable.
   stage(comm, [&] {
     if (!root) return;
-    const std::filesystem::path dir = std::filesystem::path(cfg.out).parent_path();
-    const std::string d = dir.empty() ? "." : dir.string();
-    if (access(d.c_str(), W_OK) != 0)
-      throw InputError("cannot write " + cfg.out + ".partial: " + std::strerror(errno));
+    for (const std::string* path : {&cfg.out, &cfg.out_xlsx}) {
+      if (path->empty()) continue;
+      const std::filesystem::path dir = std::filesystem::path(*path).parent_path();
+      const std::string d = dir.empty() ? "." : dir.string();
+      if (access(d.c_str(), W_OK) != 0)
+        throw InputError("cannot write " + *path + ".partial: " + std::strerror(errno));
+    }
     if (cfg.resume && !std::filesystem::exists(cfg.pairs))
       throw InputError("--resume: " + cfg.pairs +
                        " does not exist (start the run without --resume)");
@@ -491,14 +486,6 @@ RunResult run_pipeline(const RunConfig& cfg) {
       pool.give_back(std::move(c));
     }
   });
-  if (!cfg.out_xlsx.empty())
-    stage(comm, [&] {
-      if (!root) return;
-      const std::filesystem::path dir = std::filesystem::path(cfg.out_xlsx).parent_path();
-      const std::string d = dir.empty() ? "." : dir.string();
-      if (access(d.c_str(), W_OK) != 0)
-        throw InputError("cannot write " + cfg.out_xlsx + ": " + std::strerror(errno));
-    });
 
   Progress progress(cfg.show_progress && root);
 
@@ -1062,7 +1049,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
       ws.score_s = score_s;
       ws.write_s = res.write_s;
       ws.total_s = since(t_start);
-      ws.finished_at = utc_now();
+      ws.finished_at = utc_timestamp();
       const auto t = Clock::now();
       log(LogLevel::kInfo, "writing " + cfg.out_xlsx + " (" + std::to_string(res.output_rows) +
                                " rows)");

@@ -79,17 +79,10 @@ int seed_main(const std::vector<std::string>& args) {
       "threads", po::value(&g.threads)->default_value(0), "generator threads (0: all cores)")(
       "quiet,q", po::bool_switch(&quiet), "no summary line");
   return run_guarded("seed", [&]() -> int {
-    po::options_description all;
-    all.add(desc).add_options()("url", po::value(&url_text));
-    po::positional_options_description pos;
-    pos.add("url", 1);
+    po::options_description hidden;
+    hidden.add_options()("url", po::value(&url_text));
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
+    if (!parse_command_line(args, desc, hidden, "url", 1, vm)) return 0;
     if (url_text.empty()) throw InputError("seed: the database URL is required (see seed --help)");
     db::DbUrl url = db::parse_db_url(url_text, false);
     for (const auto* t : {&left_table, &right_table, &truth_table}) db::check_identifier(*t, "table");
