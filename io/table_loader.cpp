@@ -60,6 +60,11 @@ void RejectsFile::absorb_file(const std::string& other_path, uint64_t other_coun
 
 void RejectsFile::add(const std::string& file, uint64_t line, const std::string& field,
                       const std::string& reason, std::string_view raw) {
+  add(file, std::string_view(std::to_string(line)), field, reason, raw);
+}
+
+void RejectsFile::add(const std::string& file, std::string_view key, const std::string& field,
+                      const std::string& reason, std::string_view raw) {
   if (f_ == nullptr) {
     f_ = std::fopen(path_.c_str(), "wb");
     if (f_ == nullptr)
@@ -69,7 +74,7 @@ void RejectsFile::add(const std::string& file, uint64_t line, const std::string&
   std::string row;
   append_csv_field(row, file);
   row += ',';
-  row += std::to_string(line);
+  append_csv_field(row, key);
   row += ',';
   append_csv_field(row, field);
   row += ',';

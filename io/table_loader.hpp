@@ -24,6 +24,9 @@ class RejectsFile {
   RejectsFile& operator=(const RejectsFile&) = delete;
   void add(const std::string& file, uint64_t line, const std::string& field,
            const std::string& reason, std::string_view raw);
+  // The same with the row named by a text key (a database row's primary key).
+  void add(const std::string& file, std::string_view key, const std::string& field,
+           const std::string& reason, std::string_view raw);
   uint64_t count() const { return count_; }
   const std::string& path() const { return path_; }
   void close();

@@ -21,6 +21,14 @@ class BadRowError : public InputError {
         line_(line),
         field_(std::move(field)),
         reason_(std::move(reason)) {}
+  // A row named by a text key instead of a line number (a database row's
+  // primary key, which may be negative).
+  BadRowError(std::string file, const std::string& key, std::string field, std::string reason)
+      : InputError(file + ":" + key + ": " + field + ": " + reason),
+        file_(std::move(file)),
+        line_(0),
+        field_(std::move(field)),
+        reason_(std::move(reason)) {}
   const std::string& file() const { return file_; }
   uint64_t line() const { return line_; }
   const std::string& field() const { return field_; }

@@ -235,12 +235,16 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const io::LoadOptions
           }
           return std::string_view(raw);
         };
+        // A row is named by its integer key (any sign), else by its
+        // position in this read.
+        const std::string where_text =
+            info.key_integer && last_key ? *last_key : std::to_string(local.rows_read);
         uint64_t line = local.rows_read;
         if (info.key_integer && last_key && !last_key->starts_with("-"))
           line = static_cast<uint64_t>(parse_int(*last_key, url.text()));
         auto reject = [&](const std::string& field, const std::string& reason) {
-          if (!options.skip_bad_rows) throw BadRowError(url.text(), line, field, reason);
-          options.rejects->add(url.text(), line, field, reason, raw_row());
+          if (!options.skip_bad_rows) throw BadRowError(url.text(), where_text, field, reason);
+          options.rejects->add(url.text(), std::string_view(where_text), field, reason, raw_row());
           ++local.rows_rejected;
         };
         bool bad = false;
