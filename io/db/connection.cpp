@@ -91,6 +91,8 @@ ConnectSettings connect_settings(const DbUrl& url, const PasswordSource& pw,
   s.url = url;
   s.password = resolve_password(pw);
   s.option_file = option_file;
+  if (!option_file.empty() && !std::ifstream(option_file))
+    throw InputError("--db-option-file " + option_file + ": " + std::strerror(errno));
   return s;
 }
 

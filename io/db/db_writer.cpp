@@ -80,8 +80,16 @@ int infile_error(void* ptr, char* msg, unsigned int len) {
   return CR_UNKNOWN_ERROR;
 }
 
+// Rows numbered base+1, base+2... in file order into `column` (empty: none).
+// Explicit numbers, not AUTO_INCREMENT, which leaves gaps after a bulk
+// statement (an appended run would not follow on).
+struct RowNumbers {
+  std::string column;
+  uint64_t base = 0;
+};
+
 uint64_t load_data(Connection& c, const std::string& csv_path, const std::string& target,
-                   const Columns& cols) {
+                   const Columns& cols, const RowNumbers& numbers = {}) {
   Infile in;
   in.path = csv_path;
   mysql_set_local_infile_handler(c.get(), infile_init, infile_read, infile_end, infile_error, &in);
@@ -94,6 +102,10 @@ uint64_t load_data(Connection& c, const std::string& csv_path, const std::string
     vars += (i ? ", " : "") + v;
     sets += (i ? ", " : " SET ") + quote_identifier(cols[i].first) + " = " +
             (is_date(cols[i].second) ? "NULLIF(" + v + ", '')" : "IFNULL(" + v + ", 'NULL')");
+  }
+  if (!numbers.column.empty()) {
+    c.exec("SET @nm_row = " + std::to_string(numbers.base), "number rows");
+    sets += ", " + quote_identifier(numbers.column) + " = (@nm_row := @nm_row + 1)";
   }
   const auto t0 = std::chrono::steady_clock::now();
   const std::string sql = "LOAD DATA LOCAL INFILE 'name_matcher.csv' INTO TABLE " + target +
@@ -120,26 +132,29 @@ uint64_t load_data(Connection& c, const std::string& csv_path, const std::string
 }
 
 uint64_t insert_rows(Connection& c, const std::string& csv_path, const std::string& target,
-                     const Columns& cols, uint64_t batch_rows) {
+                     const Columns& cols, uint64_t batch_rows, const RowNumbers& numbers) {
   io::CsvReader reader(csv_path, io::CsvOptions{});
   io::CsvRecord rec;
   if (!reader.next(rec)) throw InputError(csv_path + ": empty file");
-  std::string names;
-  for (size_t i = 0; i < cols.size(); ++i) names += (i ? ", " : "") + quote_identifier(cols[i].first);
+  const bool numbered = !numbers.column.empty();
+  std::string names = numbered ? quote_identifier(numbers.column) : "";
+  for (size_t i = 0; i < cols.size(); ++i)
+    names += (names.empty() ? "" : ", ") + quote_identifier(cols[i].first);
+  const size_t per_row = cols.size() + (numbered ? 1 : 0);
   std::string one = "(";
-  for (size_t i = 0; i < cols.size(); ++i) one += i ? ",?" : "?";
+  for (size_t i = 0; i < per_row; ++i) one += i ? ",?" : "?";
   one += ")";
   auto make = [&](uint64_t n) {
     std::string sql = "INSERT INTO " + target + " (" + names + ") VALUES ";
     for (uint64_t r = 0; r < n; ++r) sql += (r ? "," : "") + one;
     return std::make_unique<Statement>(c, sql, "insert rows");
   };
-  batch_rows = std::max<uint64_t>(1, std::min<uint64_t>(batch_rows, 65535 / cols.size()));
+  batch_rows = std::max<uint64_t>(1, std::min<uint64_t>(batch_rows, 65535 / per_row));
   std::unique_ptr<Statement> full;
   std::string text;                      // the batch's field bytes
   std::vector<std::pair<size_t, size_t>> spans;  // offset, length (npos: NULL)
   std::vector<Value> values;
-  uint64_t in_batch = 0, rows = 0;
+  uint64_t in_batch = 0, rows = 0, next_number = numbers.base;
   auto flush = [&] {
     if (in_batch == 0) return;
     values.clear();
@@ -160,6 +175,11 @@ uint64_t insert_rows(Connection& c, const std::string& csv_path, const std::stri
     if (!rec.error.empty() || rec.fields.size() != cols.size())
       throw InputError(csv_path + ":" + std::to_string(rec.line) + ": not a result row (" +
                        (rec.error.empty() ? "wrong field count" : rec.error) + ")");
+    if (numbered) {
+      const std::string n = std::to_string(++next_number);
+      spans.emplace_back(text.size(), n.size());
+      text.append(n);
+    }
     for (size_t i = 0; i < cols.size(); ++i) {
       if (rec.fields[i].empty() && is_date(cols[i].second)) {
         spans.emplace_back(std::string::npos, 0);
@@ -329,8 +349,14 @@ TableWriteResult write_results_table(Connection& c, const std::string& csv_path,
   const Columns cols = result_columns(algorithm);
   TableWriteResult r;
   r.rows = fill_table(c, url, cols, "row_no", o.if_exists, expected_rows, [&](const std::string& into) {
-    return o.method == WriteMethod::kLoadData ? load_data(c, csv_path, into, cols)
-                                              : insert_rows(c, csv_path, into, cols, o.batch_rows);
+    // In the transaction, with the rows locked: an appended run numbers on
+    // from the table's last row.
+    const auto last = query_all(c, "SELECT COALESCE(MAX(`row_no`), 0) FROM " + into + " FOR UPDATE",
+                                {}, "last row number");
+    RowNumbers numbers{"row_no", std::stoull(last[0][0].value_or("0"))};
+    return o.method == WriteMethod::kLoadData
+               ? load_data(c, csv_path, into, cols, numbers)
+               : insert_rows(c, csv_path, into, cols, o.batch_rows, numbers);
   });
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

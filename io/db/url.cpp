@@ -163,10 +163,17 @@ DbUrl parse_db_url(std::string_view s, bool want_table) {
   u.database = percent_decode(path.substr(0, slash2), url);
   if (slash2 != std::string_view::npos) u.table = percent_decode(path.substr(slash2 + 1), url);
   if (u.database.empty()) fail("no database in the URL");
-  check_identifier(u.database, "database");
+  auto check = [&](const std::string& name, const char* what) {
+    try {
+      check_identifier(name, what);
+    } catch (const InputError& e) {
+      throw InputError(url + ": " + e.what());
+    }
+  };
+  check(u.database, "database");
   if (want_table) {
     if (slash2 == std::string_view::npos || u.table.empty()) fail("no table in the URL");
-    check_identifier(u.table, "table");
+    check(u.table, "table");
   } else if (slash2 != std::string_view::npos && !path.substr(slash2 + 1).empty()) {
     fail("a table is not expected here");
   }

@@ -5,6 +5,8 @@
 #   sql_as USER PASSWORD "SQL"   USER over TCP 127.0.0.1 on nmtest (what name_matcher sees)
 #   url TABLE                    mysql://nm@127.0.0.1:PORT/nmtest/TABLE
 #   load_csv_into TABLE CSV      (re)creates TABLE with the contract's columns and loads CSV
+#   fresh_db                     drops every table of nmtest and nmtest2
+#   eq GOT WANT, has FILE TEXT, not CMD...   assertions for check
 # It exports NAME_MATCHER_DB_PASSWORD so name_matcher can log in as nm.
 # shellcheck shell=bash
 : "${DB_STATE:?db_lib.sh: set DB_STATE=STATE_DIR (of mariadb_server.sh start) before sourcing}"
@@ -63,3 +65,18 @@ load_csv_into() {
     SHOW WARNINGS;" 2>&1) || { echo "load_csv_into $table $csv failed: $out" >&2; return 1; }
   [ -z "$out" ] || { echo "load_csv_into $table $csv: warnings: $out" >&2; return 1; }
 }
+
+# Drops every table of the test databases: the db tests share one server.
+fresh_db() {
+  local db tabs
+  for db in nmtest nmtest2; do
+    tabs=$(sqlq "$db" "SELECT GROUP_CONCAT(CONCAT('\`', REPLACE(TABLE_NAME, '\`', '\`\`'), '\`'))
+                       FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$db'")
+    [ "$tabs" = NULL ] || sqlq "$db" "DROP TABLE $tabs"
+  done
+}
+
+# Assertions for check: eq GOT WANT, has FILE TEXT, not COMMAND...
+eq() { [ "$1" = "$2" ] || { echo "  got [$1], want [$2]" >&2; return 1; }; }
+has() { grep -qF -- "$2" "$1" || { echo "  [$2] not in $1:" >&2; head -5 "$1" >&2; return 1; }; }
+not() { ! "$@"; }

@@ -9,7 +9,6 @@ GOLDEN=$(cd "$(dirname "$0")/../data/golden" && pwd)
 source "$(dirname "$0")/../check_lib.sh"
 # shellcheck source=tests/db/db_lib.sh
 source "$(dirname "$0")/db_lib.sh"
-eq() { [ "$1" = "$2" ] || { echo "  got [$1], want [$2]" >&2; return 1; }; }
 # refused ERRFILE CMD...: CMD fails; its stderr goes to ERRFILE.
 refused() { local err=$1; shift; if "$@" 2>"$err"; then return 1; fi; }
 
