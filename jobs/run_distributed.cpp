@@ -387,10 +387,6 @@ void check_resume_meta(const io::PairFileMeta& have, const io::PairFileMeta& wan
 
 }  // namespace
 
-namespace {
-bool dedupe_opt(const RunConfig& cfg) { return cfg.match.dedupe; }
-}  // namespace
-
 RunResult run_pipeline(const RunConfig& cfg) {
   const auto t_start = Clock::now();
   const int algo = cfg.match.algorithm;
@@ -409,7 +405,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
   // Database URLs and options, checked before anything runs.
   std::optional<db::DbUrl> lurl, rurl, ourl;
   if (db::is_db_url(cfg.left)) lurl = db::parse_db_url(cfg.left, true);
-  if (!dedupe_opt(cfg) && db::is_db_url(cfg.right)) rurl = db::parse_db_url(cfg.right, true);
+  if (!cfg.match.dedupe && db::is_db_url(cfg.right)) rurl = db::parse_db_url(cfg.right, true);
   if (!cfg.out_db.empty()) ourl = db::parse_db_url(cfg.out_db, true);
   db::TableWriteOptions wopts;
   wopts.if_exists = db::parse_if_exists(cfg.db.if_exists);
@@ -467,16 +463,17 @@ RunResult run_pipeline(const RunConfig& cfg) {
   };
   db::ConnectSettings lset, rset, oset;
   db::Connection lconn, rconn;
+  db::TableInfo linfo, rinfo;
   stage(comm, [&] {
     if (lurl) {
       lset = settings(*lurl, cfg.db.left_password_env);
       lconn = db::Connection::open(lset, &qlog);
-      db::describe_table(lconn, *lurl, cfg.db.key_column);
+      linfo = db::describe_table(lconn, *lurl, cfg.db.key_column);
     }
     if (rurl) {
       rset = settings(*rurl, cfg.db.right_password_env);
       rconn = db::Connection::open(rset, &qlog);
-      db::describe_table(rconn, *rurl, cfg.db.key_column);
+      rinfo = db::describe_table(rconn, *rurl, cfg.db.key_column);
     }
     if (ourl && root) {
       oset = settings(*ourl, cfg.db.out_password_env);
@@ -515,12 +512,12 @@ RunResult run_pipeline(const RunConfig& cfg) {
     if (!dedupe)
       right_future = std::async(cfg.match.threads > 1 ? std::launch::async : std::launch::deferred,
                                 [&] {
-                                  return rurl ? db::load_db_table(rconn, *rurl, ro, dro, &rs, &rdb)
+                                  return rurl ? db::load_db_table(rconn, *rurl, rinfo, ro, dro, &rs, &rdb)
                                               : io::load_csv_table(cfg.right, ro, &rs);
                                 });
     std::exception_ptr left_error;
     try {
-      left.table = lurl ? db::load_db_table(lconn, *lurl, lo, dro, &ls, &ldb)
+      left.table = lurl ? db::load_db_table(lconn, *lurl, linfo, lo, dro, &ls, &ldb)
                         : io::load_csv_table(cfg.left, lo, &ls);
     } catch (...) {
       left_error = std::current_exception();

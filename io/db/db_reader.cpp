@@ -108,11 +108,11 @@ TableInfo describe_table(Connection& c, const DbUrl& url, const std::string& key
   return t;
 }
 
-RawTable load_db_table(Connection& conn, const DbUrl& url, const io::LoadOptions& options,
-                       const DbReadOptions& ro, io::LoadStats* stats, DbReadStats* dstats) {
+RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info,
+                       const io::LoadOptions& options, const DbReadOptions& ro,
+                       io::LoadStats* stats, DbReadStats* dstats) {
   const auto t_start = std::chrono::steady_clock::now();
   io::check_column_map(options);
-  const TableInfo info = describe_table(conn, url, ro.key_column);
 
   // Selected columns: the key (if any), then each contract field's column
   // (-1: the field has no column; optional fields only).

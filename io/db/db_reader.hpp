@@ -46,10 +46,12 @@ struct DbReadStats {
   std::string range;       // this rank's key range, for the summary
 };
 
-// Reads this rank's rows. `conn` may be replaced by a new connection after a
-// drop. Rejected rows go to options.rejects with the source URL as file and
-// the row's integer key (or its position in this rank's read) as line.
-RawTable load_db_table(Connection& conn, const DbUrl& url, const io::LoadOptions& options,
-                       const DbReadOptions& ro, io::LoadStats* stats, DbReadStats* dstats);
+// Reads this rank's rows of the table `info` describes (describe_table with
+// ro.key_column). `conn` may be replaced by a new connection after a drop.
+// Rejected rows go to options.rejects with the source URL as file and the
+// row's integer key (or its position in this rank's read) as line.
+RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info,
+                       const io::LoadOptions& options, const DbReadOptions& ro,
+                       io::LoadStats* stats, DbReadStats* dstats);
 
 }  // namespace nm::db
