@@ -6,6 +6,8 @@
 #   url TABLE                    mysql://nm@127.0.0.1:PORT/nmtest/TABLE
 #   load_csv_into TABLE CSV      (re)creates TABLE with the contract's columns and loads CSV
 #   fresh_db                     drops every table of nmtest and nmtest2
+#   table_csv_in DB TABLE ORDER [SKIP]   a table as contract CSV (for comparing with outputs)
+#   xlsx_is CSV XLSX SHEET       the workbook's SHEET holds CSV's rows, and a Summary sheet exists
 #   eq GOT WANT, has FILE TEXT, not CMD...   assertions for check
 # It exports NAME_MATCHER_DB_PASSWORD so name_matcher can log in as nm.
 # shellcheck shell=bash
@@ -80,3 +82,62 @@ fresh_db() {
 eq() { [ "$1" = "$2" ] || { echo "  got [$1], want [$2]" >&2; return 1; }; }
 has() { grep -qF -- "$2" "$1" || { echo "  [$2] not in $1:" >&2; head -5 "$1" >&2; return 1; }; }
 not() { ! "$@"; }
+
+DB_LIB_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# table_csv_in DB TABLE ORDER_BY [SKIP_COLUMN]: the table as CSV (header = column names, NULL = empty
+# field, text as stored, DATE as printed, quoted as the contract says), rows in ORDER_BY order.
+table_csv_in() {
+  /usr/bin/python3 - "$DB_STATE/root.cnf" "$@" <<'PY'
+import subprocess, sys
+cnf, db, table, order = sys.argv[1:5]
+skip = sys.argv[5] if len(sys.argv) > 5 else None
+def q(sql):
+    out = subprocess.run(["mariadb", "--defaults-file=" + cnf, "--batch", "--skip-column-names", db,
+                          "-e", sql], check=True, stdout=subprocess.PIPE).stdout
+    return [l.split(b"\t") for l in out.split(b"\n")[:-1]]
+cols = [(n.decode(), t.decode()) for n, t in q(
+    "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+    "AND TABLE_NAME = '%s' ORDER BY ORDINAL_POSITION" % table) if n.decode() != skip]
+if not cols:
+    sys.exit("table_csv: no table " + table)
+texty = {"char", "varchar", "text", "tinytext", "mediumtext", "longtext", "binary", "varbinary", "blob"}
+sel = ",".join(("COALESCE(HEX(`%s`), '-')" if t in texty else "COALESCE(HEX(CAST(`%s` AS CHAR)), '-')") % n
+               for n, t in cols)
+def field(b):
+    return b'"' + b.replace(b'"', b'""') + b'"' if any(c in b for c in (b",", b'"', b"\r", b"\n")) else b
+out = [b",".join(field(n.encode()) for n, _ in cols)]
+for r in q("SELECT %s FROM `%s` ORDER BY %s" % (sel, table, order)):
+    out.append(b",".join(b"" if h == b"-" else field(bytes.fromhex(h.decode())) for h in r))
+sys.stdout.buffer.write(b"\n".join(out) + b"\n")
+PY
+}
+# xlsx_is CSV XLSX SHEET: the workbook has sheets SHEET and Summary, and SHEET holds CSV's header and
+# rows (numbers compared as 32-bit floats, empty cells as empty fields).
+xlsx_is() {
+  /usr/bin/python3 "$DB_LIB_TESTS/xlsx_dump.py" "$2" >"$T/xlsx.json" || return 1
+  /usr/bin/python3 - "$1" "$T/xlsx.json" "$3" <<'PY'
+import csv, json, sys
+import numpy as np
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+book = json.load(open(sys.argv[2]))
+names = [s["name"] for s in book["sheets"]]
+if names != [sys.argv[3], "Summary"]:
+    sys.exit("sheets %s, want [%s, Summary]" % (names, sys.argv[3]))
+got = book["sheets"][0]["rows"]
+if [c["v"] for c in got[0]] != rows[0]:
+    sys.exit("header %s, want %s" % ([c["v"] for c in got[0]], rows[0]))
+if len(got) != len(rows):
+    sys.exit("%d rows in the sheet, %d in the CSV" % (len(got), len(rows)))
+for i, (g, w) in enumerate(zip(got, rows)):
+    g = g + [{"v": None, "t": "empty"}] * (len(w) - len(g))
+    for c, want in zip(g, w):
+        v = c["v"]
+        ok = (v is None and want == "") or (isinstance(v, str) and v == want) or \
+             (c["t"] == "number" and want != "" and np.float32(v) == np.float32(float(want)))
+        if not ok:
+            sys.exit("row %d: cell %r, CSV field %r" % (i + 1, v, want))
+summary = [r[0]["v"] for r in book["sheets"][1]["rows"] if r]
+if "Algorithm" not in summary:
+    sys.exit("Summary sheet without Algorithm: %s" % summary)
+PY
+}

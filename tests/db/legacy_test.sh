@@ -23,35 +23,6 @@ refused() {
 }
 # files_are DIR NAMES...: DIR holds exactly these files
 files_are() { local d=$1; shift; eq "$(find "$d" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')" "$(printf '%s\n' "$@" | sort | tr '\n' ' ')"; }
-# xlsx_is CSV XLSX SHEET: sheets SHEET and Summary; SHEET holds CSV's header and rows.
-xlsx_is() {
-  /usr/bin/python3 "$HERE/xlsx_dump.py" "$2" >"$T/xlsx.json" || return 1
-  /usr/bin/python3 - "$1" "$T/xlsx.json" "$3" <<'PY'
-import csv, json, sys
-import numpy as np
-rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
-book = json.load(open(sys.argv[2]))
-names = [s["name"] for s in book["sheets"]]
-if names != [sys.argv[3], "Summary"]:
-    sys.exit("sheets %s, want [%s, Summary]" % (names, sys.argv[3]))
-got = book["sheets"][0]["rows"]
-if [c["v"] for c in got[0]] != rows[0]:
-    sys.exit("header %s, want %s" % ([c["v"] for c in got[0]], rows[0]))
-if len(got) != len(rows):
-    sys.exit("%d rows in the sheet, %d in the CSV" % (len(got), len(rows)))
-for i, (g, w) in enumerate(zip(got, rows)):
-    g = g + [{"v": None, "t": "empty"}] * (len(w) - len(g))
-    for c, want in zip(g, w):
-        v = c["v"]
-        ok = (v is None and want == "") or (isinstance(v, str) and v == want) or \
-             (c["t"] == "number" and want != "" and np.float32(v) == np.float32(float(want)))
-        if not ok:
-            sys.exit("row %d: cell %r, CSV field %r" % (i + 1, v, want))
-summary = [r[0]["v"] for r in book["sheets"][1]["rows"] if r]
-if "Algorithm" not in summary:
-    sys.exit("Summary sheet without Algorithm: %s" % summary)
-PY
-}
 
 load_csv_into gl "$G/left.csv"
 load_csv_into gr "$G/right.csv"

@@ -20,33 +20,7 @@ refused() {
 }
 DBURL="mysql://$NM_DB_USER@$NM_DB_HOST:$NM_DB_PORT/$NM_DB_NAME"
 
-# table_csv DB TABLE ORDER_BY [SKIP_COLUMN]: the table as CSV (header = column names, NULL = empty
-# field, text as stored, DATE as printed, quoted as the contract says), rows in ORDER_BY order.
-table_csv() {
-  /usr/bin/python3 - "$DB_STATE/root.cnf" "$@" <<'PY'
-import subprocess, sys
-cnf, db, table, order = sys.argv[1:5]
-skip = sys.argv[5] if len(sys.argv) > 5 else None
-def q(sql):
-    out = subprocess.run(["mariadb", "--defaults-file=" + cnf, "--batch", "--skip-column-names", db,
-                          "-e", sql], check=True, stdout=subprocess.PIPE).stdout
-    return [l.split(b"\t") for l in out.split(b"\n")[:-1]]
-cols = [(n.decode(), t.decode()) for n, t in q(
-    "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
-    "AND TABLE_NAME = '%s' ORDER BY ORDINAL_POSITION" % table) if n.decode() != skip]
-if not cols:
-    sys.exit("table_csv: no table " + table)
-texty = {"char", "varchar", "text", "tinytext", "mediumtext", "longtext", "binary", "varbinary", "blob"}
-sel = ",".join(("COALESCE(HEX(`%s`), '-')" if t in texty else "COALESCE(HEX(CAST(`%s` AS CHAR)), '-')") % n
-               for n, t in cols)
-def field(b):
-    return b'"' + b.replace(b'"', b'""') + b'"' if any(c in b for c in (b",", b'"', b"\r", b"\n")) else b
-out = [b",".join(field(n.encode()) for n, _ in cols)]
-for r in q("SELECT %s FROM `%s` ORDER BY %s" % (sel, table, order)):
-    out.append(b",".join(b"" if h == b"-" else field(bytes.fromhex(h.decode())) for h in r))
-sys.stdout.buffer.write(b"\n".join(out) + b"\n")
-PY
-}
+table_csv() { table_csv_in "$@"; }
 # seeded_as DB LEFT RIGHT TRUTH DIR: the three tables hold DIR's left.csv, right.csv, truth.csv.
 seeded_as() {
   local db=$1 l=$2 r=$3 t=$4 dir=$5 n

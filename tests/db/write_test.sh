@@ -26,34 +26,8 @@ refused() {
 csv_rows() { /usr/bin/python3 -c 'import csv,sys; print(len(list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))) - 1)' "$1"; }
 lines() { local n; n=$(wc -l <"$1"); [ "$n" -ge "$2" ] || { echo "  $1: $n lines, want >= $2" >&2; return 1; }; }
 
-# table_csv TABLE ORDER_BY [SKIP_COLUMN]: TABLE as contract CSV: a header of its column names,
-# rows in ORDER_BY order, text as the bytes stored, NULL as an empty field, other types
-# (DATE, DOUBLE, DECIMAL) as the server prints them; quoted as the contract says.
-table_csv() {
-  /usr/bin/python3 - "$DB_STATE/root.cnf" "$NM_DB_NAME" "$@" <<'PY'
-import subprocess, sys
-cnf, db, table, order = sys.argv[1:5]
-skip = sys.argv[5] if len(sys.argv) > 5 else None
-def q(sql):
-    out = subprocess.run(["mariadb", "--defaults-file=" + cnf, "--batch", "--skip-column-names", db,
-                          "-e", sql], check=True, stdout=subprocess.PIPE).stdout
-    return [l.split(b"\t") for l in out.split(b"\n")[:-1]]
-cols = [(n.decode(), t.decode()) for n, t in q(
-    "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
-    "AND TABLE_NAME = '%s' ORDER BY ORDINAL_POSITION" % table) if n.decode() != skip]
-if not cols:
-    sys.exit("table_csv: no table " + table)
-texty = {"char", "varchar", "text", "tinytext", "mediumtext", "longtext", "binary", "varbinary", "blob"}
-sel = ",".join(("COALESCE(HEX(`%s`), '-')" if t in texty else "COALESCE(HEX(CAST(`%s` AS CHAR)), '-')") % n
-               for n, t in cols)
-def field(b):
-    return b'"' + b.replace(b'"', b'""') + b'"' if any(c in b for c in (b",", b'"', b"\r", b"\n")) else b
-out = [b",".join(field(n.encode()) for n, _ in cols)]
-for r in q("SELECT %s FROM `%s` ORDER BY %s" % (sel, table, order)):
-    out.append(b",".join(b"" if h == b"-" else field(bytes.fromhex(h.decode())) for h in r))
-sys.stdout.buffer.write(b"\n".join(out) + b"\n")
-PY
-}
+# table_csv TABLE ORDER_BY [SKIP_COLUMN]: table_csv_in on nmtest.
+table_csv() { table_csv_in "$NM_DB_NAME" "$@"; }
 # table_is CSV TABLE: TABLE (row_no first, then the CSV's columns) read back in row_no order is CSV,
 # and row_no runs 1..N.
 table_is() {
@@ -64,34 +38,6 @@ table_is() {
   eq "$(sql "SELECT COUNT(*), COALESCE(MIN(row_no), 1), COALESCE(MAX(row_no), 0) FROM \`$table\`")" "$n	1	$n" || return 1
   eq "$(sql "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'nmtest'
              AND TABLE_NAME = '$table' AND ORDINAL_POSITION = 1")" row_no
-}
-# xlsx_is CSV XLSX SHEET: the workbook has sheets SHEET and Summary, and SHEET holds CSV's header and
-# rows (numbers compared as 32-bit floats, empty cells as empty fields).
-xlsx_is() {
-  /usr/bin/python3 "$HERE/xlsx_dump.py" "$2" >"$T/xlsx.json" || return 1
-  /usr/bin/python3 - "$1" "$T/xlsx.json" "$3" <<'PY'
-import csv, json, sys
-import numpy as np
-rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
-book = json.load(open(sys.argv[2]))
-names = [s["name"] for s in book["sheets"]]
-if names != [sys.argv[3], "Summary"]:
-    sys.exit("sheets %s, want [%s, Summary]" % (names, sys.argv[3]))
-got = book["sheets"][0]["rows"]
-if len(got) != len(rows):
-    sys.exit("%d rows in the sheet, %d in the CSV" % (len(got), len(rows)))
-for i, (g, w) in enumerate(zip(got, rows)):
-    g = g + [{"v": None, "t": "empty"}] * (len(w) - len(g))
-    for c, want in zip(g, w):
-        v = c["v"]
-        ok = (v is None and want == "") or (isinstance(v, str) and v == want) or \
-             (c["t"] == "number" and want != "" and np.float32(v) == np.float32(float(want)))
-        if not ok:
-            sys.exit("row %d: cell %r, CSV field %r" % (i + 1, v, want))
-summary = [r[0]["v"] for r in book["sheets"][1]["rows"] if r]
-if "Algorithm" not in summary:
-    sys.exit("Summary sheet without Algorithm: %s" % summary)
-PY
 }
 
 load_csv_into gl "$G/left.csv"
