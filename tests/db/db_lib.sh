@@ -8,7 +8,7 @@
 #   fresh_db                     drops every table of nmtest and nmtest2
 #   table_csv_in DB TABLE ORDER [SKIP]   a table as contract CSV (for comparing with outputs)
 #   xlsx_is CSV XLSX SHEET       the workbook's SHEET holds CSV's rows, and a Summary sheet exists
-#   eq GOT WANT, has FILE TEXT, not CMD...   assertions for check
+#   eq GOT WANT, has FILE TEXT, not CMD..., refused ERR CMD...   assertions for check
 # It exports NAME_MATCHER_DB_PASSWORD so name_matcher can log in as nm.
 # shellcheck shell=bash
 : "${DB_STATE:?db_lib.sh: set DB_STATE=STATE_DIR (of mariadb_server.sh start) before sourcing}"
@@ -78,7 +78,13 @@ fresh_db() {
   done
 }
 
-# Assertions for check: eq GOT WANT, has FILE TEXT, not COMMAND...
+# Assertions for check: eq GOT WANT, has FILE TEXT, not COMMAND..., refused ERRFILE COMMAND...
+# (COMMAND exits 1, its stderr in ERRFILE)
+refused() {
+  local err=$1 rc; shift
+  "$@" 2>"$err"; rc=$?
+  [ "$rc" -eq 1 ] || { echo "  exit status $rc, want 1; stderr:" >&2; head -5 "$err" >&2; return 1; }
+}
 eq() { [ "$1" = "$2" ] || { echo "  got [$1], want [$2]" >&2; return 1; }; }
 has() { grep -qF -- "$2" "$1" || { echo "  [$2] not in $1:" >&2; head -5 "$1" >&2; return 1; }; }
 not() { ! "$@"; }

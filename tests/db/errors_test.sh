@@ -15,12 +15,6 @@ source "$(dirname "$0")/../check_lib.sh"
 source "$(dirname "$0")/db_lib.sh"
 cd "$T" || exit 1
 fresh_db
-# refused ERRFILE CMD...: CMD exits with status 1; its stderr goes to ERRFILE.
-refused() {
-  local err=$1 rc; shift
-  "$@" 2>"$err"; rc=$?
-  [ "$rc" -eq 1 ] || { echo "  exit status $rc, want 1; stderr:" >&2; head -5 "$err" >&2; return 1; }
-}
 # one_error ERRFILE: exactly one error line.
 one_error() { eq "$(grep -c ': error: ' "$1")" 1 || { cat "$1" >&2; return 1; }; }
 

@@ -16,12 +16,6 @@ source "$(dirname "$0")/db_lib.sh"
 cd "$T" || exit 1
 fresh_db
 run() { "$NM" run -q "$@"; }
-# refused ERRFILE CMD...: CMD exits with status 1; its stderr goes to ERRFILE.
-refused() {
-  local err=$1 rc; shift
-  "$@" 2>"$err"; rc=$?
-  [ "$rc" -eq 1 ] || { echo "  exit status $rc, want 1; stderr:" >&2; head -5 "$err" >&2; return 1; }
-}
 lines() { local n; n=$(wc -l <"$1"); [ "$n" -ge "$2" ] || { echo "  $1: $n lines, want >= $2" >&2; return 1; }; }
 # rejects_fields FILE: the file,line,field columns of a rejects file, one row per line.
 rejects_fields() {

@@ -16,11 +16,6 @@ source "$(dirname "$0")/../check_lib.sh"
 source "$(dirname "$0")/db_lib.sh"
 cd "$T" || exit 1
 fresh_db
-refused() {
-  local err=$1 rc; shift
-  "$@" 2>"$err"; rc=$?
-  [ "$rc" -eq 1 ] || { echo "  exit status $rc, want 1; stderr:" >&2; head -5 "$err" >&2; return 1; }
-}
 # files_are DIR NAMES...: DIR holds exactly these files
 files_are() { local d=$1; shift; eq "$(find "$d" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')" "$(printf '%s\n' "$@" | sort | tr '\n' ' ')"; }
 

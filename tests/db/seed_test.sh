@@ -13,11 +13,6 @@ source "$(dirname "$0")/../check_lib.sh"
 source "$(dirname "$0")/db_lib.sh"
 cd "$T" || exit 1
 fresh_db
-refused() {
-  local err=$1 rc; shift
-  "$@" 2>"$err"; rc=$?
-  [ "$rc" -eq 1 ] || { echo "  exit status $rc, want 1; stderr:" >&2; head -5 "$err" >&2; return 1; }
-}
 DBURL="mysql://$NM_DB_USER@$NM_DB_HOST:$NM_DB_PORT/$NM_DB_NAME"
 
 table_csv() { table_csv_in "$@"; }

@@ -17,11 +17,6 @@ source "$(dirname "$0")/db_lib.sh"
 cd "$T" || exit 1
 fresh_db
 run() { "$NM" run -q "$@"; }
-refused() {
-  local err=$1 rc; shift
-  "$@" 2>"$err"; rc=$?
-  [ "$rc" -eq 1 ] || { echo "  exit status $rc, want 1; stderr:" >&2; head -5 "$err" >&2; return 1; }
-}
 # csv_rows CSV: records after the header (quoted line breaks counted right)
 csv_rows() { /usr/bin/python3 -c 'import csv,sys; print(len(list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))) - 1)' "$1"; }
 lines() { local n; n=$(wc -l <"$1"); [ "$n" -ge "$2" ] || { echo "  $1: $n lines, want >= $2" >&2; return 1; }; }
