@@ -335,7 +335,6 @@ void Pool::warm(const ConnectSettings& s, size_t n) {
   for (auto& c : idle) c.ping();
   while (idle.size() < n) {
     idle.push_back(Connection::open(s, log_));
-    ++opened_;
     idle.back().ping();
   }
 }
@@ -343,7 +342,6 @@ void Pool::warm(const ConnectSettings& s, size_t n) {
 Connection Pool::take(const ConnectSettings& s) {
   auto& idle = idle_[pool_key(s)];
   if (idle.empty()) {
-    ++opened_;
     return Connection::open(s, log_);
   }
   Connection c = std::move(idle.back());
@@ -355,7 +353,6 @@ Connection Pool::take(const ConnectSettings& s) {
   } catch (const DbError& e) {
     if (!e.transient()) throw;
     jobs::log(jobs::LogLevel::kInfo, s.url.text() + ": reconnecting (the idle connection was closed)");
-    ++opened_;
     c = Connection::open(s, log_);
   }
   return c;

@@ -118,7 +118,6 @@ class Statement {
  public:
   Statement(Connection& c, const std::string& sql, std::string label);
   Statement(Statement&&) noexcept = default;
-  size_t param_count() const { return params_.size(); }
   // Binds `values` (one per placeholder) and executes. Returns affected rows.
   uint64_t execute(const std::vector<Value>& values);
   MYSQL_STMT* get() const { return st_.get(); }
@@ -146,11 +145,9 @@ class RowStream {
   ~RowStream();
   RowStream(const RowStream&) = delete;
   RowStream& operator=(const RowStream&) = delete;
-  size_t columns() const { return cols_.size(); }
   // Next row; nullopt entries are NULLs. Views are valid until the next call.
   // Throws DbError (transient() when the connection was lost).
   bool next(std::vector<std::optional<std::string_view>>& row);
-  uint64_t rows() const { return rows_; }
 
  private:
   struct Col {
@@ -182,12 +179,10 @@ class Pool {
   // An open connection to the URL's server (a new one if none is idle).
   Connection take(const ConnectSettings& s);
   void give_back(Connection c);
-  uint64_t opened() const { return opened_; }
 
  private:
   QueryLog* log_;
   std::map<std::string, std::vector<Connection>> idle_;
-  uint64_t opened_ = 0;
 };
 
 }  // namespace nm::db
