@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <stdexcept>
 
 #include "src/errors.hpp"
 
@@ -28,38 +29,39 @@ void append_confidence(std::string& out, float f) {
   out.append(buf, res.ptr);
 }
 
-OutputFile::OutputFile(std::string path) : path_(std::move(path)), partial_(path_ + ".partial") {
-  f_ = std::fopen(partial_.c_str(), "wb");
-  if (f_ == nullptr) throw InputError("cannot write " + partial_ + ": " + std::strerror(errno));
+OutputFile::OutputFile(std::string path, CommitGroup* group, CommitKind kind)
+    : path_(std::move(path)), group_(group), kind_(kind) {
+  if (!is_stdout_path(path_))
+    staged_ = StagedFile(path_, group_ != nullptr ? group_->display_for(path_) : std::string());
   buf_.reserve(kFlushBytes + 4096);
-}
-
-OutputFile::~OutputFile() {
-  if (f_ == nullptr) return;
-  // Never closed: the run failed. Remove the unfinished data.
-  std::fclose(f_);
-  std::remove(partial_.c_str());
 }
 
 void OutputFile::flush() {
   if (buf_.empty()) return;
-  if (std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size())
-    throw InputError("cannot write " + path_ + ": " + std::strerror(errno));
+  if (!open_) throw std::logic_error("OutputFile::flush after close: " + path_);
+  if (staged_.active()) {
+    staged_.write(buf_);
+  } else if (std::fwrite(buf_.data(), 1, buf_.size(), stdout) != buf_.size()) {
+    throw InputError(std::string("cannot write to standard output: ") + std::strerror(errno));
+  }
   written_ += buf_.size();
   buf_.clear();
 }
 
 void OutputFile::close() {
-  if (f_ == nullptr) return;
+  if (!open_) return;
   flush();
-  std::FILE* f = f_;
-  f_ = nullptr;
-  if (std::fclose(f) != 0) {
-    std::remove(partial_.c_str());
-    throw InputError("cannot write " + partial_ + ": " + std::strerror(errno));
+  open_ = false;
+  if (!staged_.active()) {
+    if (std::fflush(stdout) != 0)
+      throw InputError(std::string("cannot write to standard output: ") + std::strerror(errno));
+    return;
   }
-  if (std::rename(partial_.c_str(), path_.c_str()) != 0)
-    throw InputError("cannot rename " + partial_ + " to " + path_ + ": " + std::strerror(errno));
+  staged_.finish();
+  if (group_ != nullptr)
+    group_->add(std::move(staged_), kind_);
+  else
+    staged_.commit();
 }
 
 }  // namespace nm::io

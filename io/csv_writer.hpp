@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "io/safe_output.hpp"
+
 namespace nm::io {
 
 // Appends s, quoted with '"' only if it contains , " CR or LF ('"' doubled).
@@ -14,13 +16,16 @@ void append_csv_field(std::string& out, std::string_view s);
 void append_confidence(std::string& out, float f);
 
 // A file written through a large buffer; throws InputError with the path on
-// any failure, including at close. The data goes to PATH.partial, renamed to
-// PATH only by close(): a run that fails midway never leaves a file that
-// looks finished.
+// any failure, including at close. The data goes to a temporary file beside
+// PATH (io/safe_output.hpp), renamed to PATH by close() — or, with a
+// CommitGroup, handed to the group and renamed when the group commits — so a
+// run that fails midway never leaves a file that looks finished. PATH "-"
+// writes to standard output as it goes.
 class OutputFile {
  public:
-  explicit OutputFile(std::string path);
-  ~OutputFile();
+  explicit OutputFile(std::string path, CommitGroup* group = nullptr,
+                      CommitKind kind = CommitKind::kMain);
+  ~OutputFile() = default;
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
   // Appends to the buffer; flushes when it is large.
@@ -29,15 +34,17 @@ class OutputFile {
     if (buf_.size() >= kFlushBytes) flush();
   }
   void flush();
-  void close();  // flush + fclose, errors reported
+  void close();  // flush + finish, errors reported; then commit (or hand to the group)
   const std::string& path() const { return path_; }
   uint64_t bytes_written() const { return written_; }
 
  private:
   static constexpr size_t kFlushBytes = 1 << 20;
   std::string path_;
-  std::string partial_;
-  std::FILE* f_ = nullptr;
+  CommitGroup* group_;
+  CommitKind kind_;
+  StagedFile staged_;  // inactive for "-"
+  bool open_ = true;
   std::string buf_;
   uint64_t written_ = 0;
 };

@@ -88,8 +88,8 @@ PairPayload parse_payload(std::string_view b) {
   return PairPayload{parts[0], parts[1], parts[2], parts[3]};
 }
 
-MatchCsvWriter::MatchCsvWriter(const std::string& path, int algorithm)
-    : file_(path), algorithm_(algorithm) {
+MatchCsvWriter::MatchCsvWriter(const std::string& path, int algorithm, CommitGroup* group)
+    : file_(path, group), algorithm_(algorithm) {
   file_.buffer() += match_header(algorithm);
   file_.buffer() += '\n';
 }
@@ -133,8 +133,9 @@ uint64_t write_matches(const std::string& path, int algorithm, const RawTable& t
   return w.close();
 }
 
-uint64_t write_households(const std::string& path, const std::vector<HouseholdRow>& rows) {
-  OutputFile f(path);
+uint64_t write_households(const std::string& path, const std::vector<HouseholdRow>& rows,
+                          CommitGroup* group) {
+  OutputFile f(path, group);
   std::string& b = f.buffer();
   b += match_header(5);
   b += '\n';

@@ -26,7 +26,8 @@ PairPayload parse_payload(std::string_view bytes);  // throws InputError when ma
 // A1–A4 output, one pair at a time in canonical order.
 class MatchCsvWriter {
  public:
-  MatchCsvWriter(const std::string& path, int algorithm);
+  // group: see OutputFile (null: the file is renamed into place by close()).
+  MatchCsvWriter(const std::string& path, int algorithm, CommitGroup* group = nullptr);
   void add(const PairPayload& p, float confidence, uint8_t label);
   uint64_t close();  // returns bytes written
   uint64_t rows() const { return rows_; }
@@ -41,6 +42,7 @@ class MatchCsvWriter {
 uint64_t write_matches(const std::string& path, int algorithm, const RawTable& t1,
                        const RawTable& t2, const std::vector<MatchPair>& pairs);
 
-uint64_t write_households(const std::string& path, const std::vector<HouseholdRow>& rows);
+uint64_t write_households(const std::string& path, const std::vector<HouseholdRow>& rows,
+                          CommitGroup* group = nullptr);
 
 }  // namespace nm::io

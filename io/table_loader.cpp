@@ -11,18 +11,19 @@
 
 namespace nm::io {
 
-RejectsFile::~RejectsFile() { close(); }
+void RejectsFile::open_file() {
+  file_ = StagedFile(path_, "rejects file " + path_);
+  file_.write("file,line,field,reason,record\n");
+}
 
 void RejectsFile::close() {
-  if (f_ != nullptr) {
-    std::fclose(f_);
-    f_ = nullptr;
-  }
+  if (file_.active()) file_.finish();
 }
 
 void RejectsFile::absorb(RejectsFile& other) {
   other.close();
-  absorb_file(other.path_, other.count_);
+  absorb_file(other.data_path(), other.count_);
+  other.file_.discard();
   other.count_ = 0;
 }
 
@@ -30,32 +31,41 @@ void RejectsFile::absorb_file(const std::string& other_path, uint64_t other_coun
   if (other_count == 0) return;
   std::FILE* in = std::fopen(other_path.c_str(), "rb");
   if (in == nullptr) throw InputError("cannot read " + other_path + ": " + std::strerror(errno));
-  const bool had_rows = count_ > 0;
-  if (f_ == nullptr) f_ = std::fopen(path_.c_str(), had_rows ? "ab" : "wb");
-  if (f_ == nullptr) {
+  if (!file_.active()) open_file();
+  if (file_.stream() == nullptr) {
     std::fclose(in);
-    throw InputError("cannot write rejects file " + path_ + ": " + std::strerror(errno));
+    throw std::logic_error("RejectsFile::absorb_file after close: " + path_);
   }
   char buf[1 << 16];
-  bool skipping_header = had_rows;
+  bool skipping_header = true;  // every part starts with the header line
   size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, in)) > 0) {
-    size_t start = 0;
-    if (skipping_header) {
-      const void* nl = std::memchr(buf, '\n', n);
-      if (nl == nullptr) continue;
-      start = static_cast<size_t>(static_cast<const char*>(nl) - buf) + 1;
-      skipping_header = false;
+  try {
+    while ((n = std::fread(buf, 1, sizeof buf, in)) > 0) {
+      size_t start = 0;
+      if (skipping_header) {
+        const void* nl = std::memchr(buf, '\n', n);
+        if (nl == nullptr) continue;
+        start = static_cast<size_t>(static_cast<const char*>(nl) - buf) + 1;
+        skipping_header = false;
+      }
+      file_.write(std::string_view(buf + start, n - start));
     }
-    if (std::fwrite(buf + start, 1, n - start, f_) != n - start) {
-      std::fclose(in);
-      throw InputError("cannot write rejects file " + path_ + ": " + std::strerror(errno));
-    }
+  } catch (...) {
+    std::fclose(in);
+    throw;
   }
   std::fclose(in);
   std::remove(other_path.c_str());
   count_ += other_count;
-  close();
+}
+
+void RejectsFile::commit_to(CommitGroup& group) {
+  if (file_.active()) {
+    file_.finish();
+    group.add(std::move(file_), CommitKind::kSide);
+  } else {
+    group.remove_at_commit(path_);
+  }
 }
 
 void RejectsFile::add(const std::string& file, uint64_t line, const std::string& field,
@@ -65,12 +75,7 @@ void RejectsFile::add(const std::string& file, uint64_t line, const std::string&
 
 void RejectsFile::add(const std::string& file, std::string_view key, const std::string& field,
                       const std::string& reason, std::string_view raw) {
-  if (f_ == nullptr) {
-    f_ = std::fopen(path_.c_str(), "wb");
-    if (f_ == nullptr)
-      throw InputError("cannot write rejects file " + path_ + ": " + std::strerror(errno));
-    std::fputs("file,line,field,reason,record\n", f_);
-  }
+  if (!file_.active()) open_file();
   std::string row;
   append_csv_field(row, file);
   row += ',';
@@ -82,8 +87,7 @@ void RejectsFile::add(const std::string& file, std::string_view key, const std::
   row += ',';
   append_csv_field(row, raw);
   row += '\n';
-  if (std::fwrite(row.data(), 1, row.size(), f_) != row.size())
-    throw InputError("cannot write rejects file " + path_ + ": " + std::strerror(errno));
+  file_.write(row);
   ++count_;
 }
 

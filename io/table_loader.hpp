@@ -9,17 +9,19 @@
 #include <string>
 
 #include "io/csv_ranges.hpp"
+#include "io/safe_output.hpp"
 #include "src/dates.hpp"
 #include "src/table.hpp"
 
 namespace nm::io {
 
 // Rows that cannot be used, written with their reason (never silently dropped).
-// The file is created on the first rejected row.
+// The rows go to a temporary file beside `path` (io/safe_output.hpp), made
+// on the first rejected row; commit_to() hands it to the run's CommitGroup,
+// or, with no rows, has the group remove a stale file of that name.
 class RejectsFile {
  public:
   explicit RejectsFile(std::string path) : path_(std::move(path)) {}
-  ~RejectsFile();
   RejectsFile(const RejectsFile&) = delete;
   RejectsFile& operator=(const RejectsFile&) = delete;
   void add(const std::string& file, uint64_t line, const std::string& field,
@@ -29,16 +31,24 @@ class RejectsFile {
            const std::string& reason, std::string_view raw);
   uint64_t count() const { return count_; }
   const std::string& path() const { return path_; }
+  // Where the rows are now (the temporary file; empty before the first row).
+  const std::string& data_path() const { return file_.temp_path(); }
+  // Flushes and closes the rows written so far (they stay in data_path()).
   void close();
   // Appends the rows of another (closed) rejects file to this one and
   // removes it.
   void absorb(RejectsFile& other);
-  // The same for a closed rejects file written by another process.
+  // The same for a closed rejects file written by another process
+  // (its data_path()).
   void absorb_file(const std::string& other_path, uint64_t other_count);
+  // Closes and hands the file to `group` (a side file), or with no rows
+  // asks the group to remove an older file at path().
+  void commit_to(CommitGroup& group);
 
  private:
+  void open_file();
   std::string path_;
-  std::FILE* f_ = nullptr;
+  StagedFile file_;
   uint64_t count_ = 0;
 };
 

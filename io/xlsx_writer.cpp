@@ -4,6 +4,8 @@
 #include <xlsxwriter.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -29,16 +31,6 @@ struct FreeWorkbook {
   void operator()(lxw_workbook* book) const { lxw_workbook_free(book); }
 };
 using WorkbookPtr = std::unique_ptr<lxw_workbook, FreeWorkbook>;
-
-// The ".partial" file, removed at scope exit unless it was renamed into place.
-struct PartialFile {
-  std::string path;
-  bool renamed = false;
-  ~PartialFile() {
-    std::error_code ec;
-    if (!renamed) fs::remove(path, ec);
-  }
-};
 
 constexpr lxw_color_t kStripeColor = 0xDDEBF7;  // light blue
 // ZIP64 lifts the zip format's 4 GiB limits (of the archive and of each member)
@@ -78,8 +70,9 @@ class Workbook {
  public:
   Workbook(const std::string& partial_path, const std::string& xlsx_path, bool zip64)
       : xlsx_path_(xlsx_path) {
-    std::string dir = fs::path(xlsx_path).parent_path().string();
-    tmpdir_ = dir.empty() ? "." : dir;
+    // libxlsxwriter's own temporary files go beside the partial workbook
+    // (a private folder: io/safe_output.hpp).
+    tmpdir_ = fs::path(partial_path).parent_path().string();
     lxw_workbook_options options{};
     options.constant_memory = LXW_TRUE;
     options.tmpdir = tmpdir_.data();
@@ -103,7 +96,14 @@ class Workbook {
   }
 
   // Writes the file: the workbook is gone afterwards, whatever the outcome.
-  void close() { check(workbook_close(book_.release()), xlsx_path_); }
+  void close() {
+    errno = 0;
+    const lxw_error err = workbook_close(book_.release());
+    const int e = errno;
+    if (err != LXW_NO_ERROR)
+      throw InputError(xlsx_path_ + ": " + lxw_strerror(err) +
+                       (e != 0 ? std::string(": ") + std::strerror(e) : std::string()));
+  }
 
  private:
   std::string xlsx_path_, tmpdir_;
@@ -113,7 +113,8 @@ class Workbook {
 }  // namespace
 
 WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::string& xlsx_path,
-                                   const WorkbookSummary& summary, uint64_t max_rows_per_sheet) {
+                                   const WorkbookSummary& summary, uint64_t max_rows_per_sheet,
+                                   CommitGroup* group) {
   if (max_rows_per_sheet == 0 || max_rows_per_sheet > kXlsxMaxDataRows)
     throw std::invalid_argument("write_xlsx_workbook: max_rows_per_sheet must be 1 to 1048575");
   const int algorithm = summary.algorithm;
@@ -136,8 +137,8 @@ WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::strin
 
   std::error_code ec;
   const auto csv_bytes = fs::file_size(csv_path, ec);
-  PartialFile partial{xlsx_path + ".partial"};
-  Workbook book(partial.path, xlsx_path, !ec && csv_bytes >= kZip64FromCsvBytes);
+  StagedFile partial = StagedFile::for_library(xlsx_path);
+  Workbook book(partial.temp_path(), xlsx_path, !ec && csv_bytes >= kZip64FromCsvBytes);
 
   lxw_format* bold = book.format();
   format_set_bold(bold);
@@ -261,11 +262,13 @@ WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::strin
   put_text("Finished at", summary.finished_at);
 
   book.close();
-  fs::rename(partial.path, xlsx_path, ec);
-  if (ec) throw InputError(xlsx_path + ": cannot rename " + partial.path + ": " + ec.message());
-  partial.renamed = true;
-  const auto bytes = fs::file_size(xlsx_path, ec);
+  partial.finish();
+  const auto bytes = fs::file_size(partial.temp_path(), ec);
   result.bytes = ec ? 0 : bytes;
+  if (group != nullptr)
+    group->add(std::move(partial), CommitKind::kOutput);
+  else
+    partial.commit();
   return result;
 }
 

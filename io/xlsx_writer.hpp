@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 
+#include "io/safe_output.hpp"
+
 namespace nm::io {
 
 // What the Summary sheet shows besides what is counted from the CSV.
@@ -50,13 +52,16 @@ inline constexpr uint64_t kXlsxMaxDataRows = 1048575;
 //   (units - matched, at least 0) and unmatched rate (unmatched / units, 0 when
 //   units is 0), the times and finished_at.
 // Memory does not grow with the rows (libxlsxwriter's constant_memory mode;
-// its temporary files go to the xlsx file's folder), except for the sets of
-// distinct keys. Writes `xlsx_path + ".partial"` and renames it to xlsx_path
-// once complete; on any failure the partial file is removed, an existing
-// xlsx_path is left as it was, and nm::InputError is thrown naming the file
-// (and CSV line) concerned. A bad max_rows_per_sheet throws std::invalid_argument.
+// its temporary files go to a private folder beside the xlsx file), except
+// for the sets of distinct keys. Writes the workbook in that private folder
+// (io/safe_output.hpp) and renames it to xlsx_path once complete — or, with a
+// group, hands it to the group, which renames it at its commit; on any
+// failure the partial file is removed, an existing xlsx_path is left as it
+// was, and nm::InputError is thrown naming the file (and CSV line)
+// concerned. A bad max_rows_per_sheet throws std::invalid_argument.
 WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::string& xlsx_path,
                                    const WorkbookSummary& summary,
-                                   uint64_t max_rows_per_sheet = kXlsxMaxDataRows);
+                                   uint64_t max_rows_per_sheet = kXlsxMaxDataRows,
+                                   CommitGroup* group = nullptr);
 
 }  // namespace nm::io

@@ -435,14 +435,15 @@ int bench_main(const std::vector<std::string>& args) {
   if (cfg.match.threads == 0) cfg.match.threads = default_threads();
   o.evaluate = !no_evaluate;
 
+  if (!o.output.empty())
+    io::check_output_paths({{cfg.left, "--left"}, {cfg.right, "--right"}}, {{o.output, "--output"}});
   const json report = run_bench(o);
   const std::string text = report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   std::cout << text;
   if (!o.output.empty()) {
-    std::ofstream out(o.output, std::ios::binary);
-    out << text;
+    io::OutputFile out(o.output);
+    out.buffer() = text;
     out.close();
-    if (!out) throw InputError("cannot write " + o.output);
   }
   return 0;
 }

@@ -54,6 +54,7 @@
 // from the same chunk's left rows, with an RNG seeded from (seed, c) only. Worker
 // threads format chunks into byte buffers; the calling thread writes them in
 // chunk order with fwrite.
+#include "io/safe_output.hpp"
 #include "jobs/generate.hpp"
 
 #include <fmt/core.h>
@@ -1404,46 +1405,18 @@ void generate_chunk(const GenerateOptions& o, uint64_t chunk, ChunkOut& out) {
 
 // ---------------------------------------------------------------- files
 
+// One generated file: written under a unique temporary name beside its
+// final name and renamed into place only when complete (io/safe_output.hpp).
 class OutFile {
  public:
-  OutFile(std::filesystem::path final_path)
-      : final_(std::move(final_path)), tmp_(final_.string() + ".tmp") {
-    f_ = std::fopen(tmp_.c_str(), "wb");
-    if (f_ == nullptr)
-      throw InputError(fmt::format("{}: cannot create: {}", tmp_.string(), std::strerror(errno)));
-    std::setvbuf(f_, nullptr, _IOFBF, 1 << 20);
+  explicit OutFile(const std::filesystem::path& final_path) : file_(final_path.string()) {
+    std::setvbuf(file_.stream(), nullptr, _IOFBF, 1 << 20);
   }
-  ~OutFile() {
-    if (f_ != nullptr) {
-      std::fclose(f_);
-      std::error_code ec;
-      std::filesystem::remove(tmp_, ec);
-    }
-  }
-  OutFile(const OutFile&) = delete;
-  OutFile& operator=(const OutFile&) = delete;
-  void write(std::string_view s) {
-    if (!s.empty() && std::fwrite(s.data(), 1, s.size(), f_) != s.size())
-      throw InputError(fmt::format("{}: write failed: {}", tmp_.string(), std::strerror(errno)));
-  }
-  void commit() {
-    FILE* f = f_;
-    f_ = nullptr;
-    if (std::fclose(f) != 0) {
-      std::error_code ec;
-      std::filesystem::remove(tmp_, ec);
-      throw InputError(fmt::format("{}: write failed: {}", tmp_.string(), std::strerror(errno)));
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp_, final_, ec);
-    if (ec)
-      throw InputError(
-          fmt::format("{}: cannot rename to {}: {}", tmp_.string(), final_.string(), ec.message()));
-  }
+  void write(std::string_view s) { file_.write(s); }
+  void commit() { file_.commit(); }
 
  private:
-  std::filesystem::path final_, tmp_;
-  FILE* f_ = nullptr;
+  io::StagedFile file_;
 };
 
 }  // namespace
@@ -1465,6 +1438,9 @@ GenerateStats generate_dataset(const GenerateOptions& o) {
 
   static constexpr std::string_view kHeader =
       "id,uuid,first_name,middle_name,last_name,birthdate,hh_id\n";
+  io::check_output_paths({}, {{(dir / "left.csv").string(), "generate output"},
+                              {(dir / "right.csv").string(), "generate output"},
+                              {(dir / "truth.csv").string(), "generate output"}});
   OutFile left(dir / "left.csv"), right(dir / "right.csv"), truth(dir / "truth.csv");
   left.write(kHeader);
   right.write(kHeader);

@@ -13,6 +13,7 @@
 
 #include "io/db/url.hpp"
 #include "io/match_writer.hpp"
+#include "io/safe_output.hpp"
 #include "io/table_loader.hpp"
 #include "jobs/cli.hpp"
 #include "src/errors.hpp"
@@ -50,7 +51,8 @@ void assign_outputs(RunConfig& cfg, const std::vector<std::string>& outs) {
     return s.ends_with(suffix);
   };
   std::string csv;
-  for (const auto& o : outs) {
+  for (const auto& given : outs) {
+    const std::string o = db::is_db_url(given) ? given : io::resolve_output_path(given);
     std::string& slot = db::is_db_url(o)         ? cfg.out_db
                         : lower_ends(o, ".xlsx") ? cfg.out_xlsx
                                                  : csv;
@@ -62,6 +64,12 @@ void assign_outputs(RunConfig& cfg, const std::vector<std::string>& outs) {
   if (!cfg.out_db.empty()) db::parse_db_url(cfg.out_db, true);  // a bad URL fails now
   if (!csv.empty()) {
     cfg.out = csv;
+    // CSV on standard output: the summary and rejects are named after the
+    // workbook, else the table (with neither, there are none).
+    if (io::is_stdout_path(csv) && !cfg.out_xlsx.empty())
+      cfg.side_base = cfg.out_xlsx.substr(0, cfg.out_xlsx.size() - 5);
+    else if (io::is_stdout_path(csv) && !cfg.out_db.empty())
+      cfg.side_base = db::parse_db_url(cfg.out_db, true).table;
     return;
   }
   if (cfg.out_xlsx.empty() && cfg.out_db.empty()) return;  // run_pipeline says --out is required
@@ -85,7 +93,7 @@ int run_main(const std::vector<std::string>& args) {
       "right", po::value(&cfg.right), "table 2 (CSV); not with --dedupe")(
       "algorithm,a", po::value(&cfg.match.algorithm)->default_value(1),
       "1..6 (see docs/ and the contract)")("out,o", po::value(&outs)->composing(),
-                                  "output: a CSV file, a .xlsx workbook and/or a "
+                                  "output: a CSV file (- for standard output), a .xlsx workbook and/or a "
                                   "mysql://USER@HOST:PORT/DB/TABLE table; repeatable")(
       "threshold", po::value(&threshold),
       "fuzzy threshold for A3/A4 (95, 0.95, 95%; default 0.95; env NAME_MATCHER_FUZZY_THRESHOLD)")(
@@ -161,6 +169,7 @@ int run_main(const std::vector<std::string>& args) {
   set_log_level(quiet || mpi::launcher_rank() != 0 ? LogLevel::kWarn : parse_log_level(log_level));
   if (cfg.left.empty()) throw InputError("--left is required (see run --help)");
   assign_outputs(cfg, outs);
+  cfg.pairs = io::resolve_output_path(cfg.pairs);
   gpu::parse_device(cfg.device);  // a bad value is a usage error before any work
   if (cfg.gpu_batch_pairs == 0) throw InputError("--gpu-batch-pairs must be at least 1");
   for (const auto& m : maps) {

@@ -202,7 +202,7 @@ OutputResult merge_and_write(std::vector<std::unique_ptr<PairRun>>& runs, const 
   if (households)
     agg = std::make_unique<HouseholdAggregator>(spec.algorithm == 6);
   else
-    csv = std::make_unique<io::MatchCsvWriter>(spec.path, spec.algorithm);
+    csv = std::make_unique<io::MatchCsvWriter>(spec.path, spec.algorithm, spec.group);
   uint64_t last_left = 0, last_right = 0;
   while (!heap.empty()) {
     const size_t i = heap.top();
@@ -228,7 +228,7 @@ OutputResult merge_and_write(std::vector<std::unique_ptr<PairRun>>& runs, const 
   if (households) {
     static const HouseholdSizes kNone;
     const auto rows = agg->finish(spec.sizes ? *spec.sizes : kNone);
-    res.bytes = io::write_households(spec.path, rows);
+    res.bytes = io::write_households(spec.path, rows, spec.group);
     res.rows = rows.size();
   } else {
     res.rows = csv->rows();
@@ -271,7 +271,7 @@ OutputResult reduce_pair_file(const ReduceRequest& req) {
   std::vector<std::unique_ptr<PairRun>> runs;
   for (const io::PieceRecord& piece : file.pieces())
     if (piece.count > 0) runs.push_back(file_piece_run(file, piece, done));
-  OutputSpec spec{req.out, algo, min_conf, algo >= 5 ? &sizes : nullptr};
+  OutputSpec spec{req.out, algo, min_conf, algo >= 5 ? &sizes : nullptr, req.group};
   return merge_and_write(runs, spec);
 }
 
@@ -294,6 +294,8 @@ int reduce_main(const std::vector<std::string>& args) {
   if (!parse_command_line(args, desc, vm)) return 0;
   if (req.pairs_path.empty()) throw InputError("reduce: --pairs is required");
   if (req.out.empty()) throw InputError("reduce: --out is required");
+  req.out = io::resolve_output_path(req.out);
+  io::check_output_paths({{req.pairs_path, "--pairs"}}, {{req.out, "--out"}});
   if (vm.count("threshold")) req.threshold = parse_fuzzy_threshold(threshold);
   if (vm.count("household-threshold"))
     req.household_threshold = parse_household_threshold(household);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "io/pair_file.hpp"
+#include "io/safe_output.hpp"
 
 namespace nm::jobs {
 
@@ -42,6 +43,7 @@ struct OutputSpec {
   int algorithm = 1;     // 1..6
   float min_confidence;  // A1–A4: the fuzzy threshold; A5/A6: the household threshold
   const HouseholdSizes* sizes = nullptr;  // A5: table-1 uuid sizes; A6: table-2 household sizes
+  io::CommitGroup* group = nullptr;  // stage the output here (null: renamed into place at once)
 };
 struct OutputResult {
   uint64_t pairs_in = 0;  // pairs merged
@@ -58,6 +60,7 @@ struct ReduceRequest {
   int algorithm = 0;     // 0: the file's own
   float threshold = -1;  // < 0: the file's own
   float household_threshold = -1;
+  io::CommitGroup* group = nullptr;  // as OutputSpec::group
 };
 OutputResult reduce_pair_file(const ReduceRequest& req);
 

@@ -27,6 +27,7 @@
 #include "io/xlsx_writer.hpp"
 #include "io/match_writer.hpp"
 #include "io/pair_file.hpp"
+#include "io/safe_output.hpp"
 #include "io/table_loader.hpp"
 #include "jobs/pipeline.hpp"
 #include "jobs/reduce.hpp"
@@ -412,7 +413,15 @@ RunResult run_pipeline(const RunConfig& cfg) {
   wopts.method = db::parse_write_method(cfg.db.write_method);
   wopts.batch_rows = cfg.db.batch_rows;
   if (!cfg.db.key_column.empty()) db::check_identifier(cfg.db.key_column, "--db-key");
+  // BASE.summary.json and BASE.rejects.csv beside the outputs; none when the
+  // only output is standard output.
   const std::string side_base = cfg.side_base.empty() ? cfg.out : cfg.side_base;
+  const bool side_files = !io::is_stdout_path(side_base);
+  if (!side_files && cfg.skip_bad_rows)
+    throw InputError("--skip-bad-rows writes OUT.rejects.csv beside a file output; with only "
+                     "--out - (standard output) there is none: add --out FILE.xlsx or write to a "
+                     "file");
+  const std::string rejects_path = side_base + ".rejects.csv";
 
   MPI_Comm comm = mpi::ensure_initialized();
   const int me = mpi::rank(comm), nranks = mpi::size(comm);
@@ -423,15 +432,31 @@ RunResult run_pipeline(const RunConfig& cfg) {
   io::RankStats st{};
   st.rank = static_cast<uint32_t>(me);
 
-  // Fail before hours of work, not after: the output folders must be writable.
+  // Fail before hours of work, not after: no output may be an input or
+  // another output (compared by identity, io/safe_output.hpp), a folder or a
+  // device, and the output folders must be writable.
   stage(comm, [&] {
     if (!root) return;
-    for (const std::string* path : {&cfg.out, &cfg.out_xlsx}) {
-      if (path->empty()) continue;
-      const std::filesystem::path dir = std::filesystem::path(*path).parent_path();
+    std::vector<io::NamedPath> inputs, outputs;
+    if (!lurl) inputs.push_back({cfg.left, "--left"});
+    if (!dedupe && !rurl) inputs.push_back({cfg.right, "--right"});
+    inputs.push_back({cfg.db.password_file, "--password-file"});
+    inputs.push_back({cfg.db.option_file, "--db-option-file"});
+    if (!cfg.out_is_temporary) outputs.push_back({cfg.out, "--out"});
+    if (!cfg.out_xlsx.empty()) outputs.push_back({cfg.out_xlsx, "--out"});
+    if (side_files) {
+      outputs.push_back({side_base + ".summary.json", "the summary file", false});
+      outputs.push_back({rejects_path, "the rejects file", false});
+    }
+    if (!cfg.pairs.empty()) outputs.push_back({cfg.pairs, "--pairs"});
+    io::check_output_paths(inputs, outputs);
+    for (const io::NamedPath& o : outputs) {
+      if (io::is_stdout_path(o.path)) continue;
+      const std::filesystem::path dir = std::filesystem::path(o.path).parent_path();
       const std::string d = dir.empty() ? "." : dir.string();
       if (access(d.c_str(), W_OK) != 0)
-        throw InputError("cannot write " + *path + ".partial: " + std::strerror(errno));
+        throw InputError("cannot write " + o.path + " (" + o.role + "): folder " + d + ": " +
+                         std::strerror(errno));
     }
     if (cfg.resume && !std::filesystem::exists(cfg.pairs))
       throw InputError("--resume: " + cfg.pairs +
@@ -495,9 +520,9 @@ RunResult run_pipeline(const RunConfig& cfg) {
   db::DbReadStats ldb, rdb;
   const db::DbReadOptions dro{me, nranks, cfg.db.key_column};
   Side left, right_loaded;
-  const std::string part = side_base + ".rejects.csv.part-";
-  io::RejectsFile lrej(part + "L" + std::to_string(me));
-  io::RejectsFile rrej(part + "R" + std::to_string(me));
+  // Each rank's rejected rows go to temporary files of its own beside the
+  // rejects file; rank 0 joins them into the one rejects file.
+  io::RejectsFile lrej(rejects_path), rrej(rejects_path);
   io::LoadStats ls, rs;
   stage(comm, [&] {
     io::LoadOptions lo{cfg.column_map,  DateFormat(cfg.date_format),
@@ -557,13 +582,19 @@ RunResult run_pipeline(const RunConfig& cfg) {
   const uint64_t lrej_n = lrej.count(), rrej_n = rrej.count();
   const std::vector<uint64_t> lrej_all = mpi::allgather_u64(comm, lrej_n);
   const std::vector<uint64_t> rrej_all = mpi::allgather_u64(comm, rrej_n);
+  const std::vector<std::string> rej_parts =
+      mpi::gather_bytes(comm, lrej.data_path() + '\0' + rrej.data_path(), 0);
+  io::RejectsFile rejects(rejects_path);  // rank 0's; committed with the outputs
   stage(comm, [&] {
     if (!root) return;
-    io::RejectsFile rejects(side_base + ".rejects.csv");
-    for (int r = 0; r < nranks; ++r)
-      rejects.absorb_file(part + "L" + std::to_string(r), lrej_all[static_cast<size_t>(r)]);
-    for (int r = 0; r < nranks; ++r)
-      rejects.absorb_file(part + "R" + std::to_string(r), rrej_all[static_cast<size_t>(r)]);
+    for (int side = 0; side < 2; ++side)
+      for (int r = 0; r < nranks; ++r) {
+        const std::string& both = rej_parts[static_cast<size_t>(r)];
+        const size_t cut = both.find('\0');
+        const std::string path = side == 0 ? both.substr(0, cut) : both.substr(cut + 1);
+        rejects.absorb_file(path, (side == 0 ? lrej_all : rrej_all)[static_cast<size_t>(r)]);
+      }
+    rejects.close();
     res.rejected = rejects.count();
     if (res.rejected > 0) res.rejects_path = rejects.path();
   });
@@ -940,6 +971,12 @@ RunResult run_pipeline(const RunConfig& cfg) {
   }
 
   // ---- reduce: rank 0 writes the outputs in canonical order ----
+  // Every output of rank 0 is staged in `outputs` and renamed into place at
+  // the very end, after everything that can fail (the CSV last).
+  io::CommitGroup outputs;
+  if (cfg.out_is_temporary)
+    outputs.set_staging(cfg.out, "the CSV staging file for " +
+                                     (!cfg.out_xlsx.empty() ? cfg.out_xlsx : cfg.out_db));
   OutputResult out;
   stage(comm, [&] {
     if (!cfg.pairs.empty()) {
@@ -947,6 +984,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
         ReduceRequest req;
         req.pairs_path = cfg.pairs;
         req.out = cfg.out;
+        req.group = &outputs;
         out = reduce_pair_file(req);
       }
       return;
@@ -978,6 +1016,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
                       algo == 5   ? &t1_sizes
                       : algo == 6 ? &t2_sizes
                                   : nullptr};
+      spec.group = &outputs;
       out = merge_and_write(runs, spec);
     } else {
       serve_pairs(comm, 0, sorted, sorted_payload);
@@ -1004,23 +1043,16 @@ RunResult run_pipeline(const RunConfig& cfg) {
   // ---- the other outputs, made from the finished CSV on rank 0: the
   // database table (first: it is all or nothing), then the workbook ----
   nlohmann::json sinks = nlohmann::json::object();
+  const std::string csv_now = outputs.current_path(cfg.out);  // the staged CSV
   stage(comm, [&] {
     if (!root) return;
-    // The CSV nobody asked for goes, whether the others were made or not.
-    struct RemoveTemporary {
-      const RunConfig& cfg;
-      ~RemoveTemporary() {
-        std::error_code ec;
-        if (cfg.out_is_temporary) std::filesystem::remove(cfg.out, ec);
-      }
-    } remove_temporary{cfg};
     if (ourl) {
       db::Connection c = pool.take(oset);
       log(LogLevel::kInfo, "writing " + std::to_string(res.output_rows) + " rows into " +
                                ourl->text() + " (" + db::method_name(wopts.method) + ", if-exists " +
                                cfg.db.if_exists + ")");
       const db::TableWriteResult tr =
-          db::write_results_table(c, cfg.out, algo, *ourl, wopts, res.output_rows);
+          db::write_results_table(c, csv_now, algo, *ourl, wopts, res.output_rows);
       sinks["table"] = {{"url", ourl->text()},
                         {"rows", tr.rows},
                         {"if_exists", cfg.db.if_exists},
@@ -1050,13 +1082,16 @@ RunResult run_pipeline(const RunConfig& cfg) {
       const auto t = Clock::now();
       log(LogLevel::kInfo, "writing " + cfg.out_xlsx + " (" + std::to_string(res.output_rows) +
                                " rows)");
-      const io::WorkbookResult wr = io::write_xlsx_workbook(cfg.out, cfg.out_xlsx, ws);
+      const io::WorkbookResult wr =
+          io::write_xlsx_workbook(csv_now, cfg.out_xlsx, ws, io::kXlsxMaxDataRows, &outputs);
       sinks["xlsx"] = {{"path", cfg.out_xlsx},       {"rows", wr.rows},
                        {"sheets", wr.result_sheets}, {"bytes", wr.bytes},
                        {"seconds", since(t)}};
     }
   });
   res.total_s = since(t_start);
+  // ---- summary, then every output renamed into place (the CSV last) ----
+  stage(comm, [&] {
   if (root) {
     uint64_t max_scored = 0;
     double max_score_s = 0, sum_score_s = 0;
@@ -1134,11 +1169,18 @@ RunResult run_pipeline(const RunConfig& cfg) {
         {"bytes", res.output_bytes},
         {"pairs_file", cfg.pairs.empty() ? nlohmann::json() : nlohmann::json(cfg.pairs)}};
     j["total_seconds"] = res.total_s;
-    res.summary_path = side_base + ".summary.json";
-    io::OutputFile f(res.summary_path);
-    f.buffer() = j.dump(2) + "\n";
-    f.close();
+    if (side_files) {
+      res.summary_path = side_base + ".summary.json";
+      io::OutputFile f(res.summary_path, &outputs, io::CommitKind::kSide);
+      // Paths are bytes on Linux: one that is not UTF-8 is shown with U+FFFD
+      // in the JSON rather than failing the run.
+      f.buffer() = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+      f.close();
+      rejects.commit_to(outputs);
+    }
+    outputs.commit();
   }
+  });
   return res;
 }
 
