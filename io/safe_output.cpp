@@ -50,13 +50,11 @@ const char* kind_of(mode_t m) {
 Identity output_identity(const NamedPath& o) {
   const std::string& p = o.path;
   if (p.empty()) throw InputError(o.role + ": empty file name");
-  if (p.back() == '/')
-    throw InputError(o.role + " " + p + " names a folder; give a file name");
+  if (p.back() == '/') throw InputError(o.role + " " + p + " names a folder; give a file name");
   struct stat st {};
   if ((o.follow_links ? ::stat(p.c_str(), &st) : ::lstat(p.c_str(), &st)) == 0) {
     if (S_ISLNK(st.st_mode)) return Identity{true, st.st_dev, st.st_ino, {}};  // replaced itself
-    if (S_ISDIR(st.st_mode))
-      throw InputError(o.role + " " + p + " is a folder; give a file name");
+    if (S_ISDIR(st.st_mode)) throw InputError(o.role + " " + p + " is a folder; give a file name");
     if (!S_ISREG(st.st_mode))
       throw InputError(o.role + " " + p + " is " + kind_of(st.st_mode) +
                        ", not a regular file: outputs are never written over devices or pipes "
@@ -96,7 +94,8 @@ std::string temp_template(const std::string& target) {
 
 std::string resolve_output_path(const std::string& path) {
   struct stat st {};
-  if (path.empty() || is_stdout_path(path) || ::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode))
+  if (path.empty() || is_stdout_path(path) || ::lstat(path.c_str(), &st) != 0 ||
+      !S_ISLNK(st.st_mode))
     return path;
   std::error_code ec;
   const fs::path r = fs::weakly_canonical(fs::path(path), ec);
@@ -105,7 +104,8 @@ std::string resolve_output_path(const std::string& path) {
   return ec || r.empty() ? path : r.string();
 }
 
-void check_output_paths(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs) {
+void check_output_paths(const std::vector<NamedPath>& inputs,
+                        const std::vector<NamedPath>& outputs) {
   std::vector<std::pair<Identity, const NamedPath*>> seen;
   for (const NamedPath& in : inputs) {
     if (in.path.empty() || is_stdout_path(in.path)) continue;
@@ -258,8 +258,8 @@ void StagedFile::commit() {
   if (::rename(temp_.c_str(), target_.c_str()) != 0) {
     const int e = errno;
     discard();
-    throw InputError("cannot write " + display_ + ": cannot rename its temporary file: " +
-                     errno_text(e));
+    throw InputError("cannot write " + display_ +
+                     ": cannot rename its temporary file: " + errno_text(e));
   }
   temp_.clear();
   if (!private_dir_.empty()) ::rmdir(std::exchange(private_dir_, std::string()).c_str());

@@ -42,7 +42,8 @@ struct NamedPath {
 // (a device, FIFO or socket: only "-" writes to a stream). Inputs that do
 // not exist are skipped here (their readers report them). Outputs named "-"
 // are skipped.
-void check_output_paths(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
+void check_output_paths(const std::vector<NamedPath>& inputs,
+                        const std::vector<NamedPath>& outputs);
 
 // The path an output is written at: a symbolic link is followed to its final
 // target (the link stays; what it points to is replaced, and must be a
@@ -102,9 +103,9 @@ class StagedFile {
 
 // Finished outputs waiting to be renamed into place together. commit()
 // renames them kind by kind (side files, outputs, the main output last); a
-// kStaging file is only read (by another output) and removed at the end. Side files that this run does not produce are
-// removed at commit (remove_at_commit), so no stale one is left beside
-// fresh outputs. The destructor removes whatever was not committed.
+// kStaging file is only read (by another output) and removed at the end. Side files that this run
+// does not produce are removed at commit (remove_at_commit), so no stale one is left beside fresh
+// outputs. The destructor removes whatever was not committed.
 enum class CommitKind {
   kSide,     // summary, rejects: renamed first
   kOutput,   // other outputs (the workbook)

@@ -1092,7 +1092,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
   res.total_s = since(t_start);
   // ---- summary, then every output renamed into place (the CSV last) ----
   stage(comm, [&] {
-  if (root) {
+    if (!root) return;
     uint64_t max_scored = 0;
     double max_score_s = 0, sum_score_s = 0;
     for (const auto& s : stats) {
@@ -1179,7 +1179,6 @@ RunResult run_pipeline(const RunConfig& cfg) {
       rejects.commit_to(outputs);
     }
     outputs.commit();
-  }
   });
   return res;
 }

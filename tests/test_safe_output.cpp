@@ -56,11 +56,14 @@ TEST_CASE("safe_output: outputs are compared with inputs and each other by ident
   REQUIRE(::mkfifo(d.file("fifo").c_str(), 0600) == 0);
   refuses({{d.file("fifo"), "--out"}}, "is a FIFO");
   // A side file is replaced, not followed: a link at its name to the input is no clash.
-  CHECK_NOTHROW(nm::io::check_output_paths({{in, "--left"}}, {{d.file("soft.csv"), "side", false}}));
-  CHECK_NOTHROW(nm::io::check_output_paths({{in, "--left"}}, {{d.file("new.csv"), "--out"}, {"-", "--out"}}));
+  CHECK_NOTHROW(
+      nm::io::check_output_paths({{in, "--left"}}, {{d.file("soft.csv"), "side", false}}));
+  CHECK_NOTHROW(
+      nm::io::check_output_paths({{in, "--left"}}, {{d.file("new.csv"), "--out"}, {"-", "--out"}}));
 }
 
-TEST_CASE("safe_output: a staged file appears only at commit, and a link at the target is replaced") {
+TEST_CASE(
+    "safe_output: a staged file appears only at commit, and a link at the target is replaced") {
   nm::test::TempDir d;
   const std::string precious = d.file("precious.txt", "precious\n");
   const std::string target = d.file("out.csv");
@@ -78,9 +81,13 @@ TEST_CASE("safe_output: a staged file appears only at commit, and a link at the 
   CHECK(entries(d) == 2);
 }
 
-TEST_CASE("safe_output: an uncommitted file is removed; a temporary name taken over is left alone") {
+TEST_CASE(
+    "safe_output: an uncommitted file is removed; a temporary name taken over is left alone") {
   nm::test::TempDir d;
-  { StagedFile f(d.file("a.csv")); f.write("x"); }
+  {
+    StagedFile f(d.file("a.csv"));
+    f.write("x");
+  }
   CHECK(entries(d) == 0);
   StagedFile f(d.file("b.csv"));
   f.write("mine");
@@ -93,7 +100,8 @@ TEST_CASE("safe_output: an uncommitted file is removed; a temporary name taken o
   CHECK(slurp(temp) == "someone else's");
 }
 
-TEST_CASE("safe_output: a commit group renames side files first, the main output last, drops staging") {
+TEST_CASE(
+    "safe_output: a commit group renames side files first, the main output last, drops staging") {
   nm::test::TempDir d;
   CommitGroup g;
   g.set_staging(d.file("tmp.csv"), "the staging CSV");
