@@ -8,6 +8,7 @@ set -uo pipefail
 NM=$(realpath "$1")
 . "$(dirname "$0")/../check_lib.sh"
 cd "$T" || exit 1
+trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
 
 "$NM" generate --rows 300 --seed 2 --out-dir gen >/dev/null 2>&1 || { echo "generate failed"; exit 1; }
 cp gen/left.csv L.csv
@@ -154,6 +155,15 @@ if mount -t tmpfs -o size=48k tmpfs small 2>/dev/null; then
   check "workbook on a full disk: exit 1 (got $rc)" test "$rc" -eq 1
   check "no CSV committed when the workbook failed" test ! -e small/o.csv
   check "nothing left on the full disk" test -z "$(ls -A small)"
+  umount small
+  mount -t tmpfs -o size=8k tmpfs small
+  err=$("$NM" run --left L.csv --right R.csv -a 3 --out small/o.xlsx -q 2>&1)
+  check "workbook only, disk full: exit 1" test $? -eq 1
+  case "$err" in
+    *"staging file for small/o.xlsx: No space left on device"*) ok ;;
+    *) bad "disk full message names the workbook, not an internal file: '$err'" ;;
+  esac
+  check "nothing left on the full disk (workbook only)" test -z "$(ls -A small)"
   umount small
 else
   bad "cannot mount a tmpfs (this test needs root)"
