@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Option values and messages: every numeric option of every command is range-checked (exit 1, a
+# message naming the option and its range, never an internal error or a wrapped value);
+# thresholds that are not numbers are warned about and recorded; smaller wrong results and
+# misleading messages of issue 11 item 5.
+# usage: options_and_messages.sh <name_matcher binary> <shared dir>
+set -uo pipefail
+NM=$1
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+G=$HERE/data/golden
+# shellcheck source=tests/check_lib.sh
+source "$(dirname "$0")/../check_lib.sh"
+
+# refused WANT_EXIT TEXT COMMAND...: COMMAND exits WANT_EXIT and its stderr has TEXT.
+refused() {
+  local want=$1 text=$2 rc; shift 2
+  timeout 20 "$@" >"$T/out" 2>"$T/err"; rc=$?  # a wrapped huge value must not hang the test
+  [ "$rc" -eq "$want" ] || { echo "  exit $rc, want $want: $*" >&2; head -3 "$T/err" >&2; return 1; }
+  grep -qF -- "$text" "$T/err" || { echo "  [$text] not in stderr of $*:" >&2; head -3 "$T/err" >&2; return 1; }
+}
+has() { grep -qF -- "$2" "$1" || { echo "  [$2] not in $1:" >&2; head -5 "$1" >&2; return 1; }; }
+lines() { [ "$(grep -cF -- "$2" "$1")" -eq "$3" ] || { echo "  [$2] not $3 times in $1" >&2; return 1; }; }
+
+L=(--left "$G/left.csv" --right "$G/right.csv")
+
+# --- item 2: numeric options --------------------------------------------------------------------
+for bad in -1 -2147483648 1000000000 x 1.5 ""; do
+  check "run --threads '$bad'" refused 1 "run: --threads must be a whole number from 0 to 1024, got '$bad'" \
+    "$NM" run "${L[@]}" -q --out "$T/o.csv" --threads "$bad"
+done
+for opt in tiles-per-rank tile-pairs piece-pairs gpu-batch-pairs db-batch-rows; do
+  for bad in 0 -1; do
+    check "run --$opt $bad" refused 1 "run: --$opt must be a whole number from 1 to" \
+      "$NM" run "${L[@]}" -q --out "$T/o.csv" "--$opt" "$bad"
+  done
+done
+check "run --db-retries -1" refused 1 "run: --db-retries must be a whole number from 0 to 100" \
+  "$NM" run "${L[@]}" -q --out "$T/o.csv" --db-retries -1
+check "run --dedupe --right" refused 1 "--dedupe matches --left against itself: give no --right" \
+  "$NM" run "${L[@]}" --dedupe -q --out "$T/o.csv"
+check "bench --rows -5" refused 1 "bench: --rows must be a whole number from 0 to 4294967295, got '-5'" \
+  "$NM" bench --rows -5
+for opt in threads repeat micro-pairs gpu-batch-pairs seed; do
+  check "bench --$opt -1" refused 1 "bench: --$opt must be a whole number from" "$NM" bench "--$opt" -1
+done
+for opt in rows seed threads; do
+  check "generate --$opt -1" refused 1 "generate: --$opt must be a whole number from" \
+    "$NM" generate --out-dir "$T/g" "--$opt" -1
+done
+for opt in overlap skew; do
+  for bad in nan 2 -0.5; do
+    check "generate --$opt $bad" refused 1 "generate: --$opt must be a number from 0 to 1, got '$bad'" \
+      "$NM" generate --out-dir "$T/g" "--$opt" "$bad"
+    check "seed --$opt $bad" refused 1 "seed: --$opt must be a number from 0 to 1, got '$bad'" \
+      "$NM" seed "--$opt" "$bad" mysql://nobody@127.0.0.1:1/nodb
+  done
+done
+for opt in rows seed threads; do
+  check "seed --$opt -1" refused 1 "seed: --$opt must be a whole number from" \
+    "$NM" seed "--$opt" -1 mysql://nobody@127.0.0.1:1/nodb
+done
+for opt in rows threads; do
+  check "gpu-selftest --$opt 0" refused 1 "gpu-selftest: --$opt must be a whole number from 1 to" \
+    "$NM" gpu-selftest --emulate "--$opt" 0
+done
+check "gpu-selftest --seed -1" refused 1 "gpu-selftest: --seed must be a whole number" \
+  "$NM" gpu-selftest --emulate --seed -1
+check "plan --ranks -1" refused 1 "plan: --ranks must be a whole number from 1 to 100000, got '-1'" \
+  "$NM" plan "${L[@]}" --ranks -1
+check "plan --tiles-per-rank 0" refused 1 "plan: --tiles-per-rank must be a whole number from 1 to 1000000" \
+  "$NM" plan "${L[@]}" --ranks 2 --tiles-per-rank 0
+# the limits themselves are accepted
+"$NM" run "${L[@]}" -a 4 --threshold 85 -q --threads 1024 --tiles-per-rank 1 --tile-pairs 1 \
+  --piece-pairs 1 --out "$T/limits.csv" 2>"$T/err"
+check "run at the options' limits" same "$G/a4.csv" "$T/limits.csv"
+"$NM" run "${L[@]}" -a 4 --threshold 85 -q --threads 0 --out "$T/t0.csv"
+check "run --threads 0 (all cores)" same "$G/a4.csv" "$T/t0.csv"
+
+finish options_and_messages
