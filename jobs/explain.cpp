@@ -554,12 +554,13 @@ int explain_main(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_command_line(args, desc, hidden, "name", -1, vm)) return 0;
 
-  if (m.algorithm == 7)
-    throw UsageError("algorithm 7 is deprecated and was removed; use algorithm 3 or 4", 2);
-  if (m.algorithm < 1 || m.algorithm > 6)
-    throw InputError("--algorithm must be 1..6 (got " + std::to_string(m.algorithm) + ")");
-  if (vm.count("threshold")) m.threshold = parse_fuzzy_threshold(threshold);
-  if (vm.count("household-threshold")) m.household_threshold = parse_household_threshold(household);
+  check_algorithm(m.algorithm);
+  if (vm.count("threshold"))
+    m.threshold =
+        threshold_option("explain", "--threshold", threshold, kFuzzyThresholdMin, kDefaultThreshold);
+  if (vm.count("household-threshold"))
+    m.household_threshold = threshold_option("explain", "--household-threshold", household,
+                                             kHouseholdThresholdMin, kDefaultThreshold);
   apply_environment(m, vm.count("threshold") > 0, vm.count("household-threshold") > 0,
                     m.fuzzy_normalization);
 

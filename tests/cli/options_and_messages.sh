@@ -19,6 +19,7 @@ refused() {
   grep -qF -- "$text" "$T/err" || { echo "  [$text] not in stderr of $*:" >&2; head -3 "$T/err" >&2; return 1; }
 }
 has() { grep -qF -- "$2" "$1" || { echo "  [$2] not in $1:" >&2; head -5 "$1" >&2; return 1; }; }
+eq() { [ "$1" = "$2" ] || { echo "  got [$1], want [$2]" >&2; return 1; }; }
 lines() { [ "$(grep -cF -- "$2" "$1")" -eq "$3" ] || { echo "  [$2] not $3 times in $1" >&2; return 1; }; }
 
 L=(--left "$G/left.csv" --right "$G/right.csv")
@@ -75,5 +76,31 @@ check "plan --tiles-per-rank 0" refused 1 "plan: --tiles-per-rank must be a whol
 check "run at the options' limits" same "$G/a4.csv" "$T/limits.csv"
 "$NM" run "${L[@]}" -a 4 --threshold 85 -q --threads 0 --out "$T/t0.csv"
 check "run --threads 0 (all cores)" same "$G/a4.csv" "$T/t0.csv"
+
+# --- item 5: thresholds that are not numbers -----------------------------------------------------
+"$NM" run "${L[@]}" -a 4 --threshold abc --household-threshold 0.5 -q --out "$T/th.csv" 2>"$T/th.err"
+check "--threshold abc: one warning" lines "$T/th.err" "run: --threshold 'abc' is not a threshold" 1
+check "--threshold abc: the warning names 0.95" has "$T/th.err" "using 0.95"
+check "summary: fuzzy threshold used" eq "$(json "$T/th.csv.summary.json" 'd["thresholds"]["fuzzy"]')" 0.95
+check "summary: household threshold used" eq "$(json "$T/th.csv.summary.json" 'd["thresholds"]["household"]')" 0.5
+NAME_MATCHER_HOUSEHOLD_THRESHOLD=zz "$NM" run "${L[@]}" -a 4 --threshold 85 -q --out "$T/the.csv" 2>"$T/the.err"
+check "unparsable env threshold: warned" lines "$T/the.err" "NAME_MATCHER_HOUSEHOLD_THRESHOLD 'zz' is not a threshold" 1
+check "summary: 85 read as 0.85" eq "$(json "$T/the.csv.summary.json" 'd["thresholds"]["fuzzy"]')" 0.85
+mpirun --oversubscribe -np 2 "$NM" run "${L[@]}" -a 4 --threshold abc -q --out "$T/thm.csv" 2>"$T/thm.err"
+check "under mpirun -np 2: warned once, not per rank" lines "$T/thm.err" "is not a threshold" 1
+check "mpirun: same output as one process" same "$T/th.csv" "$T/thm.csv"
+
+# reduce: an unparsable threshold is the run's own (the default of reduce), not 0.95
+"$NM" run "${L[@]}" -a 4 --threshold 85 -q --out "$T/r.csv" --pairs "$T/r.h5"
+"$NM" reduce --pairs "$T/r.h5" --out "$T/r_own.csv" 2>/dev/null
+"$NM" reduce --pairs "$T/r.h5" --out "$T/r_nan.csv" --threshold nan 2>"$T/rn.err"
+check "reduce --threshold nan = the run's threshold" same "$T/r_own.csv" "$T/r_nan.csv"
+check "reduce --threshold nan: golden" same "$G/a4.csv" "$T/r_nan.csv"
+check "reduce --threshold nan: warned" has "$T/rn.err" "reduce: --threshold 'nan' is not a threshold (such as 95, 0.95 or 95%); using the run's own threshold"
+check "reduce -a 7: exit 2 as run" refused 2 "algorithm 7 is deprecated" \
+  "$NM" reduce --pairs "$T/r.h5" --out "$T/r7.csv" -a 7
+check "run -a 7: exit 2" refused 2 "algorithm 7 is deprecated" "$NM" run "${L[@]}" -a 7 --out "$T/r7.csv"
+check "reduce an A4 file as A3" refused 1 "holds algorithm 4 pairs; it can be reduced as algorithm 4, 5 or 6" \
+  "$NM" reduce --pairs "$T/r.h5" --out "$T/r3.csv" -a 3
 
 finish options_and_messages
