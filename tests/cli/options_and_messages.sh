@@ -103,4 +103,38 @@ check "run -a 7: exit 2" refused 2 "algorithm 7 is deprecated" "$NM" run "${L[@]
 check "reduce an A4 file as A3" refused 1 "holds algorithm 4 pairs; it can be reduced as algorithm 4, 5 or 6" \
   "$NM" reduce --pairs "$T/r.h5" --out "$T/r3.csv" -a 3
 
+# --- item 5: xlsx cells hold what Excel can open ------------------------------------------------
+# ids with a NUL, U+FFFE, U+FFFF, a control character and a literal _xHHHH_ (Excel's escape)
+/usr/bin/python3 - "$G/left.csv" "$T/odd.csv" <<'PY'
+import sys
+rows = open(sys.argv[1], "rb").read().split(b"\n")
+ids = [b"a\x00b", "c\ufffed".encode(), "e\uffffg".encode(), b"h\x01i", b"_x0041_"]
+out = [rows[0]] + [b",".join([i] + rows[1].split(b",")[1:]) for i in ids]
+open(sys.argv[2], "wb").write(b"\n".join(out) + b"\n")
+PY
+"$NM" run --left "$T/odd.csv" --dedupe -a 1 -q --out "$T/odd_m.csv" --out "$T/odd_m.xlsx"
+xlsx_cells_ok() {
+  /usr/bin/python3 - "$1" "$HERE/xlsx_dump.py" <<'PY'
+import json, re, subprocess, sys, zipfile
+import xml.dom.minidom
+book = zipfile.ZipFile(sys.argv[1])
+for name in book.namelist():  # every part must be well-formed XML 1.0, or Excel refuses the file
+    if name.endswith(".xml") or name.endswith(".rels"):
+        try:
+            xml.dom.minidom.parseString(book.read(name))
+        except Exception as e:
+            sys.exit("%s: %s" % (name, e))
+dump = json.loads(subprocess.run([sys.executable, sys.argv[2], sys.argv[1]], check=True,
+                                 stdout=subprocess.PIPE).stdout)
+# Excel reads _xHHHH_ in a cell's text as the character U+HHHH (openpyxl leaves it)
+excel = lambda t: re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), t)
+got = sorted({excel(r[0]["v"]) for r in dump["sheets"][0]["rows"][1:]} |
+             {excel(r[5]["v"]) for r in dump["sheets"][0]["rows"][1:]})
+want = sorted(["a\ufffdb", "c\ufffdd", "e\ufffdg", "h\x01i", "_x0041_"])
+if got != want:
+    sys.exit("ids in the sheet %r, want %r" % (got, want))
+PY
+}
+check "xlsx: NUL, U+FFFE/FFFF as U+FFFD, _xHHHH_ kept, valid XML" xlsx_cells_ok "$T/odd_m.xlsx"
+
 finish options_and_messages
