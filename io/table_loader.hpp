@@ -14,6 +14,11 @@
 
 namespace nm::io {
 
+// A rejects-file field as written: text that is valid UTF-8 as it is; otherwise each byte that
+// is not valid UTF-8 as \xHH and each backslash as \\, so the rejects file is valid UTF-8
+// and the original bytes can be recovered.
+std::string rejects_text(std::string_view text);
+
 // Rows that cannot be used, written with their reason (never silently dropped).
 // The file is created on the first rejected row.
 class RejectsFile {

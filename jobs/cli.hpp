@@ -137,11 +137,11 @@ template <class Body>
 int run_guarded(const char* command, Body&& body) {
   try {
     return body();
-  } catch (const boost::program_options::error& e) {
-    std::cerr << command << ": " << e.what() << "\n(see --help)\n";
+  } catch (const boost::program_options::error& e) {  // as main() prints them
+    std::cerr << "name_matcher " << command << ": " << e.what() << " (see --help)\n";
     return 1;
   } catch (const InputError& e) {
-    std::cerr << e.what() << "\n";
+    std::cerr << "name_matcher: error: " << e.what() << "\n";
     return 1;
   }
 }

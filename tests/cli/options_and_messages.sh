@@ -20,6 +20,7 @@ refused() {
 }
 has() { grep -qF -- "$2" "$1" || { echo "  [$2] not in $1:" >&2; head -5 "$1" >&2; return 1; }; }
 eq() { [ "$1" = "$2" ] || { echo "  got [$1], want [$2]" >&2; return 1; }; }
+not() { ! "$@"; }
 lines() { [ "$(grep -cF -- "$2" "$1")" -eq "$3" ] || { echo "  [$2] not $3 times in $1" >&2; return 1; }; }
 
 L=(--left "$G/left.csv" --right "$G/right.csv")
@@ -136,5 +137,40 @@ if got != want:
 PY
 }
 check "xlsx: NUL, U+FFFE/FFFF as U+FFFD, _xHHHH_ kept, valid XML" xlsx_cells_ok "$T/odd_m.xlsx"
+
+# --- item 5: duplicate columns, UTF-16, rejects, legacy port, explain, evaluate ------------------
+sed '1s/^id,uuid,first_name/id,uuid,first_name,first_name/; 2,$s/^\([^,]*\),\([^,]*\),\([^,]*\)/\1,\2,\3,\3/' \
+  "$G/left.csv" >"$T/dup.csv"
+check "a header naming first_name twice" refused 1 "dup.csv: header: columns 3 and 4 are both called 'first_name'" \
+  "$NM" run --left "$T/dup.csv" --dedupe -a 1 -q --out "$T/o.csv"
+sed '1s/^id,/id,id,/; 2,$s/^\([^,]*\),/\1,x\1,/' "$G/left.csv" >"$T/dupid.csv"
+check "a header naming id twice" refused 1 "columns 1 and 2 are both called 'id'" \
+  "$NM" run --left "$T/dupid.csv" --dedupe -a 1 -q --out "$T/o.csv"
+printf 'rid,id,first_name,middle_name,last_name,birthdate,id\n1,u1,John,,Smith,1980-01-01,z\n' >"$T/dupmap.csv"
+check "the same, through --map" refused 1 "columns 2 and 7 are both called 'id' (--map uuid=id)" \
+  "$NM" run --left "$T/dupmap.csv" --dedupe -a 1 -q --out "$T/o.csv" --map uuid=id --map id=rid
+for enc in utf-16 utf-16le utf-16be; do
+  iconv -f utf-8 -t "$enc" "$G/left.csv" >"$T/$enc.csv"
+  check "a $enc file is said to be UTF-16" refused 1 "$enc.csv:1: header: the file looks like UTF-16" \
+    "$NM" run --left "$T/$enc.csv" --dedupe -a 1 -q --out "$T/o.csv"
+done
+printf 'id,uuid,first_name,middle_name,last_name,birthdate\n1,A,Jo\377hn,,Sm\\ith,1980-01-01\n' >"$T/bad.csv"
+"$NM" run --left "$T/bad.csv" --dedupe -a 1 -q --skip-bad-rows --out "$T/bad_m.csv" 2>/dev/null
+check "rejects file is valid UTF-8" iconv -f utf-8 -t utf-8 -o /dev/null "$T/bad_m.csv.rejects.csv"
+check "rejects: invalid byte as \\xFF, backslash doubled" has "$T/bad_m.csv.rejects.csv" '"1,A,Jo\xFFhn,,Sm\\ith,1980-01-01"'
+check "legacy line with port 99999: a bad PORT, not an unknown command" \
+  refused 1 "PORT '99999' is not a port number (1..65535)" "$NM" 127.0.0.1 99999 me - db t1 t2 3 "$T/m.csv"
+printf 'id,uuid,first_name,middle_name,last_name,birthdate\n"a\nb",A,John,,Smith,1980-01-01\n' >"$T/nl.csv"
+"$NM" explain -a 3 --left "$T/nl.csv" --right "$T/nl.csv" --left-row $'a\nb' --right-row $'a\nb' >"$T/explain.txt"
+check "explain: a newline in an id is shown as \\n" grep -qE '^ +id +a\\nb +a\\nb$' "$T/explain.txt"
+check "explain: no line starts with the id's second half" not grep -qE '^b +a' "$T/explain.txt"
+check "evaluate: errors have the name_matcher: error: prefix" \
+  refused 1 "name_matcher: error: cannot open $T/none.csv" "$NM" evaluate --truth "$T/none.csv" --matches "$T/none.csv"
+printf 'L1,R1\nL2,R2\n' >"$T/truth_nohdr.csv"
+printf 'Table1_ID,Table2_ID\nL1,R1\n' >"$T/m_one.csv"
+check "evaluate: a truth file without its header" refused 1 "the first row must be the header left_id,right_id" \
+  "$NM" evaluate --truth "$T/truth_nohdr.csv" --matches "$T/m_one.csv"
+check "generate: errors have the prefix too" refused 1 "name_matcher: error: generate: --rows" \
+  "$NM" generate --out-dir "$T/g" --rows x
 
 finish options_and_messages
