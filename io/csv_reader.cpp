@@ -145,8 +145,8 @@ struct CsvReader::Impl {
   size_t cap = 0, pos = 0, end = 0;
   bool eof = false;
   bool started = false;
-  // The file starts like UTF-16 (its byte order mark, or NULs between ASCII letters): its first
-  // record gets an error saying so instead of "invalid UTF-8" or a header of NUL-laced names.
+  // The file starts with a UTF-16 byte order mark (FF FE or FE FF, never UTF-8): its first
+  // record's error says so instead of "invalid UTF-8 at byte 1".
   bool utf16 = false;
   bool after_cr = false;  // the last line end was a CR: a following LF belongs to it
   uint64_t line = 1;      // physical line at pos
@@ -226,13 +226,8 @@ void CsvReader::Impl::skip_bom() {
     pos += 3;
     return;
   }
-  while (end - pos < 4 && refill()) {
-  }
   const auto* b = reinterpret_cast<const unsigned char*>(buf.get() + pos);
-  const size_t n = end - pos;
-  utf16 = (n >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF))) ||
-          (n >= 4 && b[0] != 0 && b[1] == 0 && b[2] != 0 && b[3] == 0) ||  // "i\0d\0": LE
-          (n >= 4 && b[0] == 0 && b[1] != 0 && b[2] == 0 && b[3] != 0);    // "\0i\0d": BE
+  utf16 = end - pos >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF));
 }
 
 // A quote outside quotes opens a quoted field only at the start of a field
@@ -495,8 +490,8 @@ bool CsvReader::Impl::next(CsvRecord& r) {
   }
   if (utf16) {
     utf16 = false;
-    r.error = "the file looks like UTF-16 (it starts with a UTF-16 byte order mark or NUL bytes "
-              "between letters), not UTF-8: save it as UTF-8";
+    r.error = "the file looks like UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8: "
+              "save it as UTF-8";
     r.error_field_hint.clear();
   }
   return true;
