@@ -490,8 +490,9 @@ bool CsvReader::Impl::next(CsvRecord& r) {
   }
   if (utf16) {
     utf16 = false;
-    r.error = "the file looks like UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8: "
-              "save it as UTF-8";
+    r.error =
+        "the file looks like UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8: "
+        "save it as UTF-8";
     r.error_field_hint.clear();
   }
   return true;

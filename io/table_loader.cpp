@@ -96,8 +96,8 @@ void RejectsFile::add(const std::string& file, std::string_view key, const std::
     std::fputs("file,line,field,reason,record\n", f_);
   }
   std::string row;
-  for (std::string_view text : {std::string_view(file), key, std::string_view(field),
-                                std::string_view(reason), raw}) {
+  for (std::string_view text :
+       {std::string_view(file), key, std::string_view(field), std::string_view(reason), raw}) {
     if (!row.empty()) row += ',';
     append_csv_field(row, rejects_text(text));
   }

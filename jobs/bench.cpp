@@ -392,8 +392,9 @@ int bench_main(const std::vector<std::string>& args) {
       "seed", number_option("bench", "seed", &o.seed, uint64_t{0}, ~uint64_t{0}), "generator seed")(
       "algorithm,a", po::value(&cfg.match.algorithm)->default_value(3), "1..6")(
       "threads,t", number_option("bench", "threads", &cfg.match.threads, 0u, kMaxThreads),
-      "worker threads, 0..1024 (default: all cores; 0 = all cores)")("exhaustive", po::bool_switch(&cfg.match.exhaustive),
-                                             "A3-A6: score every pair of a birthdate block")(
+      "worker threads, 0..1024 (default: all cores; 0 = all cores)")(
+      "exhaustive", po::bool_switch(&cfg.match.exhaustive),
+      "A3-A6: score every pair of a birthdate block")(
       "threshold", po::value(&threshold),
       "fuzzy threshold (as for run; env NAME_MATCHER_FUZZY_THRESHOLD)")(
       "left", po::value(&cfg.left), "use this table 1 instead of generating")(
@@ -412,7 +413,8 @@ int bench_main(const std::vector<std::string>& args) {
       "device", po::value(&cfg.device)->default_value(cfg.device),
       "auto, cpu, gpu or emulate, as for run (the report's \"device\" says which ran)")(
       "gpu-batch-pairs",
-      number_option("bench", "gpu-batch-pairs", &cfg.gpu_batch_pairs, uint64_t{1}, kMaxGpuBatchPairs),
+      number_option("bench", "gpu-batch-pairs", &cfg.gpu_batch_pairs, uint64_t{1},
+                    kMaxGpuBatchPairs),
       "candidate pairs per GPU kernel launch (1..2^32)")(
       "no-evaluate", po::bool_switch(&no_evaluate),
       "skip precision/recall against the generated truth")(
@@ -433,8 +435,8 @@ int bench_main(const std::vector<std::string>& args) {
     cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
   }
   if (vm.count("threshold"))
-    cfg.match.threshold = threshold_option("bench", "--threshold", threshold, kFuzzyThresholdMin,
-                                           kDefaultThreshold);
+    cfg.match.threshold =
+        threshold_option("bench", "--threshold", threshold, kFuzzyThresholdMin, kDefaultThreshold);
   apply_environment(cfg.match, vm.count("threshold") > 0, false, cfg.match.fuzzy_normalization);
   if (cfg.match.threads == 0) cfg.match.threads = default_threads();
   o.evaluate = !no_evaluate;

@@ -63,8 +63,9 @@ template <class T>
 T parse_number_option(const char* command, const char* option, const std::string& text, T lo,
                       T hi) {
   static_assert(std::is_arithmetic_v<T>);
-  using Wide = std::conditional_t<std::is_floating_point_v<T>, double,
-                                  std::conditional_t<std::is_signed_v<T>, long long, unsigned long long>>;
+  using Wide =
+      std::conditional_t<std::is_floating_point_v<T>, double,
+                         std::conditional_t<std::is_signed_v<T>, long long, unsigned long long>>;
   Wide v{};
   const char* b = text.data();
   const char* e = b + text.size();
@@ -88,8 +89,8 @@ T parse_number_option(const char* command, const char* option, const std::string
 // and stored into *target by parse_number_option when the options are notified.
 template <class T>
 boost::program_options::typed_value<std::string>* number_option(const char* command,
-                                                                const char* option, T* target,
-                                                                T lo, T hi) {
+                                                                const char* option, T* target, T lo,
+                                                                T hi) {
   auto* v = boost::program_options::value<std::string>();
   v->default_value(fmt::format("{}", *target));
   v->notifier([=](const std::string& text) {
@@ -118,7 +119,8 @@ inline float threshold_option(const char* command, const std::string& where,
   if (mpi::launcher_rank() == 0)
     log(LogLevel::kWarn,
         fmt::format("{}: {} '{}' is not a threshold (such as 95, 0.95 or 95%); using {}", command,
-                    where, text, fallback_text.empty() ? fmt::format("{}", fallback) : fallback_text));
+                    where, text,
+                    fallback_text.empty() ? fmt::format("{}", fallback) : fallback_text));
   return fallback;
 }
 

@@ -117,9 +117,9 @@ PairSet read_pairs(const std::string& path, Locate locate, bool ids_required) {
     const std::string_view l = rec.fields[static_cast<size_t>(li)];
     const std::string_view r = rec.fields[static_cast<size_t>(ri)];
     if (ids_required && (l.empty() || r.empty()))
-      throw InputError(fmt::format("{}:{}: empty {}", path, rec.line,
-                                   l.empty() ? header[static_cast<size_t>(li)]
-                                             : header[static_cast<size_t>(ri)]));
+      throw InputError(fmt::format(
+          "{}:{}: empty {}", path, rec.line,
+          l.empty() ? header[static_cast<size_t>(li)] : header[static_cast<size_t>(ri)]));
     pairs.insert(l, r);
   }
   return pairs;
@@ -131,7 +131,8 @@ EvalResult evaluate_files(const std::string& truth_csv, const std::string& match
   auto truth = read_pairs(
       truth_csv,
       [&](const std::vector<std::string>& h) {
-        const long l = find_column(truth_csv, h, "left_id"), r = find_column(truth_csv, h, "right_id");
+        const long l = find_column(truth_csv, h, "left_id"),
+                   r = find_column(truth_csv, h, "right_id");
         if (l < 0 || r < 0)
           throw InputError(fmt::format(
               "{}: the first row must be the header left_id,right_id (a truth file: see "

@@ -193,8 +193,8 @@ class Table {
  public:
   void row(std::string_view label, std::string_view step, std::string_view left,
            std::string_view right, std::string_view note = "") {
-    rows_.push_back({one_line(label), one_line(step), one_line(left), one_line(right),
-                     one_line(note)});
+    rows_.push_back(
+        {one_line(label), one_line(step), one_line(left), one_line(right), one_line(note)});
   }
   void print() const {
     std::array<size_t, 4> w{};
@@ -578,8 +578,8 @@ int explain_main(const std::vector<std::string>& args) {
 
   check_algorithm(m.algorithm);
   if (vm.count("threshold"))
-    m.threshold =
-        threshold_option("explain", "--threshold", threshold, kFuzzyThresholdMin, kDefaultThreshold);
+    m.threshold = threshold_option("explain", "--threshold", threshold, kFuzzyThresholdMin,
+                                   kDefaultThreshold);
   if (vm.count("household-threshold"))
     m.household_threshold = threshold_option("explain", "--household-threshold", household,
                                              kHouseholdThresholdMin, kDefaultThreshold);

@@ -1565,19 +1565,16 @@ int generate_main(const std::vector<std::string>& args) {
       "Options");
   GenerateOptions o;
   desc.add_options()("help,h", "show this help")(
-      "rows", number_option("generate", "rows", &o.rows, uint64_t{0}, kMaxRows),
-      "rows per table")(
-      "seed", number_option("generate", "seed", &o.seed, uint64_t{0}, ~uint64_t{0}),
-      "random seed")("out-dir", po::value(&o.out_dir),
-                                 "output directory (created if missing)")(
+      "rows", number_option("generate", "rows", &o.rows, uint64_t{0}, kMaxRows), "rows per table")(
+      "seed", number_option("generate", "seed", &o.seed, uint64_t{0}, ~uint64_t{0}), "random seed")(
+      "out-dir", po::value(&o.out_dir), "output directory (created if missing)")(
       "overlap", number_option("generate", "overlap", &o.overlap, 0.0, 1.0),
       "fraction of right rows that are copies of left persons, 0..1")(
       "skew", number_option("generate", "skew", &o.skew, 0.0, 1.0),
       "fraction of persons born 1970-01-01 (an unknown date recorded as 1 January), 0..1;\n"
       "a person and their copy keep the same date")(
       "threads", number_option("generate", "threads", &o.threads, 0u, kMaxThreads),
-      "worker threads, 0..1024, 0 = all cores")(
-      "quiet,q", "no summary line");
+      "worker threads, 0..1024, 0 = all cores")("quiet,q", "no summary line");
   return run_guarded("generate", [&]() -> int {
     po::variables_map vm;
     if (!parse_command_line(args, desc, vm)) return 0;

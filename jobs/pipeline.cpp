@@ -88,8 +88,8 @@ int run_main(const std::vector<std::string>& args) {
       "right", po::value(&cfg.right), "table 2 (CSV); not with --dedupe")(
       "algorithm,a", po::value(&cfg.match.algorithm)->default_value(1),
       "1..6 (see docs/ and the contract)")("out,o", po::value(&outs)->composing(),
-                                  "output: a CSV file, a .xlsx workbook and/or a "
-                                  "mysql://USER@HOST:PORT/DB/TABLE table; repeatable")(
+                                           "output: a CSV file, a .xlsx workbook and/or a "
+                                           "mysql://USER@HOST:PORT/DB/TABLE table; repeatable")(
       "threshold", po::value(&threshold),
       "fuzzy threshold for A3/A4 (95, 0.95, 95%; default 0.95; env NAME_MATCHER_FUZZY_THRESHOLD)")(
       "household-threshold", po::value(&household),
@@ -112,9 +112,10 @@ int run_main(const std::vector<std::string>& args) {
       "strip spaces around fields (files separated by ', ' like FEBRL)")(
       "skip-bad-rows", po::bool_switch(&cfg.skip_bad_rows),
       "write bad rows to OUT.rejects.csv and go on instead of stopping")(
-      "tile-pairs", number_option("run", "tile-pairs", &cfg.match.tile_pairs, uint64_t{1}, kMaxPairs),
+      "tile-pairs",
+      number_option("run", "tile-pairs", &cfg.match.tile_pairs, uint64_t{1}, kMaxPairs),
       "largest tile in pairs before a block is cut (1..2^40)")("quiet,q", po::bool_switch(&quiet),
-                                                     "no progress and no summary line")(
+                                                               "no progress and no summary line")(
       "log-level", po::value(&log_level), "error, warn, info (default), debug")(
       "pairs", po::value(&cfg.pairs),
       "also write every candidate pair, the plan and per-rank statistics to this parallel-HDF5 "
@@ -141,7 +142,8 @@ int run_main(const std::vector<std::string>& args) {
                     "when the output table exists: fail, replace, append")(
       "password-file", po::value(&cfg.db.password_file),
       "read the database password from the first line of this file (else "
-      "NAME_MATCHER_DB_PASSWORD, DB_PASSWORD, or the MySQL option file; never on the command line)")(
+      "NAME_MATCHER_DB_PASSWORD, DB_PASSWORD, or the MySQL option file; never on the command "
+      "line)")(
       "db-option-file", po::value(&cfg.db.option_file),
       "a MySQL option file to read ([client] and [name_matcher] groups) besides the default ones")(
       "left-password-env", po::value(&cfg.db.left_password_env),
@@ -179,11 +181,11 @@ int run_main(const std::vector<std::string>& args) {
   }
   cfg.piece_pairs_given = !vm["piece-pairs"].defaulted();
   if (vm.count("threshold"))
-    cfg.match.threshold = threshold_option("run", "--threshold", threshold, kFuzzyThresholdMin,
-                                           kDefaultThreshold);
+    cfg.match.threshold =
+        threshold_option("run", "--threshold", threshold, kFuzzyThresholdMin, kDefaultThreshold);
   if (vm.count("household-threshold"))
-    cfg.match.household_threshold = threshold_option(
-        "run", "--household-threshold", household, kHouseholdThresholdMin, kDefaultThreshold);
+    cfg.match.household_threshold = threshold_option("run", "--household-threshold", household,
+                                                     kHouseholdThresholdMin, kDefaultThreshold);
   apply_environment(cfg.match, vm.count("threshold") > 0, vm.count("household-threshold") > 0,
                     cfg.match.fuzzy_normalization);
   if (cfg.match.threads == 0) cfg.match.threads = default_threads();

@@ -72,14 +72,14 @@ int seed_main(const std::vector<std::string>& args) {
       "fraction of persons born 1970-01-01, 0..1")(
       "left-table", po::value(&left_table)->default_value(left_table), "table 1's name")(
       "right-table", po::value(&right_table)->default_value(right_table), "table 2's name")(
-      "truth-table", po::value(&truth_table)->default_value(truth_table),
-      "the true pairs' table")("if-exists", po::value(&if_exists)->default_value(if_exists),
-                               "when a table exists: fail or replace")(
-      "password-file", po::value(&password_file), "read the password from this file")(
+      "truth-table", po::value(&truth_table)->default_value(truth_table), "the true pairs' table")(
+      "if-exists", po::value(&if_exists)->default_value(if_exists),
+      "when a table exists: fail or replace")("password-file", po::value(&password_file),
+                                              "read the password from this file")(
       "db-option-file", po::value(&option_file), "a MySQL option file to read")(
       "threads", number_option("seed", "threads", &g.threads, 0u, kMaxThreads),
-      "generator threads, 0..1024 (0: all cores)")(
-      "quiet,q", po::bool_switch(&quiet), "no summary line");
+      "generator threads, 0..1024 (0: all cores)")("quiet,q", po::bool_switch(&quiet),
+                                                   "no summary line");
   return run_guarded("seed", [&]() -> int {
     po::options_description hidden;
     hidden.add_options()("url", po::value(&url_text));

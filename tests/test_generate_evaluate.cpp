@@ -424,7 +424,8 @@ TEST_CASE("evaluate: the truth format is checked") {
   // A "," row is no pair (it counted as a true pair).
   CHECK(error_of("left_id,right_id\nL1,R1\n,\n", m).find("t.csv:3: empty left_id") !=
         std::string::npos);
-  CHECK(error_of("left_id,right_id\nL1,\n", m).find("t.csv:2: empty right_id") != std::string::npos);
+  CHECK(error_of("left_id,right_id\nL1,\n", m).find("t.csv:2: empty right_id") !=
+        std::string::npos);
   // 3 fields and 1 field under a 2-column header are both errors (3 were accepted).
   CHECK(error_of("left_id,right_id\nL1,R1,x\n", m).find("t.csv:2: 3 fields, the header has 2") !=
         std::string::npos);
@@ -434,8 +435,9 @@ TEST_CASE("evaluate: the truth format is checked") {
   CHECK(error_of("left_id,right_id,LEFT_ID\nL1,R1,L2\n", m)
             .find("columns 1 and 3 are both called left_id") != std::string::npos);
   const std::string m2 = d.file("m2.csv", "Table1_ID,Table2_ID,Table2_ID\nL1,R1,R2\n");
-  CHECK(error_of("left_id,right_id\nL1,R1\n", m2).find("columns 2 and 3 are both called Table2_ID") !=
-        std::string::npos);
+  CHECK(
+      error_of("left_id,right_id\nL1,R1\n", m2).find("columns 2 and 3 are both called Table2_ID") !=
+      std::string::npos);
   // The format generate writes is accepted.
   CHECK(error_of("left_id,right_id\nL1,R1\n", m) == "no error");
 }

@@ -164,7 +164,8 @@ TEST_CASE("legacy: a number out of the port range is the original command line w
       map_legacy(with(base_args(), 1, port), env_of({}));
       FAIL("accepted");
     } catch (const nm::InputError& e) {
-      CHECK(std::string(e.what()) == "PORT '" + std::string(port) + "' is not a port number (1..65535)");
+      CHECK(std::string(e.what()) ==
+            "PORT '" + std::string(port) + "' is not a port number (1..65535)");
     }
   }
 }

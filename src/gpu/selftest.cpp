@@ -192,9 +192,9 @@ int gpu_selftest_main(const std::vector<std::string>& args) {
         "records per table and round, 1..10000000")(
         "seed", jobs::number_option("gpu-selftest", "seed", &seed, uint64_t{0}, ~uint64_t{0}),
         "random seed")(
-        "threads,t", jobs::number_option("gpu-selftest", "threads", &threads, 1u, jobs::kMaxThreads),
-        "CPU threads, 1..1024")(
-        "json", po::bool_switch(&as_json), "print the result as JSON");
+        "threads,t",
+        jobs::number_option("gpu-selftest", "threads", &threads, 1u, jobs::kMaxThreads),
+        "CPU threads, 1..1024")("json", po::bool_switch(&as_json), "print the result as JSON");
     po::variables_map vm;
     if (!jobs::parse_command_line(args, desc, vm)) return 0;
 
