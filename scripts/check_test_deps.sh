@@ -13,8 +13,8 @@
 #     package owning that program.
 # Every such package must be installed by scripts/deps.sh: one it lists, a dependency of one
 # (Depends/Pre-Depends, recursively: apt installs those too), or an Essential/required package
-# (on every Debian machine). A module that cannot be found at all fails too, as does a program in
-# /usr/local. Programs of the CUDA toolkit (nvcc, ...) are outside the rule: CUDA is installed
+# (on every Debian machine). A module that cannot be found at all fails too, as does a program found
+# only in /usr/local. Programs of the CUDA toolkit (nvcc, ...) are outside the rule: CUDA is installed
 # apart (README), in /usr/local/cuda, and the build finds it or builds without it.
 #
 # A word that only reads like a program name (in a message, say) is counted as a call: the check
@@ -24,6 +24,7 @@ set -euo pipefail
 root=$(cd "${1:-$(dirname "$0")/..}" && pwd)
 pkgs=$(bash "$root/scripts/deps.sh" --list)
 exec /usr/bin/python3 - "$root" "$pkgs" <<'PY'
+import importlib.machinery
 import importlib.util
 import os
 import re
@@ -175,8 +176,12 @@ for name, (where, here) in sorted(modules.items()):
         continue
     if os.path.exists(os.path.join(here, name + ".py")):
         continue  # the tests' own module, next to its user
+    # Where a fresh machine finds it: the Debian paths first (a copy in /usr/local or ~/.local
+    # would shadow it here, but is not what the check is about), then anywhere.
+    debian_path = [p for p in sys.path if p.startswith("/usr/lib/")]
     try:
-        spec = importlib.util.find_spec(name)
+        spec = importlib.machinery.PathFinder.find_spec(name, debian_path) or \
+            importlib.util.find_spec(name)
     except (ImportError, ValueError):
         spec = None
     if spec is None:
@@ -196,15 +201,16 @@ for name, (where, here) in sorted(modules.items()):
 for w, where in sorted(words.items()):
     if w in BUILTINS or w in functions or w in CUDA:
         continue
-    for d in LOCAL_DIRS:
-        if os.access(os.path.join(d, w), os.X_OK) and not os.path.isdir(os.path.join(d, w)):
-            problems.append("program %s (%s): in %s, from no package" % (w, where, d))
+    # A package's copy first (a fresh machine has only that one), else one in /usr/local.
+    for d in BIN_DIRS:
+        p = os.path.join(d, w)
+        if os.access(p, os.X_OK) and not os.path.isdir(p):
+            owned[p] = "program %s (%s)" % (w, where)
             break
     else:
-        for d in BIN_DIRS:
-            p = os.path.join(d, w)
-            if os.access(p, os.X_OK) and not os.path.isdir(p):
-                owned[p] = "program %s (%s)" % (w, where)
+        for d in LOCAL_DIRS:
+            if os.access(os.path.join(d, w), os.X_OK) and not os.path.isdir(os.path.join(d, w)):
+                problems.append("program %s (%s): in %s, from no package" % (w, where, d))
                 break
 
 
