@@ -144,6 +144,13 @@ inline std::vector<Record> parse(std::string_view in, char delim = ',', bool tri
     }
     out.push_back(std::move(r));
   }
+  // A UTF-16 byte order mark at the start: the first record's error says so.
+  if (!out.empty() && (in.substr(0, 2) == "\xFF\xFE" || in.substr(0, 2) == "\xFE\xFF")) {
+    out[0].error =
+        "the file looks like UTF-16 (it starts with a UTF-16 byte order mark), not "
+        "UTF-8: save it as UTF-8";
+    out[0].error_field_hint.clear();
+  }
   return out;
 }
 

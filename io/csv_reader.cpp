@@ -145,6 +145,9 @@ struct CsvReader::Impl {
   size_t cap = 0, pos = 0, end = 0;
   bool eof = false;
   bool started = false;
+  // The file starts with a UTF-16 byte order mark (FF FE or FE FF, never UTF-8): its first
+  // record's error says so instead of "invalid UTF-8 at byte 1".
+  bool utf16 = false;
   bool after_cr = false;  // the last line end was a CR: a following LF belongs to it
   uint64_t line = 1;      // physical line at pos
 
@@ -219,7 +222,12 @@ bool CsvReader::Impl::refill() {
 void CsvReader::Impl::skip_bom() {
   while (end - pos < 3 && refill()) {
   }
-  if (end - pos >= 3 && std::memcmp(buf.get() + pos, kBom, 3) == 0) pos += 3;
+  if (end - pos >= 3 && std::memcmp(buf.get() + pos, kBom, 3) == 0) {
+    pos += 3;
+    return;
+  }
+  const auto* b = reinterpret_cast<const unsigned char*>(buf.get() + pos);
+  utf16 = end - pos >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF));
 }
 
 // A quote outside quotes opens a quoted field only at the start of a field
@@ -479,6 +487,13 @@ bool CsvReader::Impl::next(CsvRecord& r) {
   if (bad != std::string_view::npos) {
     r.error = "invalid UTF-8 at byte " + std::to_string(bad + 1);
     r.error_field_hint = std::to_string(bad_field);
+  }
+  if (utf16) {
+    utf16 = false;
+    r.error =
+        "the file looks like UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8: "
+        "save it as UTF-8";
+    r.error_field_hint.clear();
   }
   return true;
 }

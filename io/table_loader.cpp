@@ -11,6 +11,30 @@
 
 namespace nm::io {
 
+std::string rejects_text(std::string_view text) {
+  size_t bad = find_invalid_utf8(text);
+  if (bad == std::string_view::npos) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 16);
+  size_t i = 0;
+  while (i < text.size()) {
+    if (i == bad) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      const auto b = static_cast<unsigned char>(text[i]);
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+      ++i;
+      const size_t next = find_invalid_utf8(text.substr(i));
+      bad = next == std::string_view::npos ? next : i + next;
+    } else {
+      if (text[i] == '\\') out += '\\';  // so that \xHH in the data stays distinct
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
 void RejectsFile::open_file() {
   file_ = StagedFile(path_, "rejects file " + path_);
   file_.write("file,line,field,reason,record\n");
@@ -77,15 +101,11 @@ void RejectsFile::add(const std::string& file, std::string_view key, const std::
                       const std::string& reason, std::string_view raw) {
   if (!file_.active()) open_file();
   std::string row;
-  append_csv_field(row, file);
-  row += ',';
-  append_csv_field(row, key);
-  row += ',';
-  append_csv_field(row, field);
-  row += ',';
-  append_csv_field(row, reason);
-  row += ',';
-  append_csv_field(row, raw);
+  for (std::string_view text :
+       {std::string_view(file), key, std::string_view(field), std::string_view(reason), raw}) {
+    if (!row.empty()) row += ',';
+    append_csv_field(row, rejects_text(text));
+  }
   row += '\n';
   file_.write(row);
   ++count_;
@@ -155,16 +175,26 @@ RawTable load_csv_table(const std::string& path, const LoadOptions& options, Loa
   std::array<int, kTextFieldCount + 1> col;
   col.fill(-1);
   std::vector<std::string> header(rec.fields.begin(), rec.fields.end());
-  auto find_col = [&](const std::string& name) -> int {
-    for (size_t i = 0; i < header.size(); ++i)
-      if (header[i] == name) return static_cast<int>(i);
-    return -1;
+  // A column read by name must be named once: with two, which one is meant is not guessed.
+  auto find_col = [&](const std::string& name, const std::string& field) -> int {
+    int found = -1;
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (header[i] != name) continue;
+      if (found >= 0)
+        throw InputError(path + ": header: columns " + std::to_string(found + 1) + " and " +
+                         std::to_string(i + 1) + " are both called '" + name + "'" +
+                         (name == field ? "" : " (--map " + field + "=" + name + ")") +
+                         ": rename one, or read " + field + " from another column with --map " +
+                         field + "=COLUMN");
+      found = static_cast<int>(i);
+    }
+    return found;
   };
   check_column_map(options);
   for (size_t f = 0; f <= kTextFieldCount; ++f) {
     const std::string field = f < kTextFieldCount ? std::string(kFieldNames[f]) : "birthdate";
     const std::string name = column_name(options, field);
-    col[f] = find_col(name);
+    col[f] = find_col(name, field);
     if (col[f] < 0 && field_required(f)) {
       std::string have;
       for (const auto& h : header) have += (have.empty() ? "" : ", ") + h;

@@ -15,6 +15,11 @@
 
 namespace nm::io {
 
+// A rejects-file field as written: text that is valid UTF-8 as it is; otherwise each byte that
+// is not valid UTF-8 as \xHH and each backslash as \\, so the rejects file is valid UTF-8
+// and the original bytes can be recovered.
+std::string rejects_text(std::string_view text);
+
 // Rows that cannot be used, written with their reason (never silently dropped).
 // The rows go to a temporary file beside `path` (io/safe_output.hpp), made
 // on the first rejected row; commit_to() hands it to the run's CommitGroup,

@@ -4,6 +4,7 @@
 #include <xlsxwriter.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <charconv>
@@ -112,6 +113,29 @@ class Workbook {
 
 }  // namespace
 
+std::string xlsx_cell_text(std::string_view field) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  std::string out;
+  out.reserve(field.size());
+  for (size_t i = 0; i < field.size(); ++i) {
+    const char c = field[i];
+    if (c == '\0') {
+      out += kReplacement;
+    } else if (c == '\xEF' && i + 2 < field.size() && field[i + 1] == '\xBF' &&
+               (field[i + 2] == '\xBE' || field[i + 2] == '\xBF')) {  // U+FFFE, U+FFFF
+      out += kReplacement;
+      i += 2;
+    } else if (c == '_' && i + 6 < field.size() && field[i + 1] == 'x' && hex(field[i + 2]) &&
+               hex(field[i + 3]) && hex(field[i + 4]) && hex(field[i + 5]) && field[i + 6] == '_') {
+      out += "_x005F_";  // the '_' itself, escaped; "xHHHH_" follows as it is
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::string& xlsx_path,
                                    const WorkbookSummary& summary, uint64_t max_rows_per_sheet,
                                    CommitGroup* group) {
@@ -197,7 +221,7 @@ WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::strin
                            std::string(field));
         err = worksheet_write_number(ws, row, c, value, number[striped]);
       } else {
-        text.assign(field);
+        text = xlsx_cell_text(field);
         err = worksheet_write_string(ws, row, c, text.c_str(), striped ? stripe : nullptr);
       }
       if (err != LXW_NO_ERROR)

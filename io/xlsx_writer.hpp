@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "io/safe_output.hpp"
 
@@ -59,6 +60,13 @@ inline constexpr uint64_t kXlsxMaxDataRows = 1048575;
 // failure the partial file is removed, an existing xlsx_path is left as it
 // was, and nm::InputError is thrown naming the file (and CSV line)
 // concerned. A bad max_rows_per_sheet throws std::invalid_argument.
+// A text field as a cell holds it, for Excel to show the same text: a NUL, U+FFFE and U+FFFF
+// (which no xlsx file can hold: they cut the C string or make the sheet invalid XML) become
+// U+FFFD; a literal _xHHHH_ (which Excel would read as an escaped character) gets its '_'
+// escaped as _x005F_. Other control characters are escaped by libxlsxwriter (_x0001_) and shown
+// by Excel as the character. Valid UTF-8 in (the CSV reader checked it).
+std::string xlsx_cell_text(std::string_view field);
+
 WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::string& xlsx_path,
                                    const WorkbookSummary& summary,
                                    uint64_t max_rows_per_sheet = kXlsxMaxDataRows,

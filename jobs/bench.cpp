@@ -377,6 +377,7 @@ int bench_main(const std::vector<std::string>& args) {
   BenchOptions o;
   RunConfig& cfg = o.run;
   cfg.match.algorithm = 3;
+  cfg.match.threads = default_threads();
   std::vector<std::string> compare, maps;
   std::string threshold;
   bool no_evaluate = false;
@@ -385,13 +386,15 @@ int bench_main(const std::vector<std::string>& args) {
       "  bench [options]\n"
       "  bench --compare A.json B.json   (every numeric field of both, with B/A)\n"
       "options");
-  desc.add_options()("help,h", "show this help")("rows", po::value(&o.rows)->default_value(o.rows),
-                                                 "rows per generated table")(
-      "seed", po::value(&o.seed)->default_value(o.seed), "generator seed")(
+  desc.add_options()("help,h", "show this help")(
+      "rows", number_option("bench", "rows", &o.rows, uint64_t{0}, kMaxRows),
+      "rows per generated table")(
+      "seed", number_option("bench", "seed", &o.seed, uint64_t{0}, ~uint64_t{0}), "generator seed")(
       "algorithm,a", po::value(&cfg.match.algorithm)->default_value(3), "1..6")(
-      "threads,t", po::value(&cfg.match.threads)->default_value(default_threads()),
-      "worker threads (default: all cores)")("exhaustive", po::bool_switch(&cfg.match.exhaustive),
-                                             "A3-A6: score every pair of a birthdate block")(
+      "threads,t", number_option("bench", "threads", &cfg.match.threads, 0u, kMaxThreads),
+      "worker threads, 0..1024 (default: all cores; 0 = all cores)")(
+      "exhaustive", po::bool_switch(&cfg.match.exhaustive),
+      "A3-A6: score every pair of a birthdate block")(
       "threshold", po::value(&threshold),
       "fuzzy threshold (as for run; env NAME_MATCHER_FUZZY_THRESHOLD)")(
       "left", po::value(&cfg.left), "use this table 1 instead of generating")(
@@ -403,14 +406,16 @@ int bench_main(const std::vector<std::string>& args) {
       "keep-dir", po::value(&o.keep_dir),
       "work in this directory and keep it (generated data, matches)")(
       "output,o", po::value(&o.output), "also write the JSON report here")(
-      "repeat", po::value(&o.repeat)->default_value(o.repeat),
-      "run the pipeline K times; stage times are medians")(
-      "micro-pairs", po::value(&o.micro_pairs)->default_value(o.micro_pairs),
-      "pairs for the single-thread kernel micro-benchmark")(
+      "repeat", number_option("bench", "repeat", &o.repeat, 1u, 1000u),
+      "run the pipeline K times, 1..1000; stage times are medians")(
+      "micro-pairs", number_option("bench", "micro-pairs", &o.micro_pairs, uint64_t{0}, kMaxPairs),
+      "pairs for the single-thread kernel micro-benchmark (0..2^40)")(
       "device", po::value(&cfg.device)->default_value(cfg.device),
       "auto, cpu, gpu or emulate, as for run (the report's \"device\" says which ran)")(
-      "gpu-batch-pairs", po::value(&cfg.gpu_batch_pairs)->default_value(cfg.gpu_batch_pairs),
-      "candidate pairs per GPU kernel launch")(
+      "gpu-batch-pairs",
+      number_option("bench", "gpu-batch-pairs", &cfg.gpu_batch_pairs, uint64_t{1},
+                    kMaxGpuBatchPairs),
+      "candidate pairs per GPU kernel launch (1..2^32)")(
       "no-evaluate", po::bool_switch(&no_evaluate),
       "skip precision/recall against the generated truth")(
       "compare", po::value(&compare)->multitoken(), "A.json B.json: compare two reports");
@@ -422,7 +427,6 @@ int bench_main(const std::vector<std::string>& args) {
   }
   if (cfg.left.empty() != cfg.right.empty()) throw InputError("--left and --right go together");
   gpu::parse_device(cfg.device);
-  if (o.repeat == 0) throw InputError("--repeat must be at least 1");
   if (cfg.left.empty() && o.rows == 0) throw InputError("--rows must be at least 1");
   for (const auto& m : maps) {
     const auto eq = m.find('=');
@@ -430,7 +434,9 @@ int bench_main(const std::vector<std::string>& args) {
       throw InputError("--map expects FIELD=COLUMN (got '" + m + "')");
     cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
   }
-  if (vm.count("threshold")) cfg.match.threshold = parse_fuzzy_threshold(threshold);
+  if (vm.count("threshold"))
+    cfg.match.threshold =
+        threshold_option("bench", "--threshold", threshold, kFuzzyThresholdMin, kDefaultThreshold);
   apply_environment(cfg.match, vm.count("threshold") > 0, false, cfg.match.fuzzy_normalization);
   if (cfg.match.threads == 0) cfg.match.threads = default_threads();
   o.evaluate = !no_evaluate;

@@ -1,11 +1,20 @@
 // Shared command-line handling of the subcommands.
 #pragma once
+#include <fmt/format.h>
+
 #include <boost/program_options.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <iostream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "jobs/progress.hpp"
 #include "src/errors.hpp"
+#include "src/mpi_env.hpp"
+#include "src/options.hpp"
 
 namespace nm::jobs {
 
@@ -47,6 +56,82 @@ inline bool parse_command_line(const std::vector<std::string>& args,
   return true;
 }
 
+// The one rule for a numeric option: TEXT must be a number (a whole one for an integer T) from
+// LO to HI, else an InputError (exit 1) naming the command, the option and the range. Options are
+// read as text and checked here because program_options reads "-1" into an unsigned as 2^64-1.
+template <class T>
+T parse_number_option(const char* command, const char* option, const std::string& text, T lo,
+                      T hi) {
+  static_assert(std::is_arithmetic_v<T>);
+  using Wide =
+      std::conditional_t<std::is_floating_point_v<T>, double,
+                         std::conditional_t<std::is_signed_v<T>, long long, unsigned long long>>;
+  Wide v{};
+  const char* b = text.data();
+  const char* e = b + text.size();
+  // from_chars reads no sign into an unsigned: "-1" is refused, not wrapped.
+  const auto [p, ec] = std::from_chars(b, e, v);
+  bool ok = !text.empty() && ec == std::errc() && p == e;
+  if constexpr (std::is_floating_point_v<T>) ok = ok && std::isfinite(v);
+  if (ok) ok = !(v < static_cast<Wide>(lo)) && !(v > static_cast<Wide>(hi));
+  if (!ok) {
+    if constexpr (std::is_floating_point_v<T>)
+      throw InputError(fmt::format("{}: --{} must be a number from {} to {}, got '{}'", command,
+                                   option, lo, hi, text));
+    else
+      throw InputError(fmt::format("{}: --{} must be a whole number from {} to {}, got '{}'",
+                                   command, option, lo, hi, text));
+  }
+  return static_cast<T>(v);
+}
+
+// A numeric option for options_description: read as text (shown with *target as its default)
+// and stored into *target by parse_number_option when the options are notified.
+template <class T>
+boost::program_options::typed_value<std::string>* number_option(const char* command,
+                                                                const char* option, T* target, T lo,
+                                                                T hi) {
+  auto* v = boost::program_options::value<std::string>();
+  v->default_value(fmt::format("{}", *target));
+  v->notifier([=](const std::string& text) {
+    *target = parse_number_option(command, option, text, lo, hi);
+  });
+  return v;
+}
+
+// The ranges of the options several commands share.
+inline constexpr unsigned kMaxThreads = 1024;                     // --threads (0: all cores)
+inline constexpr uint32_t kMaxTilesPerRank = 1000000;             // --tiles-per-rank
+inline constexpr uint64_t kMaxPairs = uint64_t{1} << 40;          // --tile-pairs, --piece-pairs
+inline constexpr uint64_t kMaxGpuBatchPairs = uint64_t{1} << 32;  // --gpu-batch-pairs
+inline constexpr uint64_t kMaxRows = (uint64_t{1} << 32) - 1;     // generated rows per table
+
+// A threshold given as TEXT by WHERE (an option such as "--threshold" or an environment
+// variable): parsed as the contract says (src/options.hpp), values below LO raised to LO.
+// Unparsable text gives FALLBACK (the contract's 0.95, or for reduce the run's own threshold)
+// and one warning naming WHERE and the value used, printed by the launcher's rank 0 only, so
+// a run under mpirun says it once.
+// FALLBACK_TEXT says what FALLBACK means when it is not a threshold itself (reduce's -1).
+inline float threshold_option(const char* command, const std::string& where,
+                              const std::string& text, double lo, float fallback,
+                              const std::string& fallback_text = "") {
+  if (const auto v = try_parse_threshold(text, lo)) return *v;
+  if (mpi::launcher_rank() == 0)
+    log(LogLevel::kWarn,
+        fmt::format("{}: {} '{}' is not a threshold (such as 95, 0.95 or 95%); using {}", command,
+                    where, text,
+                    fallback_text.empty() ? fmt::format("{}", fallback) : fallback_text));
+  return fallback;
+}
+
+// --algorithm N of any command: 1..6; 7 was removed (exit 2, as for run).
+inline void check_algorithm(int algorithm) {
+  if (algorithm == 7)
+    throw UsageError("algorithm 7 is deprecated and was removed; use algorithm 3 or 4", 2);
+  if (algorithm < 1 || algorithm > 6)
+    throw InputError("--algorithm must be 1..6 (got " + std::to_string(algorithm) + ")");
+}
+
 // Runs a subcommand's body: option and input errors become a message on
 // stderr and exit code 1, so an entry point can also be called directly
 // (tests) without the handlers of main().
@@ -54,11 +139,11 @@ template <class Body>
 int run_guarded(const char* command, Body&& body) {
   try {
     return body();
-  } catch (const boost::program_options::error& e) {
-    std::cerr << command << ": " << e.what() << "\n(see --help)\n";
+  } catch (const boost::program_options::error& e) {  // as main() prints them
+    std::cerr << "name_matcher " << command << ": " << e.what() << " (see --help)\n";
     return 1;
   } catch (const InputError& e) {
-    std::cerr << e.what() << "\n";
+    std::cerr << "name_matcher: error: " << e.what() << "\n";
     return 1;
   }
 }

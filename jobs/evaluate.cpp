@@ -30,10 +30,19 @@ std::string trim_lower(std::string_view s) {
   return out;
 }
 
-long find_column(const std::vector<std::string>& header, std::string_view name) {
-  for (size_t i = 0; i < header.size(); ++i)
-    if (trim_lower(header[i]) == trim_lower(name)) return static_cast<long>(i);
-  return -1;
+// The column called `name` (case-insensitive, blanks around ignored), -1 if none; a name given
+// twice is an error naming both columns.
+long find_column(const std::string& path, const std::vector<std::string>& header,
+                 std::string_view name) {
+  long found = -1;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (trim_lower(header[i]) != trim_lower(name)) continue;
+    if (found >= 0)
+      throw InputError(fmt::format("{}: header: columns {} and {} are both called {}", path,
+                                   found + 1, i + 1, name));
+    found = static_cast<long>(i);
+  }
+  return found;
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -86,9 +95,11 @@ class PairSet {
   std::string key_;
 };
 
-// Reads the distinct (left, right) pairs of a CSV whose pair columns are found by `locate`.
+// Reads the distinct (left, right) pairs of a CSV whose pair columns are found in its header by
+// `locate`. Every row has the header's number of fields; with `ids_required`, both ids are
+// non-empty (a truth row "," is no pair).
 template <typename Locate>
-PairSet read_pairs(const std::string& path, Locate locate) {
+PairSet read_pairs(const std::string& path, Locate locate, bool ids_required) {
   io::CsvReader in(path);
   io::CsvRecord rec;
   if (!in.next(rec)) throw InputError(fmt::format("{}: empty file (no header)", path));
@@ -96,14 +107,20 @@ PairSet read_pairs(const std::string& path, Locate locate) {
     throw InputError(fmt::format("{}:{}: header: {}", path, rec.line, rec.error));
   const std::vector<std::string> header(rec.fields.begin(), rec.fields.end());
   const auto [li, ri] = locate(header);
-  const size_t need = static_cast<size_t>(std::max(li, ri)) + 1;
   PairSet pairs;
   while (in.next(rec)) {
     if (!rec.error.empty()) throw InputError(fmt::format("{}:{}: {}", path, rec.line, rec.error));
-    if (rec.fields.size() < need)
-      throw InputError(fmt::format("{}:{}: expected at least {} fields, found {}", path, rec.line,
-                                   need, rec.fields.size()));
-    pairs.insert(rec.fields[static_cast<size_t>(li)], rec.fields[static_cast<size_t>(ri)]);
+    if (rec.fields.size() != header.size())
+      throw InputError(fmt::format("{}:{}: {} field{}, the header has {}", path, rec.line,
+                                   rec.fields.size(), rec.fields.size() == 1 ? "" : "s",
+                                   header.size()));
+    const std::string_view l = rec.fields[static_cast<size_t>(li)];
+    const std::string_view r = rec.fields[static_cast<size_t>(ri)];
+    if (ids_required && (l.empty() || r.empty()))
+      throw InputError(fmt::format(
+          "{}:{}: empty {}", path, rec.line,
+          l.empty() ? header[static_cast<size_t>(li)] : header[static_cast<size_t>(ri)]));
+    pairs.insert(l, r);
   }
   return pairs;
 }
@@ -111,21 +128,30 @@ PairSet read_pairs(const std::string& path, Locate locate) {
 }  // namespace
 
 EvalResult evaluate_files(const std::string& truth_csv, const std::string& matches_csv) {
-  auto truth = read_pairs(truth_csv, [&](const std::vector<std::string>& h) {
-    long l = find_column(h, "left_id"), r = find_column(h, "right_id");
-    if (l >= 0 && r >= 0) return std::pair<long, long>(l, r);
-    if (h.size() < 2)
-      throw InputError(
-          fmt::format("{}: needs left_id,right_id columns (header: {})", truth_csv, join(h)));
-    return std::pair<long, long>(0, 1);
-  });
-  auto predicted = read_pairs(matches_csv, [&](const std::vector<std::string>& h) {
-    long l = find_column(h, "Table1_ID"), r = find_column(h, "Table2_ID");
-    if (l < 0 || r < 0)
-      throw InputError(fmt::format("{}: no {} column (header: {})", matches_csv,
-                                   l < 0 ? "Table1_ID" : "Table2_ID", join(h)));
-    return std::pair<long, long>(l, r);
-  });
+  auto truth = read_pairs(
+      truth_csv,
+      [&](const std::vector<std::string>& h) {
+        const long l = find_column(truth_csv, h, "left_id"),
+                   r = find_column(truth_csv, h, "right_id");
+        if (l < 0 || r < 0)
+          throw InputError(fmt::format(
+              "{}: the first row must be the header left_id,right_id (a truth file: see "
+              "evaluate --help); it is '{}'",
+              truth_csv, join(h)));
+        return std::pair<long, long>(l, r);
+      },
+      true);
+  auto predicted = read_pairs(
+      matches_csv,
+      [&](const std::vector<std::string>& h) {
+        const long l = find_column(matches_csv, h, "Table1_ID");
+        const long r = find_column(matches_csv, h, "Table2_ID");
+        if (l < 0 || r < 0)
+          throw InputError(fmt::format("{}: no {} column (header: {})", matches_csv,
+                                       l < 0 ? "Table1_ID" : "Table2_ID", join(h)));
+        return std::pair<long, long>(l, r);
+      },
+      false);
   EvalResult r;
   r.true_pairs = truth.size();
   r.predicted_pairs = predicted.size();
@@ -146,9 +172,10 @@ int evaluate_main(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description desc(
       "Usage: name_matcher evaluate --truth TRUTH.csv --matches MATCHES.csv [--json]\n"
-      "Compares name_matcher output (Table1_ID,Table2_ID columns) with a truth file\n"
-      "(left_id,right_id, or the first two columns). Precision is 0 when nothing is\n"
-      "predicted, recall 0 when the truth is empty.\n"
+      "Compares name_matcher output (Table1_ID,Table2_ID columns) with a truth file: a CSV\n"
+      "whose first row is the header left_id,right_id (other columns allowed and ignored),\n"
+      "every row with the header's number of fields and both ids non-empty (what `generate`\n"
+      "writes). Precision is 0 when nothing is predicted, recall 0 when the truth is empty.\n"
       "Options");
   std::string truth, matches;
   desc.add_options()("help,h", "show this help")("truth", po::value(&truth),

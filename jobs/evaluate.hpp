@@ -1,9 +1,11 @@
 // `name_matcher evaluate`: precision / recall / F1 of a match file against a truth file.
 //
-// truth:   CSV with a header; the pair columns are `left_id` and `right_id` if the
-//          header has them (case-insensitive), else the first two columns.
+// truth:   CSV whose first row is a header naming `left_id` and `right_id` (case-insensitive;
+//          other columns are ignored; no header is an error, not a first pair); every row has
+//          the header's number of fields, and non-empty left_id and right_id.
 // matches: name_matcher output (A1-A4): CSV whose header includes `Table1_ID` and
-//          `Table2_ID` (found by name, case-insensitive).
+//          `Table2_ID` (found by name, case-insensitive); every row has the header's number
+//          of fields. A column named twice in either header is an error.
 // Both are parsed as RFC 4180 (quoted fields with commas, doubled quotes and line
 // breaks; LF or CRLF; a UTF-8 BOM is ignored). Pairs are compared as the exact
 // (left id text, right id text); a pair listed twice in either file counts once.

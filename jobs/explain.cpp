@@ -166,13 +166,35 @@ bool birthdates_match(const Side& a, const Side& b) {
   return a.birthdate != kNoDate && a.birthdate == b.birthdate;
 }
 
+// Text as one line of the table: a control character (a newline in an id, say) is shown as
+// \n, \r, \t or \xHH instead of breaking the line.
+std::string one_line(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7F) {
+      out += fmt::format("\\x{:02X}", u);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // A two-column table: label | left | right [| note].
 class Table {
  public:
-  void row(std::string label, std::string step, std::string left, std::string right,
-           std::string note = "") {
+  void row(std::string_view label, std::string_view step, std::string_view left,
+           std::string_view right, std::string_view note = "") {
     rows_.push_back(
-        {std::move(label), std::move(step), std::move(left), std::move(right), std::move(note)});
+        {one_line(label), one_line(step), one_line(left), one_line(right), one_line(note)});
   }
   void print() const {
     std::array<size_t, 4> w{};
@@ -554,12 +576,13 @@ int explain_main(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_command_line(args, desc, hidden, "name", -1, vm)) return 0;
 
-  if (m.algorithm == 7)
-    throw UsageError("algorithm 7 is deprecated and was removed; use algorithm 3 or 4", 2);
-  if (m.algorithm < 1 || m.algorithm > 6)
-    throw InputError("--algorithm must be 1..6 (got " + std::to_string(m.algorithm) + ")");
-  if (vm.count("threshold")) m.threshold = parse_fuzzy_threshold(threshold);
-  if (vm.count("household-threshold")) m.household_threshold = parse_household_threshold(household);
+  check_algorithm(m.algorithm);
+  if (vm.count("threshold"))
+    m.threshold = threshold_option("explain", "--threshold", threshold, kFuzzyThresholdMin,
+                                   kDefaultThreshold);
+  if (vm.count("household-threshold"))
+    m.household_threshold = threshold_option("explain", "--household-threshold", household,
+                                             kHouseholdThresholdMin, kDefaultThreshold);
   apply_environment(m, vm.count("threshold") > 0, vm.count("household-threshold") > 0,
                     m.fuzzy_normalization);
 

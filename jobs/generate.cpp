@@ -1531,21 +1531,6 @@ GenerateStats generate_dataset(const GenerateOptions& o) {
   return stats;
 }
 
-namespace {
-
-uint64_t parse_count(const std::string& name, const std::string& text) {
-  uint64_t v = 0;
-  const char* b = text.data();
-  const char* e = b + text.size();
-  auto [p, ec] = std::from_chars(b, e, v);
-  if (text.empty() || ec != std::errc() || p != e)
-    throw InputError(
-        fmt::format("generate: --{} needs a non-negative integer, got '{}'", name, text));
-  return v;
-}
-
-}  // namespace
-
 int generate_main(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description desc(
@@ -1554,31 +1539,21 @@ int generate_main(const std::vector<std::string>& args) {
       "Writes DIR/left.csv, DIR/right.csv (N synthetic person records each) and DIR/truth.csv\n"
       "(left_id,right_id of every true pair). The same options give byte-identical files.\n"
       "Options");
-  std::string rows = "1000", seed = "1", threads = "0", out_dir;
-  double overlap = 0.6, skew = 0.0;
-  desc.add_options()("help,h", "show this help")("rows", po::value(&rows),
-                                                 "rows per table (default 1000)")(
-      "seed", po::value(&seed), "random seed (default 1)")("out-dir", po::value(&out_dir),
-                                                           "output directory (created if missing)")(
-      "overlap", po::value(&overlap),
-      "fraction of right rows that are copies of left persons, 0..1 (default 0.6)")(
-      "skew", po::value(&skew),
+  GenerateOptions o;
+  desc.add_options()("help,h", "show this help")(
+      "rows", number_option("generate", "rows", &o.rows, uint64_t{0}, kMaxRows), "rows per table")(
+      "seed", number_option("generate", "seed", &o.seed, uint64_t{0}, ~uint64_t{0}), "random seed")(
+      "out-dir", po::value(&o.out_dir), "output directory (created if missing)")(
+      "overlap", number_option("generate", "overlap", &o.overlap, 0.0, 1.0),
+      "fraction of right rows that are copies of left persons, 0..1")(
+      "skew", number_option("generate", "skew", &o.skew, 0.0, 1.0),
       "fraction of persons born 1970-01-01 (an unknown date recorded as 1 January), 0..1;\n"
-      "a person and their copy keep the same date (default 0)")(
-      "threads", po::value(&threads), "worker threads, 0 = all cores (default 0)")(
-      "quiet,q", "no summary line");
+      "a person and their copy keep the same date")(
+      "threads", number_option("generate", "threads", &o.threads, 0u, kMaxThreads),
+      "worker threads, 0..1024, 0 = all cores")("quiet,q", "no summary line");
   return run_guarded("generate", [&]() -> int {
     po::variables_map vm;
     if (!parse_command_line(args, desc, vm)) return 0;
-    GenerateOptions o;
-    o.rows = parse_count("rows", rows);
-    o.seed = parse_count("seed", seed);
-    const uint64_t t = parse_count("threads", threads);
-    if (t > 4096) throw InputError(fmt::format("generate: --threads {} is too many", t));
-    o.threads = static_cast<unsigned>(t);
-    o.overlap = overlap;
-    o.skew = skew;
-    o.out_dir = out_dir;
     const GenerateStats s = generate_dataset(o);
     if (!vm.count("quiet"))
       std::cerr << fmt::format(

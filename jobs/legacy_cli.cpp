@@ -177,7 +177,9 @@ bool looks_like_legacy(const std::vector<std::string>& args) {
   for (std::string_view cmd : kSubcommands) {
     if (first == cmd) return false;
   }
-  return parse_port(args[1]).has_value();
+  // Any number: an out-of-range port (99999) is the original command line with a bad PORT
+  // (map_legacy says so), not an unknown command.
+  return all_digits(args[1]);
 }
 
 LegacyInvocation map_legacy(const std::vector<std::string>& args, const GetEnv& getenv) {

@@ -22,7 +22,8 @@ using GetEnv = std::function<std::optional<std::string>(const std::string&)>;
 
 // True when args (argv[1..]) look like the original tool's positional command
 // line: 9 or 10 arguments, the first is not a known subcommand and does not
-// start with '-', and the second is a port number (1..65535, decimal digits only).
+// start with '-', and the second is a number (decimal digits only; map_legacy
+// then checks it is a port, 1..65535).
 bool looks_like_legacy(const std::vector<std::string>& args);
 
 struct LegacyInvocation {

@@ -37,10 +37,12 @@ void apply_environment(MatchOptions& m, bool threshold_given, bool household_giv
                        bool fuzzy_norm_given) {
   if (!threshold_given)
     if (const char* v = std::getenv("NAME_MATCHER_FUZZY_THRESHOLD"))
-      m.threshold = parse_fuzzy_threshold(v);
+      m.threshold = threshold_option("name_matcher", "NAME_MATCHER_FUZZY_THRESHOLD", v,
+                                     kFuzzyThresholdMin, kDefaultThreshold);
   if (!household_given)
     if (const char* v = std::getenv("NAME_MATCHER_HOUSEHOLD_THRESHOLD"))
-      m.household_threshold = parse_household_threshold(v);
+      m.household_threshold = threshold_option("name_matcher", "NAME_MATCHER_HOUSEHOLD_THRESHOLD",
+                                               v, kHouseholdThresholdMin, kDefaultThreshold);
   if (!fuzzy_norm_given && env_true(std::getenv("NAME_MATCHER_DIRECT_FUZZY_NORMALIZATION")))
     m.fuzzy_normalization = true;
 }
@@ -84,6 +86,7 @@ void assign_outputs(RunConfig& cfg, const std::vector<std::string>& outs) {
 
 int run_main(const std::vector<std::string>& args) {
   RunConfig cfg;
+  cfg.match.threads = default_threads();
   std::vector<std::string> maps, outs;
   std::string threshold, household, log_level = "info";
   bool quiet = false;
@@ -93,8 +96,9 @@ int run_main(const std::vector<std::string>& args) {
       "right", po::value(&cfg.right), "table 2 (CSV); not with --dedupe")(
       "algorithm,a", po::value(&cfg.match.algorithm)->default_value(1),
       "1..6 (see docs/ and the contract)")("out,o", po::value(&outs)->composing(),
-                                  "output: a CSV file (- for standard output), a .xlsx workbook and/or a "
-                                  "mysql://USER@HOST:PORT/DB/TABLE table; repeatable")(
+                                           "output: a CSV file (- for standard output), a .xlsx "
+                                           "workbook and/or a mysql://USER@HOST:PORT/DB/TABLE "
+                                           "table; repeatable")(
       "threshold", po::value(&threshold),
       "fuzzy threshold for A3/A4 (95, 0.95, 95%; default 0.95; env NAME_MATCHER_FUZZY_THRESHOLD)")(
       "household-threshold", po::value(&household),
@@ -102,8 +106,8 @@ int run_main(const std::vector<std::string>& args) {
       "fuzzy-normalization", po::bool_switch(&cfg.match.fuzzy_normalization),
       "A1/A2 compare normalize_simple(normalize_text(x)) (env "
       "NAME_MATCHER_DIRECT_FUZZY_NORMALIZATION=1)")(
-      "threads,t", po::value(&cfg.match.threads)->default_value(default_threads()),
-      "worker threads (default: all cores)")(
+      "threads,t", number_option("run", "threads", &cfg.match.threads, 0u, kMaxThreads),
+      "worker threads, 0..1024 (default: all cores; 0 = all cores)")(
       "dedupe", po::bool_switch(&cfg.match.dedupe),
       "match --left against itself, each unordered pair once")(
       "exhaustive", po::bool_switch(&cfg.match.exhaustive),
@@ -117,34 +121,38 @@ int run_main(const std::vector<std::string>& args) {
       "strip spaces around fields (files separated by ', ' like FEBRL)")(
       "skip-bad-rows", po::bool_switch(&cfg.skip_bad_rows),
       "write bad rows to OUT.rejects.csv and go on instead of stopping")(
-      "tile-pairs", po::value(&cfg.match.tile_pairs)->default_value(cfg.match.tile_pairs),
-      "largest tile in pairs before a block is cut")("quiet,q", po::bool_switch(&quiet),
-                                                     "no progress and no summary line")(
+      "tile-pairs",
+      number_option("run", "tile-pairs", &cfg.match.tile_pairs, uint64_t{1}, kMaxPairs),
+      "largest tile in pairs before a block is cut (1..2^40)")("quiet,q", po::bool_switch(&quiet),
+                                                               "no progress and no summary line")(
       "log-level", po::value(&log_level), "error, warn, info (default), debug")(
       "pairs", po::value(&cfg.pairs),
       "also write every candidate pair, the plan and per-rank statistics to this parallel-HDF5 "
       "file (docs/PAIR_FILE.md); needed for --resume and `reduce`")(
       "resume", po::bool_switch(&cfg.resume),
       "continue the killed run recorded in --pairs: finished tiles are kept, the rest redone")(
-      "tiles-per-rank", po::value(&cfg.tiles_per_rank)->default_value(cfg.tiles_per_rank),
-      "plan granularity: blocks are cut so each rank gets about this many tiles")(
-      "piece-pairs", po::value(&cfg.piece_pairs)->default_value(cfg.piece_pairs),
+      "tiles-per-rank",
+      number_option("run", "tiles-per-rank", &cfg.tiles_per_rank, uint32_t{1}, kMaxTilesPerRank),
+      "plan granularity: blocks are cut so each rank gets about this many tiles (1..1000000)")(
+      "piece-pairs", number_option("run", "piece-pairs", &cfg.piece_pairs, uint64_t{1}, kMaxPairs),
       "candidate pairs a rank scores between two appends to the pair file (the unit of work "
-      "a crash can lose; 64 times more by default when the rank scores on a GPU)")(
+      "a crash can lose; 64 times more by default when the rank scores on a GPU; 1..2^40)")(
       "device", po::value(&cfg.device)->default_value(cfg.device),
       "where A3-A6 pairs are scored: auto (a GPU when one is found, else the CPU), cpu, gpu "
       "(an error without one), emulate (the GPU backend with its kernel run on the CPU; slow, "
       "for testing); see docs/GPU.md")(
-      "gpu-batch-pairs", po::value(&cfg.gpu_batch_pairs)->default_value(cfg.gpu_batch_pairs),
-      "candidate pairs per GPU kernel launch (halved automatically when the GPU runs out of "
-      "memory)");
+      "gpu-batch-pairs",
+      number_option("run", "gpu-batch-pairs", &cfg.gpu_batch_pairs, uint64_t{1}, kMaxGpuBatchPairs),
+      "candidate pairs per GPU kernel launch, 1..2^32 (halved automatically when the GPU runs "
+      "out of memory)");
   po::options_description dbo("database (--left/--right/--out mysql://USER@HOST:PORT/DB/TABLE; "
                                "docs/DATABASE.md)");
   dbo.add_options()("if-exists", po::value(&cfg.db.if_exists)->default_value(cfg.db.if_exists),
                     "when the output table exists: fail, replace, append")(
       "password-file", po::value(&cfg.db.password_file),
       "read the database password from the first line of this file (else "
-      "NAME_MATCHER_DB_PASSWORD, DB_PASSWORD, or the MySQL option file; never on the command line)")(
+      "NAME_MATCHER_DB_PASSWORD, DB_PASSWORD, or the MySQL option file; never on the command "
+      "line)")(
       "db-option-file", po::value(&cfg.db.option_file),
       "a MySQL option file to read ([client] and [name_matcher] groups) besides the default ones")(
       "left-password-env", po::value(&cfg.db.left_password_env),
@@ -158,20 +166,23 @@ int run_main(const std::vector<std::string>& args) {
       "db-write-method", po::value(&cfg.db.write_method)->default_value(cfg.db.write_method),
       "how results go into the table: load-data (LOAD DATA LOCAL INFILE) or insert (multi-row "
       "prepared INSERTs)")(
-      "db-batch-rows", po::value(&cfg.db.batch_rows)->default_value(cfg.db.batch_rows),
-      "rows per INSERT with --db-write-method insert")(
-      "db-retries", po::value(&cfg.db.retries)->default_value(cfg.db.retries),
-      "reconnect attempts (with doubling backoff from 0.2 s) when a connection drops");
+      "db-batch-rows",
+      number_option("run", "db-batch-rows", &cfg.db.batch_rows, uint64_t{1}, uint64_t{65535}),
+      "rows per INSERT with --db-write-method insert (1..65535)")(
+      "db-retries", number_option("run", "db-retries", &cfg.db.retries, 0u, 100u),
+      "reconnect attempts (with doubling backoff from 0.2 s) when a connection drops (0..100)");
   desc.add(dbo);
   po::variables_map vm;
   if (!parse_command_line(args, desc, vm)) return 0;
   // Under mpirun only rank 0 talks; the others report warnings and errors.
   set_log_level(quiet || mpi::launcher_rank() != 0 ? LogLevel::kWarn : parse_log_level(log_level));
   if (cfg.left.empty()) throw InputError("--left is required (see run --help)");
+  check_algorithm(cfg.match.algorithm);
+  if (cfg.match.dedupe && !cfg.right.empty())
+    throw InputError("run: --dedupe matches --left against itself: give no --right with it");
   assign_outputs(cfg, outs);
   cfg.pairs = io::resolve_output_path(cfg.pairs);
   gpu::parse_device(cfg.device);  // a bad value is a usage error before any work
-  if (cfg.gpu_batch_pairs == 0) throw InputError("--gpu-batch-pairs must be at least 1");
   for (const auto& m : maps) {
     const auto eq = m.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
@@ -179,9 +190,12 @@ int run_main(const std::vector<std::string>& args) {
     cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
   }
   cfg.piece_pairs_given = !vm["piece-pairs"].defaulted();
-  if (vm.count("threshold")) cfg.match.threshold = parse_fuzzy_threshold(threshold);
+  if (vm.count("threshold"))
+    cfg.match.threshold =
+        threshold_option("run", "--threshold", threshold, kFuzzyThresholdMin, kDefaultThreshold);
   if (vm.count("household-threshold"))
-    cfg.match.household_threshold = parse_household_threshold(household);
+    cfg.match.household_threshold = threshold_option("run", "--household-threshold", household,
+                                                     kHouseholdThresholdMin, kDefaultThreshold);
   apply_environment(cfg.match, vm.count("threshold") > 0, vm.count("household-threshold") > 0,
                     cfg.match.fuzzy_normalization);
   if (cfg.match.threads == 0) cfg.match.threads = default_threads();

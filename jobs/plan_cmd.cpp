@@ -25,24 +25,11 @@ namespace nm::jobs {
 namespace {
 
 constexpr uint32_t kMaxRanks = 100000;
-constexpr uint32_t kMaxTilesPerRank = 1000000;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-// An integer option in [lo, hi], with a message naming the option and the range.
-uint32_t parse_bounded(const std::string& name, const std::string& text, uint32_t lo, uint32_t hi) {
-  uint64_t v = 0;
-  const char* b = text.data();
-  const char* e = b + text.size();
-  const auto [p, ec] = std::from_chars(b, e, v);
-  if (text.empty() || ec != std::errc() || p != e || v < lo || v > hi)
-    throw InputError(fmt::format("plan: --{} must be a whole number from {} to {}, got '{}'", name,
-                                 lo, hi, text));
-  return static_cast<uint32_t>(v);
 }
 
 // 1234567 -> "1,234,567"
@@ -341,8 +328,9 @@ int plan_main(const std::vector<std::string>& args) {
       throw InputError("plan: --right is required unless --dedupe is given");
     if (ranks_text.empty()) throw InputError("plan: --ranks is required (1 to 100000)");
     PlanOptions popt;
-    popt.ranks = parse_bounded("ranks", ranks_text, 1, kMaxRanks);
-    popt.tiles_per_rank = parse_bounded("tiles-per-rank", tpr_text, 1, kMaxTilesPerRank);
+    popt.ranks = parse_number_option("plan", "ranks", ranks_text, uint32_t{1}, kMaxRanks);
+    popt.tiles_per_rank =
+        parse_number_option("plan", "tiles-per-rank", tpr_text, uint32_t{1}, kMaxTilesPerRank);
     popt.dedupe = dedupe;
 
     BirthdateReadOptions ro;

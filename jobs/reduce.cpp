@@ -246,12 +246,13 @@ OutputResult reduce_pair_file(const ReduceRequest& req) {
                      "complete); finish it with `run ... --pairs " +
                      req.pairs_path + " --resume`");
   const int algo = req.algorithm == 0 ? m.algorithm : req.algorithm;
-  if (algo < 1 || algo > 6) throw InputError("reduce: --algorithm must be 1..6");
+  check_algorithm(algo);
   const bool a4_family = m.algorithm >= 4;  // A4, A5 and A6 files hold A4 person pairs
   if (algo != m.algorithm && !(a4_family && algo >= 4))
     throw InputError(req.pairs_path + " holds algorithm " + std::to_string(m.algorithm) +
-                     " pairs; it can be reduced as algorithm " + std::to_string(m.algorithm) +
-                     (a4_family ? " or 4, 5, 6" : " only"));
+                     " pairs; it can be reduced " +
+                     (a4_family ? std::string("as algorithm 4, 5 or 6")
+                                : "only as algorithm " + std::to_string(m.algorithm)));
   if (algo >= 5 && m.dedupe)
     throw InputError("algorithms 5 and 6 need two tables; this pair file is a --dedupe run");
   float min_conf =
@@ -294,11 +295,17 @@ int reduce_main(const std::vector<std::string>& args) {
   if (!parse_command_line(args, desc, vm)) return 0;
   if (req.pairs_path.empty()) throw InputError("reduce: --pairs is required");
   if (req.out.empty()) throw InputError("reduce: --out is required");
+  if (req.algorithm != 0) check_algorithm(req.algorithm);  // before the file is opened
   req.out = io::resolve_output_path(req.out);
   io::check_output_paths({{req.pairs_path, "--pairs"}}, {{req.out, "--out"}});
-  if (vm.count("threshold")) req.threshold = parse_fuzzy_threshold(threshold);
+  // Unparsable: the run's own threshold (the default here), with a warning.
+  if (vm.count("threshold"))
+    req.threshold = threshold_option("reduce", "--threshold", threshold, kFuzzyThresholdMin, -1,
+                                     "the run's own threshold");
   if (vm.count("household-threshold"))
-    req.household_threshold = parse_household_threshold(household);
+    req.household_threshold =
+        threshold_option("reduce", "--household-threshold", household, kHouseholdThresholdMin, -1,
+                         "the run's own threshold");
   const OutputResult r = reduce_pair_file(req);
   log(LogLevel::kInfo, "reduce: " + std::to_string(r.pairs_in) + " pairs -> " +
                            std::to_string(r.rows) + " rows in " + req.out);

@@ -1107,6 +1107,15 @@ RunResult run_pipeline(const RunConfig& cfg) {
     nlohmann::json j;
     j["program"] = {{"name", "name_matcher"}, {"version", NM_VERSION}, {"build", NM_BUILD_FLAGS}};
     j["algorithm"] = algo;
+    // The thresholds applied (after --threshold, the environment and the contract's fallback
+    // for unparsable text), as the CSV writes a confidence.
+    auto written = [](float f) {
+      std::string s;
+      io::append_confidence(s, f);
+      return std::stod(s);
+    };
+    j["thresholds"] = {{"fuzzy", written(cfg.match.threshold)},
+                       {"household", written(cfg.match.household_threshold)}};
     j["ranks"] = nranks;
     j["threads_per_rank"] = threads;
     j["inputs"] = {{"left", {{"path", cfg.left}, {"rows", res.left_rows}, {"bytes", lsplit.size}}},

@@ -63,21 +63,23 @@ int seed_main(const std::vector<std::string>& args) {
       "last_name, birthdate DATE, hh_id) and TRUTH (left_id, right_id). The password comes from\n"
       "--password-file, NAME_MATCHER_DB_PASSWORD, DB_PASSWORD or the MySQL option file.\n"
       "Options");
-  desc.add_options()("help,h", "show this help")("rows", po::value(&g.rows)->default_value(g.rows),
-                                                 "rows per table")(
-      "seed", po::value(&g.seed)->default_value(g.seed), "random seed")(
-      "overlap", po::value(&g.overlap)->default_value(g.overlap),
-      "fraction of right rows that are copies of left persons")(
-      "skew", po::value(&g.skew)->default_value(g.skew), "fraction of persons born 1970-01-01")(
+  desc.add_options()("help,h", "show this help")(
+      "rows", number_option("seed", "rows", &g.rows, uint64_t{0}, kMaxRows), "rows per table")(
+      "seed", number_option("seed", "seed", &g.seed, uint64_t{0}, ~uint64_t{0}), "random seed")(
+      "overlap", number_option("seed", "overlap", &g.overlap, 0.0, 1.0),
+      "fraction of right rows that are copies of left persons, 0..1")(
+      "skew", number_option("seed", "skew", &g.skew, 0.0, 1.0),
+      "fraction of persons born 1970-01-01, 0..1")(
       "left-table", po::value(&left_table)->default_value(left_table), "table 1's name")(
       "right-table", po::value(&right_table)->default_value(right_table), "table 2's name")(
-      "truth-table", po::value(&truth_table)->default_value(truth_table),
-      "the true pairs' table")("if-exists", po::value(&if_exists)->default_value(if_exists),
-                               "when a table exists: fail or replace")(
-      "password-file", po::value(&password_file), "read the password from this file")(
+      "truth-table", po::value(&truth_table)->default_value(truth_table), "the true pairs' table")(
+      "if-exists", po::value(&if_exists)->default_value(if_exists),
+      "when a table exists: fail or replace")("password-file", po::value(&password_file),
+                                              "read the password from this file")(
       "db-option-file", po::value(&option_file), "a MySQL option file to read")(
-      "threads", po::value(&g.threads)->default_value(0), "generator threads (0: all cores)")(
-      "quiet,q", po::bool_switch(&quiet), "no summary line");
+      "threads", number_option("seed", "threads", &g.threads, 0u, kMaxThreads),
+      "generator threads, 0..1024 (0: all cores)")("quiet,q", po::bool_switch(&quiet),
+                                                   "no summary line");
   return run_guarded("seed", [&]() -> int {
     po::options_description hidden;
     hidden.add_options()("url", po::value(&url_text));

@@ -6,7 +6,10 @@
 namespace nm {
 
 float parse_threshold(std::string_view t, double lo) {
-  constexpr double kDefault = 0.95;
+  return try_parse_threshold(t, lo).value_or(kDefaultThreshold);
+}
+
+std::optional<float> try_parse_threshold(std::string_view t, double lo) {
   auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
   while (!t.empty() && is_space(t.front())) t.remove_prefix(1);
   while (!t.empty() && is_space(t.back())) t.remove_suffix(1);
@@ -19,7 +22,7 @@ float parse_threshold(std::string_view t, double lo) {
   auto res = std::from_chars(num.data(), num.data() + num.size(), v);
   if (num.empty() || res.ec != std::errc() || res.ptr != num.data() + num.size() ||
       !std::isfinite(v))
-    return static_cast<float>(kDefault);
+    return std::nullopt;
   if (percent) {
     v /= 100.0;
   } else if (has_dot) {

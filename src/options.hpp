@@ -11,8 +11,18 @@ namespace nm {
 // N (divided by 100 if > 1); else N/100; clamped to [lo, 1]; unparsable ->
 // 0.95. The result is the double rounded once to float.
 float parse_threshold(std::string_view text, double lo);
-inline float parse_fuzzy_threshold(std::string_view t) { return parse_threshold(t, 0.6); }
-inline float parse_household_threshold(std::string_view t) { return parse_threshold(t, 0.5); }
+// The same, but unparsable text (empty, not a number, inf, nan) gives nullopt, so that the
+// caller can say so (jobs::threshold_option warns and names the value used instead).
+std::optional<float> try_parse_threshold(std::string_view text, double lo);
+inline constexpr double kFuzzyThresholdMin = 0.6;
+inline constexpr double kHouseholdThresholdMin = 0.5;
+inline constexpr float kDefaultThreshold = 0.95f;
+inline float parse_fuzzy_threshold(std::string_view t) {
+  return parse_threshold(t, kFuzzyThresholdMin);
+}
+inline float parse_household_threshold(std::string_view t) {
+  return parse_threshold(t, kHouseholdThresholdMin);
+}
 
 struct MatchOptions {
   int algorithm = 1;

@@ -386,11 +386,11 @@ TEST_CASE("evaluate: exact counts and scores on a hand-written case") {
   CHECK(r2.f1 == doctest::Approx(6.0 / 7.0));
 }
 
-TEST_CASE("evaluate: truth header fallback, empty predictions, pair keys are exact") {
+TEST_CASE("evaluate: truth columns by name, empty predictions, pair keys are exact") {
   TempDir d;
   const std::string truth = d.file("t.csv",
                                    "\xEF\xBB\xBF"
-                                   "a,b,extra\nx,y,1\n\"x,y\",z,2\n");
+                                   "extra,Right_ID,left_id\n1,y,x\n2,z,\"x,y\"\n");
   const std::string m = d.file("m.csv", "Table1_ID,Table2_ID\nx,\"y,z\"\nx,y\n");
   const EvalResult r = evaluate_files(truth, m);
   CHECK(r.true_pairs == 2);
@@ -404,6 +404,42 @@ TEST_CASE("evaluate: truth header fallback, empty predictions, pair keys are exa
   CHECK(e.recall == 0.0);
   CHECK(e.f1 == 0.0);
   CHECK(e.false_negatives == 2);
+}
+
+TEST_CASE("evaluate: the truth format is checked") {
+  TempDir d;
+  const std::string m = d.file("m.csv", "Table1_ID,Table2_ID\nL1,R1\n");
+  auto error_of = [&](const std::string& truth_text, const std::string& matches) {
+    const std::string t = d.file("t.csv", truth_text);
+    try {
+      evaluate_files(t, matches);
+    } catch (const nm::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // A first row that is a pair, not the header, is refused (it was taken as a header).
+  CHECK(error_of("L1,R1\nL2,R2\n", m).find("the first row must be the header left_id,right_id") !=
+        std::string::npos);
+  // A "," row is no pair (it counted as a true pair).
+  CHECK(error_of("left_id,right_id\nL1,R1\n,\n", m).find("t.csv:3: empty left_id") !=
+        std::string::npos);
+  CHECK(error_of("left_id,right_id\nL1,\n", m).find("t.csv:2: empty right_id") !=
+        std::string::npos);
+  // 3 fields and 1 field under a 2-column header are both errors (3 were accepted).
+  CHECK(error_of("left_id,right_id\nL1,R1,x\n", m).find("t.csv:2: 3 fields, the header has 2") !=
+        std::string::npos);
+  CHECK(error_of("left_id,right_id\nL1\n", m).find("t.csv:2: 1 field, the header has 2") !=
+        std::string::npos);
+  // A column named twice: which one is meant is not guessed.
+  CHECK(error_of("left_id,right_id,LEFT_ID\nL1,R1,L2\n", m)
+            .find("columns 1 and 3 are both called left_id") != std::string::npos);
+  const std::string m2 = d.file("m2.csv", "Table1_ID,Table2_ID,Table2_ID\nL1,R1,R2\n");
+  CHECK(
+      error_of("left_id,right_id\nL1,R1\n", m2).find("columns 2 and 3 are both called Table2_ID") !=
+      std::string::npos);
+  // The format generate writes is accepted.
+  CHECK(error_of("left_id,right_id\nL1,R1\n", m) == "no error");
 }
 
 TEST_CASE("evaluate: errors") {

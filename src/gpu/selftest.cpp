@@ -188,13 +188,15 @@ int gpu_selftest_main(const std::vector<std::string>& args) {
     desc.add_options()("help,h", "show this help")(
         "emulate", po::bool_switch(&emulate),
         "run the kernel on the CPU emulation instead of a GPU (checks the host side here)")(
-        "rows", po::value(&rows)->default_value(rows), "records per table and round")(
-        "seed", po::value(&seed)->default_value(seed), "random seed")(
-        "threads,t", po::value(&threads)->default_value(threads), "CPU threads")(
-        "json", po::bool_switch(&as_json), "print the result as JSON");
+        "rows", jobs::number_option("gpu-selftest", "rows", &rows, size_t{1}, size_t{10000000}),
+        "records per table and round, 1..10000000")(
+        "seed", jobs::number_option("gpu-selftest", "seed", &seed, uint64_t{0}, ~uint64_t{0}),
+        "random seed")(
+        "threads,t",
+        jobs::number_option("gpu-selftest", "threads", &threads, 1u, jobs::kMaxThreads),
+        "CPU threads, 1..1024")("json", po::bool_switch(&as_json), "print the result as JSON");
     po::variables_map vm;
     if (!jobs::parse_command_line(args, desc, vm)) return 0;
-    threads = std::max(1u, threads);
 
     std::unique_ptr<DeviceApi> device;
     if (emulate) {
