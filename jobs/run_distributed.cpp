@@ -29,6 +29,7 @@
 #include "io/pair_file.hpp"
 #include "io/safe_output.hpp"
 #include "io/table_loader.hpp"
+#include "jobs/cli.hpp"
 #include "jobs/pipeline.hpp"
 #include "jobs/reduce.hpp"
 #include "partition/blocks.hpp"
@@ -393,10 +394,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
   const int algo = cfg.match.algorithm;
   // Option checks: every rank runs them on the same options, so every rank
   // throws the same error (main prints it once, on rank 0).
-  if (algo == 7)
-    throw UsageError("algorithm 7 is deprecated and was removed; use algorithm 3 or 4", 2);
-  if (algo < 1 || algo > 7)
-    throw InputError("--algorithm must be 1..6 (got " + std::to_string(algo) + ")");
+  check_algorithm(algo);
   if (cfg.match.dedupe && algo >= 5)
     throw InputError("algorithms 5 and 6 need two tables; they cannot be used with --dedupe");
   if (!cfg.match.dedupe && cfg.right.empty())
