@@ -134,7 +134,7 @@ void check_piece_stored(const PairFileReader& r, const Piece& p, uint64_t first,
 
 void check_meta_equal(const PairFileMeta& a, const PairFileMeta& b) {
   CHECK(a.format == "name_matcher pairs");
-  CHECK(a.format_version == 1);
+  CHECK(a.format_version == 2);
   CHECK(a.program_version == b.program_version);
   CHECK(a.algorithm == b.algorithm);
   CHECK(a.threshold == b.threshold);
@@ -544,11 +544,11 @@ TEST_CASE("pair_file: the reader and resume refuse what is not a complete pair f
                                       {newer, "", "open"});
       h5::Attr a = h5::make<h5::Attr>(H5Aopen(f.get(), "format_version", H5P_DEFAULT),
                                       {newer, "format_version", "open"});
-      const uint32_t v = 2;
+      const uint32_t v = 3;
       h5::check(H5Awrite(a.get(), H5T_NATIVE_UINT32, &v), {newer, "format_version", "write"});
     }
     const std::string msg = input_error_of([&] { PairFileReader r(newer); });
-    CHECK(msg.find("format version 2 not supported") != std::string::npos);
+    CHECK(msg.find("format version 3 not supported") != std::string::npos);
     CHECK(msg.find(newer) != std::string::npos);
   }
 }
