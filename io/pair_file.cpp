@@ -1,6 +1,7 @@
 #include "io/pair_file.hpp"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -344,8 +345,11 @@ class WriteFailure : public std::runtime_error {
   std::string reason_;
 };
 
-// errno after a failed write, when it names a reason the user can act on.
-std::string io_reason(int err) {
+// Why a write to `path` failed, in the operating system's words: errno right
+// after the call when it names a reason the user can act on; else, since
+// MPI-IO does not always leave errno set, "No space left on device" when the
+// file system has (next to) no free space; else empty.
+std::string io_reason(int err, const std::string& path) {
   switch (err) {
     case ENOSPC:
     case EDQUOT:
@@ -355,8 +359,14 @@ std::string io_reason(int err) {
     case ENXIO:
       return std::strerror(err);
     default:
-      return {};
+      break;
   }
+  struct statvfs fs {};
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 &&
+      static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < (uint64_t{1} << 20))
+    return std::strerror(ENOSPC);
+  return {};
 }
 
 // Every rank of `comm` passes whether its HDF5 call succeeded (`err`: errno
@@ -366,7 +376,7 @@ std::string io_reason(int err) {
 // process.
 void agree(MPI_Comm comm, bool ok, const h5::Where& where, int err) {
   std::string msg;
-  if (!ok) msg = io_reason(err) + '\n' + where.text() + ": " + h5::take_error_stack();
+  if (!ok) msg = io_reason(err, std::string(where.file)) + '\n' + where.text() + ": " + h5::take_error_stack();
   if (comm != MPI_COMM_NULL) {
     const int size = mpi::size(comm), rank = mpi::rank(comm);
     const uint64_t lowest = mpi::allreduce_max(comm, ok ? 0 : static_cast<uint64_t>(size - rank));
@@ -784,20 +794,14 @@ struct PairFileWriter::State {
   // The file is declared before its objects, so the objects close first.
   h5::File file;
   h5::Dataset rows, payload, pieces, sums, tiles_ds, done, stats;
-  bool failed = false;        // a write failed: the handles were given up
-  bool flush_failed = false;  // ... and it was a flush: HDF5's metadata may be half written
+  bool failed = false;  // a write failed: the file was closed and marked as failed
 
   h5::Where where(const char* object, const char* op) const { return {path, object, op}; }
   Target target(const char* name, const h5::Dataset& ds, hid_t mem_type, size_t elem) const {
     return {path, name, ds.get(), mem_type, elem, dxpl.get()};
   }
   void flush(const char* why) {
-    try {
-      agreed(comm, where(why, "H5Fflush"), [&] { return H5Fflush(file.get(), H5F_SCOPE_GLOBAL); });
-    } catch (const WriteFailure&) {
-      flush_failed = true;
-      throw;
-    }
+    agreed(comm, where(why, "H5Fflush"), [&] { return H5Fflush(file.get(), H5F_SCOPE_GLOBAL); });
   }
   // Marks [lo, lo+len) of /tiles/done from `gens` (rank 0's; others pass nothing).
   void write_marks(uint64_t lo, uint64_t len, const uint32_t* gens) {
@@ -809,9 +813,8 @@ struct PairFileWriter::State {
   }
 
   // Runs one writer method. A failed write becomes an InputError on every rank
-  // (they agreed on it) naming the file and the reason; the writer then gives
-  // up its HDF5 ids without closing them, since closing would write again
-  // what could not be written. See docs/PAIR_FILE.md, "When a write fails".
+  // (they agreed on it) naming the file and the reason, and leaves the file
+  // closed and marked as failed. See docs/PAIR_FILE.md, "When a write fails".
   template <class F>
   void guard(const char* op, F&& body) {
     if (failed)
@@ -826,36 +829,38 @@ struct PairFileWriter::State {
     }
   }
 
+  // Every rank is here (the failure was agreed). HDF5 1.10 cannot be left
+  // with the file open: any later close, ours or the library's own at
+  // MPI_Finalize, flushes again, fails again, frees the file's shared state
+  // and keeps its id, and the next attempt crashes (SIGSEGV in H5F__close_cb).
+  // So rank 0 first truncates the file, which gives its blocks back to a full
+  // disk, the ranks close the file (the flush now has room), and rank 0 writes
+  // kFailedMagic over the HDF5 signature: reduce and --resume then refuse the
+  // file by name. The pairs are lost either way; what HDF5 flushed before the
+  // failure cannot be trusted to be consistent.
   [[noreturn]] void give_up(const char* op, const std::string& reason, const std::string& detail) {
     failed = true;
-    for (h5::Dataset* d : {&rows, &payload, &pieces, &sums, &tiles_ds, &done, &stats}) d->release();
-    file.release();
-    const bool created = std::strcmp(op, "create") == 0;
-    std::string after;
-    if (flush_failed || created) {
-      // The file is not a usable pair file (never completed, or HDF5 metadata
-      // maybe half written): rank 0 overwrites its signature so that reduce and
-      // --resume refuse it by name. Every rank is here: the failure was agreed.
-      bool marked = true;
-      if (rank == 0) {
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-        marked = fd >= 0 && ::pwrite(fd, kFailedMagic, sizeof kFailedMagic, 0) ==
-                                static_cast<ssize_t>(sizeof kFailedMagic);
-        if (fd >= 0) ::close(fd);
-      }
-      marked = !any_rank(comm, !marked);
-      after = marked ? "the file is marked as failed (reduce and --resume refuse it); rerun "
-                       "without --resume"
-                     : "the file may be inconsistent; rerun without --resume";
-    } else {
-      after =
-          "the file keeps what its last flush wrote: free space and finish the run with "
-          "--resume, or rerun without --resume";
+    MPI_Barrier(comm);
+    if (rank == 0) ::truncate(path.c_str(), 0);
+    MPI_Barrier(comm);
+    for (h5::Dataset* d : {&rows, &payload, &pieces, &sums, &tiles_ds, &done, &stats}) d->reset();
+    const bool closed = !any_rank(comm, file.valid() && H5Fclose(file.release()) < 0);
+    h5::take_error_stack();
+    bool marked = true;
+    if (rank == 0) {
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      marked = fd >= 0 && ::pwrite(fd, kFailedMagic, sizeof kFailedMagic, 0) ==
+                              static_cast<ssize_t>(sizeof kFailedMagic);
+      if (fd >= 0) ::close(fd);
     }
+    marked = !any_rank(comm, !marked);
     mpi::mark_error_agreed();
     throw InputError("cannot write pair file '" + path +
                      "': " + (reason.empty() ? std::string("an HDF5 write failed") : reason) +
-                     " (" + op + ": " + detail + "); " + after);
+                     " (" + op + ": " + detail + "); " +
+                     (marked ? "the file is marked as failed (reduce and --resume refuse it)"
+                             : "the file could not be marked as failed and is not usable") +
+                     (closed ? "" : ", and HDF5 could not close it") + "; rerun without --resume");
   }
 };
 
