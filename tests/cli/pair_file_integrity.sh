@@ -17,27 +17,30 @@ common=(--left "$T/gen/left.csv" --right "$T/gen/right.csv" -a 3 --threshold 0.8
 "$NM" reduce --pairs "$T/p.h5" --out "$T/ref.csv" || bad "reduce of the undamaged file"
 check "reduce = run" same "$T/run.csv" "$T/ref.csv"
 # A run killed after its 3rd append: --resume finishes it.
-NAME_MATCHER_FAULT_KILL=0:3 "$NM" run "${common[@]}" --piece-pairs 100 --pairs "$T/k.h5" \
-  --out "$T/k.csv" >/dev/null 2>&1
+(NAME_MATCHER_FAULT_KILL=0:3 "$NM" run "${common[@]}" --piece-pairs 100 --pairs "$T/k.h5" \
+  --out "$T/k.csv"; exit $?) >/dev/null 2>&1
 check "the killed run failed" test $? -ne 0
 cp "$T/k.h5" "$T/k_ok.h5"
 "$NM" run "${common[@]}" --piece-pairs 100 --pairs "$T/k_ok.h5" --out "$T/k_ok.csv" --resume
 check "--resume of the undamaged killed file = run" same "$T/ref.csv" "$T/k_ok.csv"
 
-# corrupt SRC DST SEED: 1-20 bytes, half of them anywhere in the file, half on
-# bytes that are not 0 (the used parts: most of a small file is chunk space
-# that was never written).
+# corrupt SRC PREFIX N SEED0: copies PREFIX1.h5 .. PREFIXN.h5 of SRC, copy i with
+# 1-20 bytes changed (seed SEED0+i), half of them anywhere in the file, half
+# on bytes that are not 0 (the used parts: most of a small pair file is chunk
+# space that was never written).
 corrupt() {
-  python3 - "$1" "$2" "$3" <<'EOF'
+  python3 - "$@" <<'EOF'
 import random, sys
-src, dst, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
-data = bytearray(open(src, "rb").read())
-rng = random.Random(seed)
-used = [i for i, b in enumerate(data) if b]
-for _ in range(rng.randint(1, 20)):
-    at = rng.randrange(len(data)) if rng.random() < 0.5 else rng.choice(used)
-    data[at] = (data[at] + rng.randint(1, 255)) % 256  # always a different byte
-open(dst, "wb").write(data)
+src, prefix, n, seed0 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+orig = open(src, "rb").read()
+used = [i for i, b in enumerate(orig) if b]
+for i in range(1, n + 1):
+    data = bytearray(orig)
+    rng = random.Random(seed0 + i)
+    for _ in range(rng.randint(1, 20)):
+        at = rng.randrange(len(data)) if rng.random() < 0.5 else rng.choice(used)
+        data[at] = (data[at] + rng.randint(1, 255)) % 256  # always a different byte
+    open(f"{prefix}{i}.h5", "wb").write(data)
 EOF
 }
 
@@ -55,9 +58,9 @@ judge() {
   fi
 }
 
+corrupt "$T/p.h5" "$T/c" 30 0
 for i in $(seq 1 30); do
   C=$T/c$i.h5
-  corrupt "$T/p.h5" "$C" "$i"
   rm -f "$T/out.csv"
   timeout 30 "$NM" reduce --pairs "$C" --out "$T/out.csv" 2>"$T/err"
   judge "copy $i, reduce" $? "$T/err" "$T/out.csv" "$C"
@@ -65,9 +68,9 @@ for i in $(seq 1 30); do
   timeout 30 "$NM" run "${common[@]}" --pairs "$C" --out "$T/out.csv" --resume 2>"$T/err"
   judge "copy $i, --resume (finished file)" $? "$T/err" "$T/out.csv" "$C"
 done
+corrupt "$T/k.h5" "$T/k" 12 1000
 for i in $(seq 1 12); do
   C=$T/k$i.h5
-  corrupt "$T/k.h5" "$C" "$((1000 + i))"
   rm -f "$T/out.csv"
   timeout 30 "$NM" run "${common[@]}" --piece-pairs 100 --pairs "$C" --out "$T/out.csv" --resume \
     2>"$T/err"
