@@ -127,14 +127,8 @@ class Canon {
     b_.push_back(static_cast<char>(v));
     return *this;
   }
-  Canon& u32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) b_.push_back(static_cast<char>(v >> (8 * i)));
-    return *this;
-  }
-  Canon& u64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) b_.push_back(static_cast<char>(v >> (8 * i)));
-    return *this;
-  }
+  Canon& u32(uint32_t v) { return le(v, 4); }
+  Canon& u64(uint64_t v) { return le(v, 8); }
   Canon& f32(float v) { return u32(std::bit_cast<uint32_t>(v)); }
   Canon& f64(double v) { return u64(std::bit_cast<uint64_t>(v)); }
   Canon& str(std::string_view v) {
@@ -147,6 +141,12 @@ class Canon {
   uint64_t sum(uint64_t seed) const { return stable_hash(b_, seed); }
 
  private:
+  Canon& le(uint64_t v, int bytes) {
+    char out[8];
+    for (int i = 0; i < bytes; ++i) out[i] = static_cast<char>(v >> (8 * i));
+    b_.append(out, static_cast<size_t>(bytes));
+    return *this;
+  }
   std::string b_;
 };
 
@@ -1393,8 +1393,13 @@ void PairFileReader::State::read_checked(size_t p, uint64_t a, uint64_t b,
                                          std::string& payload) const {
   const StoredPiece& x = pieces[p];
   const uint64_t b0 = (a - x.first) / kSumRows, b1 = (b - 1 - x.first) / kSumRows + 1;
-  const uint64_t lo = x.first + b0 * kSumRows, hi = std::min(x.first + x.count, x.first + b1 * kSumRows);
-  std::vector<PairRecord> rows(hi - lo);
+  const uint64_t lo = x.first + b0 * kSumRows;
+  const uint64_t hi = std::min(x.first + x.count, x.first + b1 * kSumRows);
+  // The blocks' rows and bytes go straight to the end of `out` and `payload`;
+  // rows outside [a, b) (reads not on block boundaries) are cut off after.
+  const size_t row0 = out.size(), byte0 = payload.size();
+  out.resize(row0 + (hi - lo));
+  const std::span<PairRecord> rows(out.data() + row0, hi - lo);
   read_range(target(kRows, this->rows, types.pair.get(), sizeof(PairRecord)), lo, rows.size(),
              rows.data());
   std::vector<uint64_t> want(b1 - b0);
@@ -1403,36 +1408,38 @@ void PairFileReader::State::read_checked(size_t p, uint64_t a, uint64_t b,
   // The payload of the blocks, where their rows say it is (checked below):
   // within the piece's payload and back to back.
   const auto bad = [&](const std::string& what) {
-    return InputError(corrupt(path, piece_name(p) + ": " + what));
+    return InputError(corrupt(path, piece_name(p) + ": checksum mismatch" + what));
   };
   const uint64_t p_lo = rows.front().payload_offset;
   uint64_t p_hi = p_lo;
   for (const PairRecord& r : rows) {
-    if (r.payload_offset != p_hi) throw bad("checksum mismatch (payload offsets)");
+    if (r.payload_offset != p_hi) throw bad(" (payload offsets)");
     p_hi += r.payload_len;
   }
   if (p_lo < x.payload_first || p_hi > x.payload_first + x.payload_bytes || p_hi > root.payload)
-    throw bad("checksum mismatch (payload outside the piece)");
-  std::string bytes(p_hi - p_lo, '\0');
-  read_range(target(kPayload, this->payload, H5T_NATIVE_UINT8, 1), p_lo, bytes.size(),
-             bytes.data());
+    throw bad(" (payload outside the piece)");
+  payload.resize(byte0 + (p_hi - p_lo));
+  read_range(target(kPayload, this->payload, H5T_NATIVE_UINT8, 1), p_lo, p_hi - p_lo,
+             payload.data() + byte0);
+  const std::string_view bytes = std::string_view(payload).substr(byte0);
   Canon canon;
   for (uint64_t k = 0; k < want.size(); ++k) {
     const uint64_t r0 = k * kSumRows, r1 = std::min<uint64_t>(rows.size(), r0 + kSumRows);
     const uint64_t y0 = rows[r0].payload_offset - p_lo;
     const uint64_t y1 = rows[r1 - 1].payload_offset + rows[r1 - 1].payload_len - p_lo;
-    if (block_sum(canon, lo + r0, std::span(rows).subspan(r0, r1 - r0),
-                  std::string_view(bytes).substr(y0, y1 - y0)) != want[k])
-      throw InputError(corrupt(path, piece_name(p) + ": checksum mismatch in rows " +
-                                         std::to_string(lo + r0) + ".." +
-                                         std::to_string(lo + r1 - 1)));
+    if (block_sum(canon, lo + r0, rows.subspan(r0, r1 - r0), bytes.substr(y0, y1 - y0)) != want[k])
+      throw bad(" in rows " + std::to_string(lo + r0) + ".." + std::to_string(lo + r1 - 1));
   }
-  // Rows [a, b) and their bytes.
-  const uint64_t y0 = rows[a - lo].payload_offset - p_lo;
-  const uint64_t y1 = rows[b - 1 - lo].payload_offset + rows[b - 1 - lo].payload_len - p_lo;
-  out.insert(out.end(), rows.begin() + static_cast<ptrdiff_t>(a - lo),
-             rows.begin() + static_cast<ptrdiff_t>(b - lo));
-  payload.append(bytes, y0, y1 - y0);
+  // Keep rows [a, b) and their bytes only.
+  if (lo < a || hi > b) {
+    const uint64_t y0 = rows[a - lo].payload_offset - p_lo;
+    const uint64_t y1 = rows[b - 1 - lo].payload_offset + rows[b - 1 - lo].payload_len - p_lo;
+    payload.resize(byte0 + y1);
+    payload.erase(byte0, y0);
+    out.resize(row0 + (b - lo));
+    out.erase(out.begin() + static_cast<ptrdiff_t>(row0),
+              out.begin() + static_cast<ptrdiff_t>(row0 + (a - lo)));
+  }
 }
 
 PairFileReader::PairFileReader(const std::string& path) : state_(std::make_unique<State>()) {
