@@ -167,8 +167,13 @@ uint64_t meta_sum(const PairFileMeta& m, const std::vector<TileRecord>& tiles) {
     c.u64(v);
   c.u64(tiles.size());
   for (const TileRecord& t : tiles)
-    c.u64(t.block_key).u64(t.l_begin).u64(t.l_end).u64(t.r_begin).u64(t.r_end).u64(t.cost).u32(
-        t.rank);
+    c.u64(t.block_key)
+        .u64(t.l_begin)
+        .u64(t.l_end)
+        .u64(t.r_begin)
+        .u64(t.r_end)
+        .u64(t.cost)
+        .u32(t.rank);
   return c.sum(kSeedMeta);
 }
 
@@ -287,8 +292,7 @@ h5::Type stats_type() {
       {"pairs_kept", offsetof(RankStats, pairs_kept)},
       {"bytes_shuffled", offsetof(RankStats, bytes_shuffled)},
       {"peak_rss_bytes", offsetof(RankStats, peak_rss_bytes)}};
-  for (const auto& [name, off] : counters)
-    insert(t.get(), n, name, base + off, H5T_NATIVE_UINT64);
+  for (const auto& [name, off] : counters) insert(t.get(), n, name, base + off, H5T_NATIVE_UINT64);
   const std::pair<const char*, size_t> seconds[] = {
       {"load_s", offsetof(RankStats, load_s)},
       {"normalize_s", offsetof(RankStats, normalize_s)},
@@ -372,19 +376,16 @@ std::string io_reason(int err, const std::string& path) {
 // Every rank of `comm` passes whether its HDF5 call succeeded (`err`: errno
 // right after it). When it failed on any rank, every rank throws the same
 // WriteFailure, the lowest failing rank's, so that no rank goes on into the
-// next collective call while another has left. With MPI_COMM_NULL, only this
-// process.
+// next collective call while another has left.
 void agree(MPI_Comm comm, bool ok, const h5::Where& where, int err) {
+  const int size = mpi::size(comm), rank = mpi::rank(comm);
+  const uint64_t lowest = mpi::allreduce_max(comm, ok ? 0 : static_cast<uint64_t>(size - rank));
+  if (lowest == 0) return;
   std::string msg;
-  if (!ok) msg = io_reason(err, std::string(where.file)) + '\n' + where.text() + ": " + h5::take_error_stack();
-  if (comm != MPI_COMM_NULL) {
-    const int size = mpi::size(comm), rank = mpi::rank(comm);
-    const uint64_t lowest = mpi::allreduce_max(comm, ok ? 0 : static_cast<uint64_t>(size - rank));
-    if (lowest == 0) return;
-    mpi::bcast_bytes(comm, msg, size - static_cast<int>(lowest));
-  } else if (ok) {
-    return;
-  }
+  if (!ok)
+    msg = io_reason(err, std::string(where.file)) + '\n' + where.text() + ": " +
+          h5::take_error_stack();
+  mpi::bcast_bytes(comm, msg, size - static_cast<int>(lowest));
   const size_t nl = msg.find('\n');
   throw WriteFailure(msg.substr(0, nl), msg.substr(nl + 1));
 }
@@ -436,8 +437,7 @@ uint64_t extent(hid_t ds, const std::string& path, const std::string& name) {
   return dims[0];
 }
 
-void set_extent(MPI_Comm comm, hid_t ds, const std::string& path, const char* name,
-                uint64_t size) {
+void set_extent(MPI_Comm comm, hid_t ds, const std::string& path, const char* name, uint64_t size) {
   const hsize_t dims[1] = {size};
   agreed(comm, {path, name, "H5Dset_extent"}, [&] { return H5Dset_extent(ds, dims); });
 }
@@ -523,8 +523,8 @@ std::vector<T> read_some(const std::string& path, const char* name, hid_t ds, hi
   const uint64_t have = extent(ds, path, name);
   if (first > have || count > have - first)
     throw InputError(corrupt(path, std::string(name) + " has " + std::to_string(have) +
-                                       " entries, fewer than the " +
-                                       std::to_string(first + count) + " recorded"));
+                                       " entries, fewer than the " + std::to_string(first + count) +
+                                       " recorded"));
   check_fits(ds, path, name, count, sizeof(T));
   std::vector<T> out(count);
   read_range({path, name, ds, mem_type, sizeof(T), dxpl}, first, count, out.data());
@@ -705,8 +705,9 @@ RootState read_root_state(hid_t file, const std::string& path) {
   s.pieces = read_u64_attr(file, path, "stored_pieces");
   s.sums = read_u64_attr(file, path, "stored_sums");
   if (read_u64_attr(file, path, "state_checksum") != state_sum(s))
-    throw InputError(corrupt(path, "the root attributes complete, attempts and stored_* do not "
-                                   "match their state_checksum"));
+    throw InputError(corrupt(path,
+                             "the root attributes complete, attempts and stored_* do not "
+                             "match their state_checksum"));
   if (s.attempts == 0) throw InputError(corrupt(path, "attempts is 0"));
   return s;
 }
@@ -716,8 +717,9 @@ RootState read_root_state(hid_t file, const std::string& path) {
 void verify_meta(hid_t file, const std::string& path, const PairFileMeta& m,
                  const std::vector<TileRecord>& tiles) {
   if (read_u64_attr(file, path, "meta_checksum") != meta_sum(m, tiles))
-    throw InputError(corrupt(path, "the run's attributes or the plan (/plan/tiles) do not match "
-                                   "meta_checksum"));
+    throw InputError(corrupt(path,
+                             "the run's attributes or the plan (/plan/tiles) do not match "
+                             "meta_checksum"));
 }
 
 // Done marks as stored -> the attempt numbers; throws when a mark's check fails.
@@ -726,8 +728,8 @@ std::vector<uint32_t> decode_marks(const std::string& path, const std::vector<St
   std::vector<uint32_t> out(marks.size());
   for (size_t t = 0; t < marks.size(); ++t) {
     if (marks[t].check != mark_check(t, marks[t].gen) || marks[t].gen > attempts)
-      throw InputError(corrupt(path, "the done mark of tile " + std::to_string(t) + " in " +
-                                         kDone + " fails its check"));
+      throw InputError(corrupt(path, "the done mark of tile " + std::to_string(t) + " in " + kDone +
+                                         " fails its check"));
     out[t] = marks[t].gen;
   }
   return out;
@@ -737,8 +739,8 @@ std::vector<uint32_t> read_marks(const std::string& path, hid_t ds, hid_t mark_t
                                  size_t tiles, uint32_t attempts) {
   const uint64_t have = extent(ds, path, kDone);
   if (have != tiles)
-    throw InputError(corrupt(path, std::to_string(tiles) + " tiles but " + std::to_string(have) +
-                                       " done marks"));
+    throw InputError(corrupt(
+        path, std::to_string(tiles) + " tiles but " + std::to_string(have) + " done marks"));
   return decode_marks(path, read_some<StoredMark>(path, kDone, ds, mark_type, dxpl, 0, tiles),
                       attempts);
 }
@@ -931,9 +933,8 @@ PairFileWriter PairFileWriter::create(MPI_Comm comm, const std::string& path,
     write_u64_attr(comm, f, path, "meta_checksum", fp);
     write_root_state(comm, f, path, st.root);
     for (const char* g : {"/pairs", "/plan", "/tiles", "/stats", kKeys})
-      h5::Group(agreed(comm, st.where(g, "H5Gcreate2"), [&] {
-        return H5Gcreate2(f, g, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-      }));
+      h5::Group(agreed(comm, st.where(g, "H5Gcreate2"),
+                       [&] { return H5Gcreate2(f, g, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT); }));
     const Types& t = st.types;
     st.rows = create_dataset(comm, f, path, kRows, t.pair.get(), 0, kRowsChunk, false);
     st.payload = create_dataset(comm, f, path, kPayload, H5T_NATIVE_UINT8, 0, kByteChunk, false);
@@ -1004,8 +1005,9 @@ PairFileWriter PairFileWriter::open_for_resume(MPI_Comm comm, const std::string&
       why = e.what();
     }
     if (any_rank(comm, !why.empty()))
-      throw InputError(why.empty() ? "pair file '" + path + "' cannot be resumed (another rank "
-                                                            "could not read it)"
+      throw InputError(why.empty() ? "pair file '" + path +
+                                         "' cannot be resumed (another rank "
+                                         "could not read it)"
                                    : why);
   };
   input([&] {
@@ -1019,8 +1021,8 @@ PairFileWriter PairFileWriter::open_for_resume(MPI_Comm comm, const std::string&
     st.tiles_ds = open_dataset(f, path, kTiles);
     st.done = open_dataset(f, path, kDone);
     st.stats = open_dataset(f, path, kStats);
-    st.tiles = read_all<TileRecord>(path, kTiles, st.tiles_ds.get(), st.types.tile.get(),
-                                    st.dxpl.get());
+    st.tiles =
+        read_all<TileRecord>(path, kTiles, st.tiles_ds.get(), st.types.tile.get(), st.dxpl.get());
     verify_meta(f, path, st.meta, st.tiles);
     st.done_at_open = read_marks(path, st.done.get(), st.types.mark.get(), st.dxpl.get(),
                                  st.tiles.size(), st.root.attempts);
@@ -1085,8 +1087,8 @@ void PairFileWriter::append_piece(std::span<const PairRecord> pairs, std::string
   const uint64_t first_byte = n > 0 ? payload_offsets.front() : 0;
   const uint64_t bytes = n > 0 ? payload_offsets.back() - first_byte : 0;
   // Where this rank's rows, bytes, piece row and checksums go: after the ranks below it.
-  uint64_t mine[6] = {n,           bytes, n > 0 ? 1u : 0u, finished_tiles.size(),
-                      blocks_of(n), problem.empty() ? 0u : 1u};
+  uint64_t mine[6] = {
+      n, bytes, n > 0 ? 1u : 0u, finished_tiles.size(), blocks_of(n), problem.empty() ? 0u : 1u};
   uint64_t before[6] = {}, total[6] = {};
   mpi::check(MPI_Exscan(mine, before, 6, MPI_UINT64_T, MPI_SUM, s.comm), "MPI_Exscan");
   if (s.rank == 0) std::fill(std::begin(before), std::end(before), 0);
@@ -1121,8 +1123,9 @@ void PairFileWriter::append_piece(std::span<const PairRecord> pairs, std::string
       Canon canon;
       for (uint64_t b = 0; b < sums.size(); ++b) {
         const uint64_t lo = b * kSumRows, hi = std::min(n, lo + kSumRows);
-        sums[b] = block_sum(canon, row0 + lo, std::span(rows).subspan(lo, hi - lo),
-                            payload.substr(payload_offsets[lo], payload_offsets[hi] - payload_offsets[lo]));
+        sums[b] = block_sum(
+            canon, row0 + lo, std::span(rows).subspan(lo, hi - lo),
+            payload.substr(payload_offsets[lo], payload_offsets[hi] - payload_offsets[lo]));
       }
       StoredPiece piece = zeroed<StoredPiece>();
       piece.first = row0;
@@ -1170,8 +1173,8 @@ void PairFileWriter::append_piece(std::span<const PairRecord> pairs, std::string
         for (size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
         all.resize(total[3]);
       }
-      mpi::check(MPI_Gatherv(finished_tiles.data(), count, MPI_UINT32_T, all.data(),
-                             counts.data(), displs.data(), MPI_UINT32_T, 0, s.comm),
+      mpi::check(MPI_Gatherv(finished_tiles.data(), count, MPI_UINT32_T, all.data(), counts.data(),
+                             displs.data(), MPI_UINT32_T, 0, s.comm),
                  "MPI_Gatherv");
       uint64_t lo = 0, len = 0;
       if (s.rank == 0) {
@@ -1259,14 +1262,14 @@ void PairFileWriter::write_key_counts(const std::string& name, const std::vector
     }));
     const std::string bytes_name = group + "/bytes", offsets_name = group + "/offsets",
                       counts_name = group + "/counts";
-    h5::Dataset bytes_ds =
-        create_dataset(s.comm, f, s.path, bytes_name.c_str(), H5T_NATIVE_UINT8, total_bytes,
-                       table_chunk(total_bytes, kByteChunk), false);
+    h5::Dataset bytes_ds = create_dataset(s.comm, f, s.path, bytes_name.c_str(), H5T_NATIVE_UINT8,
+                                          total_bytes, table_chunk(total_bytes, kByteChunk), false);
     h5::Dataset offsets_ds =
         create_dataset(s.comm, f, s.path, offsets_name.c_str(), H5T_NATIVE_UINT64, n + 1,
                        table_chunk(n + 1, kTableChunk), false);
-    h5::Dataset counts_ds = create_dataset(s.comm, f, s.path, counts_name.c_str(),
-                                           H5T_NATIVE_UINT64, n, table_chunk(n, kTableChunk), false);
+    h5::Dataset counts_ds =
+        create_dataset(s.comm, f, s.path, counts_name.c_str(), H5T_NATIVE_UINT64, n,
+                       table_chunk(n, kTableChunk), false);
     write_u64_attr(s.comm, g.get(), s.path, "checksum", sizes[2]);
 
     write_collective(s.comm, s.target(offsets_name.c_str(), offsets_ds, H5T_NATIVE_UINT64, 8), 0,
@@ -1367,16 +1370,16 @@ void check_readable(const std::string& path) {
 }  // namespace
 
 void PairFileReader::State::load_pieces() {
-  pieces = read_some<StoredPiece>(path, kPieces, pieces_ds.get(), types.piece.get(), H5P_DEFAULT,
-                                  0, root.pieces);
+  pieces = read_some<StoredPiece>(path, kPieces, pieces_ds.get(), types.piece.get(), H5P_DEFAULT, 0,
+                                  root.pieces);
   // Every piece passes its check, and together they cover the stored rows,
   // payload bytes and checksums exactly, in order.
   uint64_t row = 0, byte = 0, sum = 0;
   for (size_t p = 0; p < pieces.size(); ++p) {
     const StoredPiece& x = pieces[p];
     if (x.check != piece_sum(x))
-      throw InputError(corrupt(path, "row " + std::to_string(p) + " of " + kPieces +
-                                         " fails its check"));
+      throw InputError(
+          corrupt(path, "row " + std::to_string(p) + " of " + kPieces + " fails its check"));
     if (x.first != row || x.payload_first != byte || x.sums_first != sum || x.count == 0 ||
         x.gen == 0 || x.gen > root.attempts)
       throw InputError(corrupt(path, piece_name(p) + " does not follow the piece before it"));
@@ -1389,8 +1392,7 @@ void PairFileReader::State::load_pieces() {
 }
 
 void PairFileReader::State::read_checked(size_t p, uint64_t a, uint64_t b,
-                                         std::vector<PairRecord>& out,
-                                         std::string& payload) const {
+                                         std::vector<PairRecord>& out, std::string& payload) const {
   const StoredPiece& x = pieces[p];
   const uint64_t b0 = (a - x.first) / kSumRows, b1 = (b - 1 - x.first) / kSumRows + 1;
   const uint64_t lo = x.first + b0 * kSumRows;
@@ -1485,9 +1487,9 @@ PairFileReader::PairFileReader(const std::string& path) : state_(std::make_uniqu
     s.stats = open_dataset(f, path, kStats);
     s.tiles = read_all<TileRecord>(path, kTiles, s.tiles_ds.get(), s.types.tile.get(), H5P_DEFAULT);
     verify_meta(f, path, s.meta, s.tiles);
-    for (const auto& [ds, name, need] :
-         {std::tuple{&s.rows, kRows, s.root.pairs}, std::tuple{&s.payload, kPayload, s.root.payload},
-          std::tuple{&s.sums, kSums, s.root.sums}})
+    for (const auto& [ds, name, need] : {std::tuple{&s.rows, kRows, s.root.pairs},
+                                         std::tuple{&s.payload, kPayload, s.root.payload},
+                                         std::tuple{&s.sums, kSums, s.root.sums}})
       if (extent(ds->get(), path, name) < need)
         throw InputError(corrupt(path, std::string(name) + " is shorter than the " +
                                            std::to_string(need) + " entries recorded"));
@@ -1523,8 +1525,8 @@ std::vector<RankStats> PairFileReader::rank_stats() const {
       const StoredStats& x = rows[r];
       const StoredStats none = zeroed<StoredStats>();  // the row of a rank that never wrote it
       if (std::memcmp(&x, &none, sizeof none) != 0 && x.check != stats_sum(x.stats))
-        throw InputError(corrupt(s.path, "row " + std::to_string(r) + " of " + kStats +
-                                             " fails its check"));
+        throw InputError(
+            corrupt(s.path, "row " + std::to_string(r) + " of " + kStats + " fails its check"));
       out.push_back(x.stats);
     }
     return out;
@@ -1578,7 +1580,8 @@ std::vector<std::pair<std::string, uint64_t>> PairFileReader::read_key_counts(
       return out;
     const std::string bytes_name = group + "/bytes", offsets_name = group + "/offsets",
                       counts_name = group + "/counts";
-    h5::Group g = make<h5::Group>(H5Gopen2(f, group.c_str(), H5P_DEFAULT), {s.path, group, "H5Gopen2"});
+    h5::Group g =
+        make<h5::Group>(H5Gopen2(f, group.c_str(), H5P_DEFAULT), {s.path, group, "H5Gopen2"});
     h5::Dataset bytes_ds = open_dataset(f, s.path, bytes_name.c_str());
     h5::Dataset offsets_ds = open_dataset(f, s.path, offsets_name.c_str());
     h5::Dataset counts_ds = open_dataset(f, s.path, counts_name.c_str());

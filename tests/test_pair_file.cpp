@@ -582,9 +582,10 @@ namespace h5 = nm::io::h5;
 void damage_element(const std::string& path, const char* name, uint64_t index, size_t byte,
                     int delta = 1) {
   h5::quiet_errors();
-  h5::File f = h5::make<h5::File>(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT),
-                                  {path, "", "H5Fopen"});
-  h5::Dataset ds = h5::make<h5::Dataset>(H5Dopen2(f.get(), name, H5P_DEFAULT), {path, name, "open"});
+  h5::File f =
+      h5::make<h5::File>(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), {path, "", "H5Fopen"});
+  h5::Dataset ds =
+      h5::make<h5::Dataset>(H5Dopen2(f.get(), name, H5P_DEFAULT), {path, name, "open"});
   h5::Type type = h5::make<h5::Type>(H5Dget_type(ds.get()), {path, name, "type"});
   std::string elem(H5Tget_size(type.get()), '\0');
   REQUIRE(byte < elem.size());
@@ -602,11 +603,10 @@ void damage_element(const std::string& path, const char* name, uint64_t index, s
 
 // Overwrites a numeric root (or group) attribute, in its stored type.
 template <class T>
-void set_attr(const std::string& path, const char* object, const char* name, hid_t type,
-              T value) {
+void set_attr(const std::string& path, const char* object, const char* name, hid_t type, T value) {
   h5::quiet_errors();
-  h5::File f = h5::make<h5::File>(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT),
-                                  {path, "", "H5Fopen"});
+  h5::File f =
+      h5::make<h5::File>(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), {path, "", "H5Fopen"});
   h5::Attr a = h5::make<h5::Attr>(H5Aopen_by_name(f.get(), object, name, H5P_DEFAULT, H5P_DEFAULT),
                                   {path, name, "open"});
   h5::check(H5Awrite(a.get(), type, &value), {path, name, "write"});
@@ -670,8 +670,10 @@ TEST_CASE("pair_file: every damaged part is a clear InputError naming the file a
 
   SUBCASE("a pair row: the piece and rows are named") {
     for (size_t byte : {0, 9, 16, 24, 40, 48}) {  // left, right, payload_offset, ..., label
-      const std::string p = damaged([&](const std::string& f) { damage_element(f, "/pairs/rows", 4200, byte); });
-      const std::string msg = refused(p, "piece 1 (rank 0, attempt 1, rows 10..9009): checksum mismatch");
+      const std::string p =
+          damaged([&](const std::string& f) { damage_element(f, "/pairs/rows", 4200, byte); });
+      const std::string msg =
+          refused(p, "piece 1 (rank 0, attempt 1, rows 10..9009): checksum mismatch");
       CHECK_MESSAGE(msg.find("rerun without --resume") != std::string::npos, msg);
       // Reading another block of the same file still works: only the damaged block fails.
       PairFileReader r(p);
@@ -679,53 +681,70 @@ TEST_CASE("pair_file: every damaged part is a clear InputError naming the file a
     }
   }
   SUBCASE("a payload byte") {
-    const std::string p = damaged([](const std::string& f) { damage_element(f, "/pairs/payload", 7, 0); });
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/pairs/payload", 7, 0); });
     refused(p, "piece 0 (rank 0, attempt 1, rows 0..9): checksum mismatch");
   }
   SUBCASE("a piece row") {
-    const std::string p = damaged([](const std::string& f) { damage_element(f, "/pairs/pieces", 1, 8); });
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/pairs/pieces", 1, 8); });
     refused(p, "row 1 of /pairs/pieces fails its check");
   }
   SUBCASE("a block checksum") {
-    const std::string p = damaged([](const std::string& f) { damage_element(f, "/pairs/sums", 2, 3); });
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/pairs/sums", 2, 3); });
     refused(p, "checksum mismatch");
   }
   SUBCASE("a done mark: 1 -> 0 would drop the tile's pairs") {
-    const std::string p = damaged([](const std::string& f) { damage_element(f, "/tiles/done", 1, 0, -1); });
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/tiles/done", 1, 0, -1); });
     refused(p, "the done mark of tile 1 in /tiles/done fails its check");
-    CHECK(input_error_of([&] { PairFileWriter::open_for_resume(world(), p); })
-              .find("done mark of tile 1") != std::string::npos);
+    CHECK(input_error_of([&] {
+            PairFileWriter::open_for_resume(world(), p);
+          }).find("done mark of tile 1") != std::string::npos);
   }
   SUBCASE("the plan") {
-    const std::string p = damaged([](const std::string& f) { damage_element(f, "/plan/tiles", 2, 1); });
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/plan/tiles", 2, 1); });
     refused(p, "do not match meta_checksum");
   }
   SUBCASE("a run attribute") {
-    const std::string p = damaged([](const std::string& f) { set_attr(f, "/", "threshold", H5T_NATIVE_FLOAT, 0.5f); });
+    const std::string p = damaged(
+        [](const std::string& f) { set_attr(f, "/", "threshold", H5T_NATIVE_FLOAT, 0.5f); });
     refused(p, "do not match meta_checksum");
   }
   SUBCASE("complete, attempts, stored counts") {
-    const std::string p1 = damaged([](const std::string& f) { set_attr<uint8_t>(f, "/", "complete", H5T_NATIVE_UINT8, 0); });
+    const std::string p1 = damaged(
+        [](const std::string& f) { set_attr<uint8_t>(f, "/", "complete", H5T_NATIVE_UINT8, 0); });
     refused(p1, "state_checksum");
-    const std::string p2 = damaged([](const std::string& f) { set_attr<uint32_t>(f, "/", "attempts", H5T_NATIVE_UINT32, 7); });
+    const std::string p2 = damaged(
+        [](const std::string& f) { set_attr<uint32_t>(f, "/", "attempts", H5T_NATIVE_UINT32, 7); });
     refused(p2, "state_checksum");
-    const std::string p3 = damaged([](const std::string& f) { set_attr<uint64_t>(f, "/", "stored_pieces", H5T_NATIVE_UINT64, 1); });
+    const std::string p3 = damaged([](const std::string& f) {
+      set_attr<uint64_t>(f, "/", "stored_pieces", H5T_NATIVE_UINT64, 1);
+    });
     refused(p3, "state_checksum");
   }
   SUBCASE("a statistics row") {
-    const std::string p = damaged([](const std::string& f) { damage_element(f, "/stats/ranks", 0, 40); });
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/stats/ranks", 0, 40); });
     refused(p, "row 0 of /stats/ranks fails its check");
   }
   SUBCASE("a key table") {
-    const std::string p = damaged([](const std::string& f) { damage_element(f, "/keys/k/bytes", 2, 0); });
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/keys/k/bytes", 2, 0); });
     refused(p, "/keys/k: checksum mismatch");
-    const std::string q = damaged([](const std::string& f) { damage_element(f, "/keys/k/counts", 1, 0); });
+    const std::string q =
+        damaged([](const std::string& f) { damage_element(f, "/keys/k/counts", 1, 0); });
     refused(q, "/keys/k: checksum mismatch");
   }
   SUBCASE("a file written by the previous format") {
-    const std::string p = damaged([](const std::string& f) { set_attr<uint32_t>(f, "/", "format_version", H5T_NATIVE_UINT32, 1); });
-    refused(p, "format version 1 not supported (this program reads version 2; the file was "
-               "written by an older name_matcher: rerun without --resume");
+    const std::string p = damaged([](const std::string& f) {
+      set_attr<uint32_t>(f, "/", "format_version", H5T_NATIVE_UINT32, 1);
+    });
+    refused(p,
+            "format version 1 not supported (this program reads version 2; the file was "
+            "written by an older name_matcher: rerun without --resume");
   }
   SUBCASE("a file a failed write left behind") {
     const std::string p = damaged([](const std::string& f) {
@@ -733,7 +752,8 @@ TEST_CASE("pair_file: every damaged part is a clear InputError naming the file a
       io.write("NMFAILED", 8);
     });
     refused(p, "is unusable: a write to it failed during the run that wrote it");
-    CHECK(input_error_of([&] { PairFileWriter::open_for_resume(world(), p); })
-              .find("is unusable") != std::string::npos);
+    CHECK(input_error_of([&] {
+            PairFileWriter::open_for_resume(world(), p);
+          }).find("is unusable") != std::string::npos);
   }
 }
