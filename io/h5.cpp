@@ -24,7 +24,10 @@ herr_t collect_entry(unsigned n, const H5E_error2_t* err, void* client) {
 
 void quiet_errors() {
   static std::once_flag once;
-  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+  std::call_once(once, [] {
+    H5dont_atexit();  // before the library initialises itself
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  });
 }
 
 std::string take_error_stack() {

@@ -19,7 +19,11 @@ class Error : public std::runtime_error {
 };
 
 // Stops HDF5 from printing its error stack to stderr: the stack goes into the
-// exceptions instead. Idempotent; every entry point of io/ that uses HDF5 calls it.
+// exceptions instead. Also keeps HDF5 from closing files itself at exit
+// (H5dont_atexit): every id is owned by a Handle and closed before MPI ends,
+// and a file whose close failed (disk full) must not be closed again after
+// MPI_Finalize, which crashed in H5F__close_cb. Idempotent; every entry point
+// of io/ that uses HDF5 calls it before any other HDF5 call.
 void quiet_errors();
 
 // The calling thread's current HDF5 error stack as one line, outermost call
@@ -59,6 +63,10 @@ class Handle {
 
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
+
+  // Gives up the id without closing it: for a file whose writes failed, where
+  // closing would only try (and fail) to write again. The id stays open until exit.
+  hid_t release() { return std::exchange(id_, H5I_INVALID_HID); }
 
   // Closes now, ignoring a failure (destructor path: nothing can be reported).
   void reset() {

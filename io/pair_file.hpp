@@ -2,7 +2,8 @@
 // (MPI-IO driver, collective writes) holding the candidate pairs, the
 // partition plan, per-tile completion marks for --resume, per-rank statistics
 // and the run's parameters; read back by one process (`reduce`) without MPI.
-// The schema is in docs/PAIR_FILE.md.
+// The schema is in docs/PAIR_FILE.md. Every part carries a checksum that the
+// reader verifies when it reads the part (docs/PAIR_FILE.md, "Integrity").
 //
 // Commit rule (what makes --resume lose and duplicate nothing): a pair row is
 // part of the result iff done_marks()[row.tile] == row.gen. Pairs of a tile
@@ -73,8 +74,11 @@ struct PieceRecord {
 // Writes a pair file from every rank of `comm`. Every method is collective over
 // `comm`: all ranks call it, in the same order. Invalid arguments on any rank
 // make every rank throw std::invalid_argument (the rank at fault names the
-// problem), so a bad call does not leave the other ranks waiting. HDF5 or
-// MPI-IO failures throw h5::Error (file, object, HDF5 error stack).
+// problem), so a bad call does not leave the other ranks waiting. A failed
+// write (disk full, I/O error) on any rank throws InputError on every rank
+// ("cannot write pair file 'P': No space left on device (...)") and leaves the
+// file closed and marked as failed, refused by the reader; later calls throw
+// InputError too (docs/PAIR_FILE.md, "When a write fails").
 class PairFileWriter {
  public:
   // Creates (truncates) `path`: attributes with complete=0 and attempts=1,
@@ -84,7 +88,8 @@ class PairFileWriter {
   static PairFileWriter create(MPI_Comm comm, const std::string& path, const PairFileMeta& meta,
                                const std::vector<TileRecord>& tiles);
   // Opens an existing file for --resume: attempts += 1, complete = 0. Throws
-  // InputError (on every rank) if it is missing, corrupt or not a pair file.
+  // InputError (on every rank) if it is missing, corrupt (its attributes, plan,
+  // piece table or done marks fail their checksums) or not a pair file.
   static PairFileWriter open_for_resume(MPI_Comm comm, const std::string& path);
 
   PairFileWriter(PairFileWriter&&) noexcept;
@@ -130,12 +135,16 @@ class PairFileWriter {
 };
 
 // Reads a pair file in one process, without MPI (sec2 driver). HDF5 failures
-// while reading throw nm::InputError naming the file.
+// while reading, and any part that fails its checksum, throw nm::InputError
+// naming the file and the part ("pair file 'P' is corrupt: piece 3 (rank 1,
+// attempt 1, rows 8192..9000): checksum mismatch in rows 8192..9000; ...").
 class PairFileReader {
  public:
   // Throws nm::InputError naming the file: "cannot open", "not an HDF5 file or
   // truncated/corrupt (<HDF5 detail>)", "not a name_matcher pair file",
-  // "format version N not supported".
+  // "format version N not supported", "unusable: a write to it failed",
+  // "corrupt: ..." (the root attributes, the plan or the piece table fail
+  // their checksums: all verified here).
   explicit PairFileReader(const std::string& path);
   PairFileReader(PairFileReader&&) noexcept;
   PairFileReader& operator=(PairFileReader&&) noexcept;
@@ -155,7 +164,9 @@ class PairFileReader {
   // out.back().payload_len), into `payload`; *payload_base (if not null) gets
   // that first offset. Offsets in `out` stay absolute file offsets, so pair i's
   // payload is payload.substr(out[i].payload_offset - *payload_base,
-  // out[i].payload_len). Throws std::out_of_range past pair_count().
+  // out[i].payload_len). Throws std::out_of_range past pair_count(). Reads and
+  // verifies the whole checksum blocks (4096 rows of a piece) the range touches:
+  // InputError naming the piece and rows on a mismatch.
   void read_pairs(uint64_t first, uint64_t n, std::vector<PairRecord>& out, std::string& payload,
                   uint64_t* payload_base) const;
 

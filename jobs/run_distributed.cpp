@@ -906,7 +906,11 @@ RunResult run_pipeline(const RunConfig& cfg) {
     offsets.push_back(payload.size());
     st.pairs_kept += recs.size();
     if (pf) {
-      pf->append_piece(recs, payload, recs.empty() ? std::span<const uint64_t>() : offsets, batch);
+      // A failed write throws on every rank alike: stage() has one rank report it.
+      stage(comm, [&] {
+        pf->append_piece(recs, payload, recs.empty() ? std::span<const uint64_t>() : offsets,
+                         batch);
+      });
       ++pieces;
       maybe_fault(me, pieces);
     } else {

@@ -134,7 +134,7 @@ void check_piece_stored(const PairFileReader& r, const Piece& p, uint64_t first,
 
 void check_meta_equal(const PairFileMeta& a, const PairFileMeta& b) {
   CHECK(a.format == "name_matcher pairs");
-  CHECK(a.format_version == 1);
+  CHECK(a.format_version == 2);
   CHECK(a.program_version == b.program_version);
   CHECK(a.algorithm == b.algorithm);
   CHECK(a.threshold == b.threshold);
@@ -544,11 +544,11 @@ TEST_CASE("pair_file: the reader and resume refuse what is not a complete pair f
                                       {newer, "", "open"});
       h5::Attr a = h5::make<h5::Attr>(H5Aopen(f.get(), "format_version", H5P_DEFAULT),
                                       {newer, "format_version", "open"});
-      const uint32_t v = 2;
+      const uint32_t v = 3;
       h5::check(H5Awrite(a.get(), H5T_NATIVE_UINT32, &v), {newer, "format_version", "write"});
     }
     const std::string msg = input_error_of([&] { PairFileReader r(newer); });
-    CHECK(msg.find("format version 2 not supported") != std::string::npos);
+    CHECK(msg.find("format version 3 not supported") != std::string::npos);
     CHECK(msg.find(newer) != std::string::npos);
   }
 }
@@ -570,5 +570,190 @@ TEST_CASE("pair_file: HDF5 failures name the file and carry HDF5's reason") {
   } catch (const h5::Error& e) {
     const std::string what = e.what();
     CHECK(what.rfind("f.h5: /x: H5Dopen2 failed: H5Dopen2(): ", 0) == 0);
+  }
+}
+
+namespace {
+
+namespace h5 = nm::io::h5;
+
+// Adds `delta` to byte `byte` of element `index` of dataset `name` (as stored:
+// the file type's bytes), the way a damaged disk block would.
+void damage_element(const std::string& path, const char* name, uint64_t index, size_t byte,
+                    int delta = 1) {
+  h5::quiet_errors();
+  h5::File f =
+      h5::make<h5::File>(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), {path, "", "H5Fopen"});
+  h5::Dataset ds =
+      h5::make<h5::Dataset>(H5Dopen2(f.get(), name, H5P_DEFAULT), {path, name, "open"});
+  h5::Type type = h5::make<h5::Type>(H5Dget_type(ds.get()), {path, name, "type"});
+  std::string elem(H5Tget_size(type.get()), '\0');
+  REQUIRE(byte < elem.size());
+  h5::Space file_space = h5::make<h5::Space>(H5Dget_space(ds.get()), {path, name, "space"});
+  const hsize_t start[1] = {index}, one[1] = {1};
+  h5::check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, one, nullptr),
+            {path, name, "select"});
+  h5::Space mem = h5::make<h5::Space>(H5Screate_simple(1, one, nullptr), {path, name, "mem"});
+  h5::check(H5Dread(ds.get(), type.get(), mem.get(), file_space.get(), H5P_DEFAULT, elem.data()),
+            {path, name, "read"});
+  elem[byte] = static_cast<char>(elem[byte] + delta);
+  h5::check(H5Dwrite(ds.get(), type.get(), mem.get(), file_space.get(), H5P_DEFAULT, elem.data()),
+            {path, name, "write"});
+}
+
+// Overwrites a numeric root (or group) attribute, in its stored type.
+template <class T>
+void set_attr(const std::string& path, const char* object, const char* name, hid_t type, T value) {
+  h5::quiet_errors();
+  h5::File f =
+      h5::make<h5::File>(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), {path, "", "H5Fopen"});
+  h5::Attr a = h5::make<h5::Attr>(H5Aopen_by_name(f.get(), object, name, H5P_DEFAULT, H5P_DEFAULT),
+                                  {path, name, "open"});
+  h5::check(H5Awrite(a.get(), type, &value), {path, name, "write"});
+}
+
+}  // namespace
+
+TEST_CASE("pair_file: every damaged part is a clear InputError naming the file and the part") {
+  TempDir dir;
+  const std::string valid = dir.file("valid.h5");
+  // Two pieces; the second spans three checksum blocks (4096 rows each).
+  const Piece small = make_piece(41, 10, 0, {0});
+  const Piece big = make_piece(42, 9000, 1, {1});
+  {
+    PairFileWriter w = PairFileWriter::create(world(), valid, test_meta(), test_tiles(3));
+    append(w, small);
+    append(w, big);
+    RankStats st{};
+    st.pairs_kept = 9010;
+    w.write_rank_stats(st);
+    w.write_key_counts("k", {"alpha", "beta"}, {3, 4}, 0);
+    w.mark_complete();
+  }
+  {  // The undamaged file reads back whole, in any slices.
+    PairFileReader r(valid);
+    check_piece_stored(r, small, 0, 1);
+    check_piece_stored(r, big, 10, 1);
+    std::vector<PairRecord> rows;
+    std::string payload;
+    uint64_t base = 0;
+    r.read_pairs(5, 4200, rows, payload, &base);  // across the pieces and a block boundary
+    CHECK(rows.size() == 4200);
+    CHECK(rows[4].left == small.pairs.back().left);
+    CHECK(rows[5].left == big.pairs.front().left);
+    CHECK(r.rank_stats()[0].pairs_kept == 9010);
+    CHECK(r.read_key_counts("k").size() == 2);
+  }
+  int copies = 0;
+  // A copy of the valid file with `damage` applied; returns its path.
+  const auto damaged = [&](auto&& damage) {
+    const std::string path = dir.file(std::to_string(++copies) + "d.h5");
+    fs::copy_file(valid, path);
+    damage(path);
+    return path;
+  };
+  const auto read_everything = [](const std::string& path) {
+    PairFileReader r(path);
+    (void)r.done_marks();
+    (void)r.rank_stats();
+    (void)r.read_key_counts("k");
+    std::vector<PairRecord> rows;
+    std::string payload;
+    r.read_pairs(0, r.pair_count(), rows, payload, nullptr);
+  };
+  const auto refused = [&](const std::string& path, const std::string& what) {
+    const std::string msg = input_error_of([&] { read_everything(path); });
+    CHECK_MESSAGE(msg.find(path) != std::string::npos, msg);
+    CHECK_MESSAGE(msg.find(what) != std::string::npos, msg);
+    return msg;
+  };
+
+  SUBCASE("a pair row: the piece and rows are named") {
+    for (size_t byte : {0, 9, 16, 24, 40, 48}) {  // left, right, payload_offset, ..., label
+      const std::string p =
+          damaged([&](const std::string& f) { damage_element(f, "/pairs/rows", 4200, byte); });
+      const std::string msg =
+          refused(p, "piece 1 (rank 0, attempt 1, rows 10..9009): checksum mismatch");
+      CHECK_MESSAGE(msg.find("rerun without --resume") != std::string::npos, msg);
+      // Reading another block of the same file still works: only the damaged block fails.
+      PairFileReader r(p);
+      check_piece_stored(r, small, 0, 1);
+    }
+  }
+  SUBCASE("a payload byte") {
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/pairs/payload", 7, 0); });
+    refused(p, "piece 0 (rank 0, attempt 1, rows 0..9): checksum mismatch");
+  }
+  SUBCASE("a piece row") {
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/pairs/pieces", 1, 8); });
+    refused(p, "row 1 of /pairs/pieces fails its check");
+  }
+  SUBCASE("a block checksum") {
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/pairs/sums", 2, 3); });
+    refused(p, "checksum mismatch");
+  }
+  SUBCASE("a done mark: 1 -> 0 would drop the tile's pairs") {
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/tiles/done", 1, 0, -1); });
+    refused(p, "the done mark of tile 1 in /tiles/done fails its check");
+    CHECK(input_error_of([&] {
+            PairFileWriter::open_for_resume(world(), p);
+          }).find("done mark of tile 1") != std::string::npos);
+  }
+  SUBCASE("the plan") {
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/plan/tiles", 2, 1); });
+    refused(p, "do not match meta_checksum");
+  }
+  SUBCASE("a run attribute") {
+    const std::string p = damaged(
+        [](const std::string& f) { set_attr(f, "/", "threshold", H5T_NATIVE_FLOAT, 0.5f); });
+    refused(p, "do not match meta_checksum");
+  }
+  SUBCASE("complete, attempts, stored counts") {
+    const std::string p1 = damaged(
+        [](const std::string& f) { set_attr<uint8_t>(f, "/", "complete", H5T_NATIVE_UINT8, 0); });
+    refused(p1, "state_checksum");
+    const std::string p2 = damaged(
+        [](const std::string& f) { set_attr<uint32_t>(f, "/", "attempts", H5T_NATIVE_UINT32, 7); });
+    refused(p2, "state_checksum");
+    const std::string p3 = damaged([](const std::string& f) {
+      set_attr<uint64_t>(f, "/", "stored_pieces", H5T_NATIVE_UINT64, 1);
+    });
+    refused(p3, "state_checksum");
+  }
+  SUBCASE("a statistics row") {
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/stats/ranks", 0, 40); });
+    refused(p, "row 0 of /stats/ranks fails its check");
+  }
+  SUBCASE("a key table") {
+    const std::string p =
+        damaged([](const std::string& f) { damage_element(f, "/keys/k/bytes", 2, 0); });
+    refused(p, "/keys/k: checksum mismatch");
+    const std::string q =
+        damaged([](const std::string& f) { damage_element(f, "/keys/k/counts", 1, 0); });
+    refused(q, "/keys/k: checksum mismatch");
+  }
+  SUBCASE("a file written by the previous format") {
+    const std::string p = damaged([](const std::string& f) {
+      set_attr<uint32_t>(f, "/", "format_version", H5T_NATIVE_UINT32, 1);
+    });
+    refused(p,
+            "format version 1 not supported (this program reads version 2; the file was "
+            "written by an older name_matcher: rerun without --resume");
+  }
+  SUBCASE("a file a failed write left behind") {
+    const std::string p = damaged([](const std::string& f) {
+      std::fstream io(f, std::ios::in | std::ios::out | std::ios::binary);
+      io.write("NMFAILED", 8);
+    });
+    refused(p, "is unusable: a write to it failed during the run that wrote it");
+    CHECK(input_error_of([&] {
+            PairFileWriter::open_for_resume(world(), p);
+          }).find("is unusable") != std::string::npos);
   }
 }
