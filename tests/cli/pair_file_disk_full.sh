@@ -39,7 +39,8 @@ for size in 64k 128k; do
     check "$what: run exits 1 (not 3, not a signal, not a hang: got $rc)" test "$rc" -eq 1
     check "$what: the message names the pair file" grep -q "cannot write pair file '$P'" "$T/err"
     check "$what: ... and the reason" grep -q "No space left on device" "$T/err"
-    check "$what: reported once" test "$(grep -c "cannot write pair file" "$T/err")" -eq 1
+    said="cannot write pair file"
+    check "$what: reported once" test "$(grep -c "$said" "$T/err")" -eq 1
     check "$what: no internal error" bash -c "! grep -q 'internal error' '$T/err'"
     check "$what: no crash" bash -c "! grep -qi 'segmentation\|signal' '$T/err'"
     grep -q "cannot write pair file" "$T/err" || head -c 600 "$T/err" >&2
