@@ -899,6 +899,13 @@ RunResult run_pipeline(const RunConfig& cfg) {
       scored.clear();
       st.pairs_scored += score_jobs(prep, jobs, order, threads, scored, {}, backend->gpu(), &hist);
       st.pairs_kept += scored.size();
+      // In (left, right) order: the records are then read in order while the
+      // payloads are rendered (much faster than at random), and the runs
+      // come out nearly sorted.
+      std::sort(scored.begin(), scored.end(), [&](const ScoredPair& a, const ScoredPair& b) {
+        const uint64_t la = L.global[a.left], lb = L.global[b.left];
+        return la != lb ? la < lb : RR.global[a.right] < RR.global[b.right];
+      });
       if (!pf) {
         for (const ScoredPair& s : scored) {
           io::PairRecord p{};
@@ -915,10 +922,6 @@ RunResult run_pipeline(const RunConfig& cfg) {
           });
         }
       } else {
-        std::sort(scored.begin(), scored.end(), [&](const ScoredPair& a, const ScoredPair& b) {
-          const uint64_t la = L.global[a.left], lb = L.global[b.left];
-          return la != lb ? la < lb : RR.global[a.right] < RR.global[b.right];
-        });
         recs.clear();
         payload.clear();
         offsets.clear();
