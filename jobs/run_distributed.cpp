@@ -807,7 +807,13 @@ RunResult run_pipeline(const RunConfig& cfg) {
   // Without a pair file this rank's kept pairs go to a buffer of fixed size,
   // spilled in sorted runs to a temporary file when full (docs/DISTRIBUTED.md,
   // "Memory").
-  const SpillOptions spill_options = SpillOptions::from_environment();
+  SpillOptions spill_options;
+  stage(comm, [&] {
+    spill_options = SpillOptions::from_environment();
+    if (!pf && access(spill_options.dir.c_str(), W_OK | X_OK) != 0)
+      throw InputError("the spill folder " + spill_options.dir + " cannot be written: " +
+                       std::strerror(errno) + " (set NAME_MATCHER_SPILL_DIR or TMPDIR)");
+  });
   PairSpill spill(spill_options);
   // A piece also holds at most fine_cap pairs after the fine grouping (what
   // is scored, and so at most what is kept): about the spill buffer's size

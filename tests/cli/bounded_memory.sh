@@ -118,6 +118,9 @@ check "... naming it" grep -q "NAME_MATCHER_SPILL_BUFFER" "$T/err"
 NAME_MATCHER_SPILL_BUFFER=64K NAME_MATCHER_SPILL_DIR=$T/none "$NM" run -q --left "$T/L.csv" -a 1 \
   --dedupe --out "$T/x.csv" 2>"$T/err"
 check "a missing spill folder: exit 1" test $? -eq 1
-check "... naming it" grep -q "spill file in $T/none" "$T/err"
+check "... naming it" grep -q "spill folder $T/none cannot be written" "$T/err"
+NAME_MATCHER_SPILL_BUFFER=1X mrun 2 --left "$T/L.csv" -a 1 --dedupe --out "$T/x.csv" 2>"$T/err"
+check "a bad NAME_MATCHER_SPILL_BUFFER on 2 ranks: exit 1" test $? -eq 1
+check "... said once" test "$(grep -c NAME_MATCHER_SPILL_BUFFER "$T/err")" -eq 1
 
 finish bounded_memory
