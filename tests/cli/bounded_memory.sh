@@ -108,6 +108,16 @@ check "A4 from a pair file of many pieces, merged in passes" same "$T/ref4.csv" 
 NAME_MATCHER_SPILL_BUFFER=64K "$NM" reduce --pairs "$T/p.h5" -a 6 --household-threshold 0.8 \
   --out "$T/p6.csv" 2>"$T/err" || cat "$T/err" >&2
 check "A6 reduced from it = run -a 6" same "$T/ref6.csv" "$T/p6.csv"
+# Tiles scored over several pieces (a 64K buffer allows 256 pairs a piece
+# with a pair file, the tiles have sub-tiles of 2,000): a rank killed between
+# them, then --resume.
+NAME_MATCHER_SPILL_BUFFER=64K NAME_MATCHER_FAULT_KILL=1:5 mrun 3 --left "$T/L.csv" \
+  --right "$T/R.csv" -a 4 --threshold 0.8 --tile-pairs 2000 --pairs "$T/k.h5" --out "$T/k4.csv" \
+  >/dev/null 2>&1
+check "rank 1 killed mid-tile: the job fails" test $? -ne 0
+NAME_MATCHER_SPILL_BUFFER=64K mrun 3 --left "$T/L.csv" --right "$T/R.csv" -a 4 --threshold 0.8 \
+  --tile-pairs 2000 --pairs "$T/k.h5" --out "$T/k4.csv" --resume
+check "... --resume = uninterrupted run" same "$T/ref4.csv" "$T/k4.csv"
 check "no spill file is left behind" test -z "$(ls -A "$SP")"
 
 # --- settings --------------------------------------------------------------
