@@ -953,8 +953,12 @@ RunResult run_pipeline(const RunConfig& cfg) {
     }
     if (pf) {
       if (mpi::allreduce_max(comm, uint64_t{score_error ? 1u : 0u}) != 0) break;
-      pf->append_piece(recs, payload, recs.empty() ? std::span<const uint64_t>() : offsets,
-                       finished);
+      try {  // every rank returns from the collective append; a failure is agreed on
+        pf->append_piece(recs, payload, recs.empty() ? std::span<const uint64_t>() : offsets,
+                         finished);
+      } catch (...) {
+        score_error = std::current_exception();
+      }
       ++pieces;
       maybe_fault(me, pieces);
     } else if (score_error) {
