@@ -54,20 +54,6 @@ uint64_t peak_rss_bytes() {
   return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
 }
 
-int exit_code_of(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const UsageError& u) {
-    return u.exit_code();
-  } catch (const PeerFailed& p) {
-    return p.exit_code();
-  } catch (const InputError&) {
-    return 1;
-  } catch (...) {
-    return 3;
-  }
-}
-
 // Collective: if any rank failed, the lowest failing rank rethrows its
 // error and the others throw PeerFailed.
 void agree(MPI_Comm comm, const std::exception_ptr& e) {
@@ -847,8 +833,31 @@ RunResult run_pipeline(const RunConfig& cfg) {
   const uint64_t sub_tile_pairs =
       backend->gpu() != nullptr ? std::max<uint64_t>(m.tile_pairs, uint64_t{1} << 26) : m.tile_pairs;
   constexpr size_t kPieceTiles = 8192;
-  std::vector<io::PairRecord> run_pairs;  // without a pair file: this rank's pairs
-  std::string run_payload;
+  // Without a pair file this rank's kept pairs go to a buffer of fixed size,
+  // spilled in sorted runs to a temporary file when full (docs/DISTRIBUTED.md,
+  // "Memory").
+  SpillOptions spill_options;
+  stage(comm, [&] {
+    spill_options = SpillOptions::from_environment();
+    if (!pf && access(spill_options.dir.c_str(), W_OK | X_OK) != 0)
+      throw InputError("the spill folder " + spill_options.dir + " cannot be written: " +
+                       std::strerror(errno) + " (set NAME_MATCHER_SPILL_DIR or TMPDIR)");
+  });
+  PairSpill spill(spill_options);
+  // A piece also holds at most fine_cap pairs after the fine grouping (what
+  // is scored, and so at most what is kept): about the spill buffer's size
+  // in scored pairs, or in rendered pairs with a pair file. A tile with more
+  // is scored over several pieces, a run of its sub-tiles at a time.
+  const uint64_t fine_cap =
+      std::max<uint64_t>(1, spill_options.buffer_bytes / (pf ? 256 : 2 * sizeof(ScoredPair)));
+  auto fine_pairs = [](const std::vector<Tile>& t, size_t b, size_t e) {
+    uint64_t n = 0;
+    for (size_t i = b; i < e; ++i) n += t[i].pairs();
+    return n;
+  };
+  RectJob pending;        // the tile whose sub-tiles are being scored ...
+  size_t pending_at = 0;  // ... from this one on
+  bool have_pending = false;
   size_t next = 0;
   uint64_t pieces = 0;
   std::vector<ScoredPair> scored;
@@ -856,72 +865,142 @@ RunResult run_pipeline(const RunConfig& cfg) {
   std::vector<io::PairRecord> recs;
   std::string payload;
   std::vector<uint64_t> offsets;
+  // An error while scoring is agreed on after the loop; with a pair file the
+  // ranks leave the loop together (each piece's append is collective).
+  std::exception_ptr score_error;
   for (;;) {
-    std::vector<uint32_t> batch;
-    uint64_t cost = 0;
-    while (next < my_tiles.size() && cost < kPieceCost && batch.size() < kPieceTiles) {
-      batch.push_back(my_tiles[next]);
-      cost += plan.tiles[my_tiles[next]].cost;
-      ++next;
+    std::vector<RectJob> jobs;
+    std::vector<uint32_t> finished;  // tiles whose last sub-tiles are in this piece
+    try {
+      uint64_t cost = 0, fine = 0;
+      for (;;) {
+        if (!have_pending) {
+          if (next >= my_tiles.size() || cost >= kPieceCost || jobs.size() >= kPieceTiles ||
+              (!jobs.empty() && fine >= fine_cap))
+            break;
+          const uint32_t id = my_tiles[next++];
+          const PlanTile& t = plan.tiles[id];
+          cost += t.cost;
+          const std::vector<uint32_t> ls = lidx.slice(L, t.block, t.l_begin, t.l_end);
+          const std::vector<uint32_t> rs = ridx_ref.slice(RR, t.block, t.r_begin, t.r_end);
+          pending = RectJob{};
+          pending.lk = sort_rows_by_key(prep.lkeys, ls.data(), ls.size());
+          pending.rk = sort_rows_by_key(prep.rkeys, rs.data(), rs.size());
+          pending.sub = plan_tiles(pending.lk, pending.rk, sub_tile_pairs);
+          pending.tag = id;
+          pending_at = 0;
+          have_pending = true;
+        }
+        const std::vector<Tile>& subs = pending.sub.tiles;
+        if (pending_at == 0 && fine + fine_pairs(subs, 0, subs.size()) <= fine_cap) {
+          fine += fine_pairs(subs, 0, subs.size());  // the whole tile fits
+          finished.push_back(pending.tag);
+          jobs.push_back(std::move(pending));
+          have_pending = false;
+          continue;
+        }
+        // Sub-tiles up to the cap (at least one per piece).
+        size_t e = pending_at;
+        uint64_t f = 0;
+        while (e < subs.size() &&
+               (fine + f + subs[e].pairs() <= fine_cap || (jobs.empty() && e == pending_at)))
+          f += subs[e++].pairs();
+        if (e == pending_at) break;  // the next piece goes on with it
+        RectJob part;
+        part.lk = pending.lk;
+        part.rk = pending.rk;
+        part.sub.tiles.assign(subs.begin() + static_cast<ptrdiff_t>(pending_at),
+                              subs.begin() + static_cast<ptrdiff_t>(e));
+        part.sub.candidate_pairs = f;
+        part.tag = pending.tag;
+        jobs.push_back(std::move(part));
+        fine += f;
+        pending_at = e;
+        if (e == subs.size()) {
+          finished.push_back(pending.tag);
+          have_pending = false;
+        }
+      }
+    } catch (...) {
+      score_error = std::current_exception();
     }
     if (pf) {
-      if (mpi::allreduce_max(comm, static_cast<uint64_t>(batch.empty() ? 0 : 1)) == 0) break;
-    } else if (batch.empty()) {
+      const uint64_t v = mpi::allreduce_max(comm, uint64_t{score_error ? 2u : jobs.empty() ? 0u : 1u});
+      if (v != 1) break;
+    } else if (score_error || jobs.empty()) {
       break;
     }
-    std::vector<RectJob> jobs(batch.size());
-    for (size_t i = 0; i < batch.size(); ++i) {
-      const PlanTile& t = plan.tiles[batch[i]];
-      const std::vector<uint32_t> ls = lidx.slice(L, t.block, t.l_begin, t.l_end);
-      const std::vector<uint32_t> rs = ridx_ref.slice(RR, t.block, t.r_begin, t.r_end);
-      jobs[i].lk = sort_rows_by_key(prep.lkeys, ls.data(), ls.size());
-      jobs[i].rk = sort_rows_by_key(prep.rkeys, rs.data(), rs.size());
-      jobs[i].sub = plan_tiles(jobs[i].lk, jobs[i].rk, sub_tile_pairs);
-      jobs[i].tag = batch[i];
-    }
-    scored.clear();
-    st.pairs_scored += score_jobs(prep, jobs, order, threads, scored, {}, backend->gpu(), &hist);
-    std::sort(scored.begin(), scored.end(), [&](const ScoredPair& a, const ScoredPair& b) {
-      const uint64_t la = L.global[a.left], lb = L.global[b.left];
-      return la != lb ? la < lb : RR.global[a.right] < RR.global[b.right];
-    });
-    recs.clear();
-    payload.clear();
-    offsets.clear();
-    for (const ScoredPair& s : scored) {
-      offsets.push_back(payload.size());
-      io::append_payload(payload, algo, L.table, s.left, RR.table, s.right);
-      io::PairRecord p{};
-      p.left = L.global[s.left];
-      p.right = RR.global[s.right];
-      p.tile = s.tile;
-      p.confidence = s.confidence;
-      p.lev = s.lev;
-      p.jw = s.jw;
-      p.mp = s.mp;
-      p.label = s.label;
-      p.payload_len = static_cast<uint32_t>(payload.size() - offsets.back());
-      recs.push_back(p);
-    }
-    offsets.push_back(payload.size());
-    st.pairs_kept += recs.size();
-    if (pf) {
-      // A failed write throws on every rank alike: stage() has one rank report it.
-      stage(comm, [&] {
-        pf->append_piece(recs, payload, recs.empty() ? std::span<const uint64_t>() : offsets,
-                         batch);
+    try {
+      scored.clear();
+      st.pairs_scored += score_jobs(prep, jobs, order, threads, scored, {}, backend->gpu(), &hist);
+      st.pairs_kept += scored.size();
+      // In (left, right) order: the records are then read in order while the
+      // payloads are rendered (much faster than at random), and the runs
+      // come out nearly sorted.
+      std::sort(scored.begin(), scored.end(), [&](const ScoredPair& a, const ScoredPair& b) {
+        const uint64_t la = L.global[a.left], lb = L.global[b.left];
+        return la != lb ? la < lb : RR.global[a.right] < RR.global[b.right];
       });
+      if (!pf) {
+        for (const ScoredPair& s : scored) {
+          io::PairRecord p{};
+          p.left = L.global[s.left];
+          p.right = RR.global[s.right];
+          p.tile = s.tile;
+          p.confidence = s.confidence;
+          p.lev = s.lev;
+          p.jw = s.jw;
+          p.mp = s.mp;
+          p.label = s.label;
+          spill.add(p, [&](std::string& b) {
+            io::append_payload(b, algo, L.table, s.left, RR.table, s.right);
+          });
+        }
+      } else {
+        recs.clear();
+        payload.clear();
+        offsets.clear();
+        for (const ScoredPair& s : scored) {
+          offsets.push_back(payload.size());
+          io::append_payload(payload, algo, L.table, s.left, RR.table, s.right);
+          io::PairRecord p{};
+          p.left = L.global[s.left];
+          p.right = RR.global[s.right];
+          p.tile = s.tile;
+          p.confidence = s.confidence;
+          p.lev = s.lev;
+          p.jw = s.jw;
+          p.mp = s.mp;
+          p.label = s.label;
+          p.payload_len = static_cast<uint32_t>(payload.size() - offsets.back());
+          recs.push_back(p);
+        }
+        offsets.push_back(payload.size());
+      }
+    } catch (...) {
+      score_error = std::current_exception();
+    }
+    if (pf) {
+      if (mpi::allreduce_max(comm, uint64_t{score_error ? 1u : 0u}) != 0) break;
+      try {  // every rank returns from the collective append; a failure is agreed on
+        pf->append_piece(recs, payload, recs.empty() ? std::span<const uint64_t>() : offsets,
+                         finished);
+      } catch (...) {
+        score_error = std::current_exception();
+      }
       ++pieces;
       maybe_fault(me, pieces);
-    } else {
-      for (size_t i = 0; i < recs.size(); ++i) {
-        recs[i].payload_offset = run_payload.size() + offsets[i];
-        run_pairs.push_back(recs[i]);
-      }
-      run_payload += payload;
+    } else if (score_error) {
+      break;
     }
     progress.update("score", next, my_tiles.size(), "tiles (rank 0)");
   }
+  std::vector<ScoredPair>().swap(scored);
+  std::vector<io::PairRecord>().swap(recs);
+  std::string().swap(payload);
+  stage(comm, [&] {
+    if (score_error) std::rethrow_exception(score_error);
+  });
   progress.finish();
   st.score_s = since(t0);
   res.engine.score_s = st.score_s;
@@ -991,29 +1070,14 @@ RunResult run_pipeline(const RunConfig& cfg) {
       }
       return;
     }
-    // Without a pair file: this rank's pairs, sorted, pulled by rank 0.
-    std::vector<uint32_t> perm(run_pairs.size());
-    std::iota(perm.begin(), perm.end(), 0u);
-    std::sort(perm.begin(), perm.end(), [&](uint32_t a, uint32_t b) {
-      const io::PairRecord& x = run_pairs[a];
-      const io::PairRecord& y = run_pairs[b];
-      return x.left != y.left ? x.left < y.left : x.right < y.right;
-    });
-    std::vector<io::PairRecord> sorted(run_pairs.size());
-    std::string sorted_payload;
-    sorted_payload.reserve(run_payload.size());
-    for (size_t i = 0; i < perm.size(); ++i) {
-      sorted[i] = run_pairs[perm[i]];
-      sorted[i].payload_offset = sorted_payload.size();
-      sorted_payload.append(run_payload, run_pairs[perm[i]].payload_offset,
-                            run_pairs[perm[i]].payload_len);
-    }
-    std::vector<io::PairRecord>().swap(run_pairs);
-    std::string().swap(run_payload);
+    // Without a pair file: rank 0 merges its own runs and the other ranks'
+    // streams. Their remote runs are made first: if anything here fails,
+    // dropping them tells their servers to stop, so no rank waits forever.
     if (root) {
       std::vector<std::unique_ptr<PairRun>> runs;
-      runs.push_back(memory_run(std::move(sorted), std::move(sorted_payload)));
-      for (int r = 1; r < nranks; ++r) runs.push_back(remote_run(comm, r));
+      const uint64_t batch = spill_options.remote_batch_bytes(static_cast<size_t>(nranks - 1));
+      for (int r = 1; r < nranks; ++r) runs.push_back(remote_run(comm, r, batch));
+      for (auto& run : spill.finish()) runs.push_back(std::move(run));
       OutputSpec spec{cfg.out, algo, algo >= 5 ? m.household_threshold : 0.0f,
                       algo == 5   ? &t1_sizes
                       : algo == 6 ? &t2_sizes
@@ -1021,9 +1085,14 @@ RunResult run_pipeline(const RunConfig& cfg) {
       spec.group = &outputs;
       out = merge_and_write(runs, spec);
     } else {
-      serve_pairs(comm, 0, sorted, sorted_payload);
+      serve_pairs(comm, 0, [&] { return spill.finish(); });
     }
   });
+  if (spill.runs_spilled() > 0)
+    log(LogLevel::kDebug, "rank " + std::to_string(me) + ": " +
+                              std::to_string(spill.runs_spilled()) + " runs (" +
+                              std::to_string(spill.bytes_spilled()) + " bytes) spilled to " +
+                              spill_options.dir);
   st.write_s = since(t0);
   res.write_s = st.write_s;
   res.output_rows = out.rows;

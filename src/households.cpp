@@ -18,25 +18,41 @@ std::string_view t2_household(const RawTable& t2, uint32_t row) {
 }  // namespace
 
 // A person goes to the household of their best pair, or nowhere on a tie: a
-// pair to a different household within FLT_EPSILON of the best.
+// pair to a different household within FLT_EPSILON of the best. Which pairs
+// are within FLT_EPSILON of the final best does not depend on the order they
+// came in, so keeping each household's best confidence — and of those only
+// the best two — decides the same as keeping every pair.
 void HouseholdAggregator::offer(Person& p, std::string_view key, float c) {
-  if (c > p.best) {
+  if (!p.has_first) {
+    p.first = key;
     p.best = c;
-    std::erase_if(p.cands,
-                  [&](const Candidate& k) { return !(p.best - k.confidence < FLT_EPSILON); });
+    p.has_first = true;
+    return;
   }
-  if (p.best - c < FLT_EPSILON) p.cands.push_back(Candidate{std::string(key), c});
+  if (key == p.first) {
+    p.best = std::max(p.best, c);
+    return;
+  }
+  if (p.has_second && key == p.second) {
+    p.second_best = std::max(p.second_best, c);
+  } else if (!p.has_second || c > p.second_best) {
+    p.second = key;  // the household it replaces has no pair above c
+    p.second_best = c;
+    p.has_second = true;
+  }
+  if (p.second_best > p.best) {
+    std::swap(p.first, p.second);
+    std::swap(p.best, p.second_best);
+  }
 }
 
 void HouseholdAggregator::settle(const Person& p, bool own_is_uuid) {
-  if (p.cands.empty()) return;
-  const std::string& chosen = p.cands.front().key;
-  for (const Candidate& k : p.cands)
-    if (k.key != chosen) return;  // tie between households
+  if (!p.has_first) return;
+  if (p.has_second && p.best - p.second_best < FLT_EPSILON) return;  // tie between households
   if (own_is_uuid)
-    ++assigned_[{p.own, chosen}];
+    ++assigned_[{p.own, p.first}];
   else
-    ++assigned_[{chosen, p.own}];
+    ++assigned_[{p.first, p.own}];
 }
 
 void HouseholdAggregator::add(uint64_t left, uint64_t right, float confidence, std::string_view hh1,
@@ -53,7 +69,7 @@ void HouseholdAggregator::add(uint64_t left, uint64_t right, float confidence, s
     offer(cur_, hh2, confidence);
   } else {
     Person& p = right_[right];
-    if (p.cands.empty() && p.best < 0) p.own = std::string(hh2);
+    if (!p.has_first) p.own = std::string(hh2);
     offer(p, hh1, confidence);
   }
 }

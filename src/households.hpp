@@ -17,7 +17,7 @@ struct HouseholdRow {
 };
 
 // Streaming form: person pairs arrive in (left, right) order with their
-// household keys; memory is the households and, for A6, the best candidates
+// household keys; memory is the households and, for A6, a fixed-size record
 // of each matched table-2 person, never the pairs.
 class HouseholdAggregator {
  public:
@@ -29,14 +29,16 @@ class HouseholdAggregator {
   std::vector<HouseholdRow> finish(const std::map<std::string, uint64_t, std::less<>>& sizes);
 
  private:
-  struct Candidate {
-    std::string key;  // the other side's household
-    float confidence;
-  };
+  // A person's pairs reduced to what decides their household: the best
+  // confidence and the two best distinct households with their best
+  // confidences. The person goes to `first` unless `second` is within
+  // FLT_EPSILON of the best (a tie). Memory per person is fixed, whatever
+  // the number of their pairs.
   struct Person {
-    float best = -1.0f;
-    std::string own;               // the person's own household
-    std::vector<Candidate> cands;  // within FLT_EPSILON of best (pruned as best grows)
+    std::string own;            // the person's own household
+    std::string first, second;  // the best two distinct households offered
+    float best = -1.0f, second_best = -1.0f;  // their best confidences
+    bool has_first = false, has_second = false;
   };
   void offer(Person& p, std::string_view key, float c);
   void settle(const Person& p, bool own_is_uuid);
