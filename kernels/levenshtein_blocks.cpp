@@ -229,6 +229,14 @@ bool block_kernel_available(BlockKernel k) {
   return true;
 }
 
+double levenshtein_blocks_ns_per_step(BlockKernel kernel) {
+  // An AVX-512 step is 8 block steps in about 8 ns, a scalar block step
+  // about 2.5 ns (2.6 GHz EPYC; docs/PERFORMANCE.md).
+  const bool vector = kernel == BlockKernel::kAvx512 ||
+                      (kernel == BlockKernel::kBest && block_kernel_available(BlockKernel::kAvx512));
+  return vector ? 1.0 : 2.5;
+}
+
 uint64_t levenshtein_blocks_words(uint32_t m, uint32_t n) {
   const uint64_t text_words = (uint64_t{n} + 63) / 64 + 1;
   return CodeIndex::words_for(m) +                     // code point -> row

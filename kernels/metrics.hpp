@@ -193,6 +193,11 @@ enum class BlockKernel : uint8_t { kBest, kScalar, kAvx512 };
 // True when this CPU can run `k` (kBest and kScalar always).
 bool block_kernel_available(BlockKernel k);
 
+// Roughly what one word step of levenshtein_blocks() costs with `kernel`,
+// in nanoseconds (measured on the project's machines; for the log's
+// estimates of long pairs, never for a decision that changes output).
+double levenshtein_blocks_ns_per_step(BlockKernel kernel = BlockKernel::kBest);
+
 // Scratch words of levenshtein_blocks() for a pattern of m and a text of n
 // code points (any kernel).
 uint64_t levenshtein_blocks_words(uint32_t m, uint32_t n);
