@@ -47,8 +47,8 @@ uint64_t* aligned64(uint32_t* p) {
 // deltas above the band in, those at its last row out (bit j = column j).
 // last_bit: the bit of the band's last row in block K - 1.
 template <uint32_t K>
-void band_scalar(const uint64_t* peq, const uint32_t* tidx, uint32_t n, uint64_t* hp,
-                 uint64_t* hn, uint32_t last_bit) {
+void band_scalar(const uint64_t* peq, const uint32_t* tidx, uint32_t n, uint64_t* hp, uint64_t* hn,
+                 uint32_t last_bit) {
   uint64_t pv[K], mv[K];
   for (uint32_t k = 0; k < K; ++k) {
     pv[k] = ~uint64_t{0};  // column 0: D[i][0] = i, +1 per row
@@ -125,11 +125,11 @@ NM_AVX512 inline __attribute__((always_inline)) void lanes_step(
     // The 8 lanes' match masks: 8 loads (faster here than a gather).
     const uint64_t* q = peq + 8 * v;
     const int32_t* r = at + 8 * v;
-    const __m512i eq = _mm512_set_epi64(
-        static_cast<long long>(q[r[7] + 7]), static_cast<long long>(q[r[6] + 6]),
-        static_cast<long long>(q[r[5] + 5]), static_cast<long long>(q[r[4] + 4]),
-        static_cast<long long>(q[r[3] + 3]), static_cast<long long>(q[r[2] + 2]),
-        static_cast<long long>(q[r[1] + 1]), static_cast<long long>(q[r[0]]));
+    const __m512i eq =
+        _mm512_set_epi64(static_cast<long long>(q[r[7] + 7]), static_cast<long long>(q[r[6] + 6]),
+                         static_cast<long long>(q[r[5] + 5]), static_cast<long long>(q[r[4] + 4]),
+                         static_cast<long long>(q[r[3] + 3]), static_cast<long long>(q[r[2] + 2]),
+                         static_cast<long long>(q[r[1] + 1]), static_cast<long long>(q[r[0]]));
     // Lane 0 of vector v: lane 7 of vector v - 1 (or the input bit).
     const __m512i h_p = _mm512_alignr_epi64(L.hp_prev[v], carry_p, 7);
     const __m512i h_n = _mm512_alignr_epi64(L.hn_prev[v], carry_n, 7);
@@ -145,8 +145,8 @@ NM_AVX512 inline __attribute__((always_inline)) void lanes_step(
     L.hn_prev[v] = _mm512_srli_epi64(mh, 63);
     const __m512i phs = _mm512_or_si512(_mm512_slli_epi64(ph, 1), h_p);
     const __m512i mhs = _mm512_or_si512(_mm512_slli_epi64(mh, 1), h_n);
-    L.pv[v] =
-        _mm512_mask_mov_epi64(L.pv[v], active[v], _mm512_ternarylogic_epi64(mhs, xv, phs, kOrNotOr));
+    L.pv[v] = _mm512_mask_mov_epi64(L.pv[v], active[v],
+                                    _mm512_ternarylogic_epi64(mhs, xv, phs, kOrNotOr));
     L.mv[v] = _mm512_mask_and_epi64(L.mv[v], active[v], phs, xv);
     if (v + 1 == V) {
       ph_last = ph;
@@ -232,8 +232,9 @@ bool block_kernel_available(BlockKernel k) {
 double levenshtein_blocks_ns_per_step(BlockKernel kernel) {
   // An AVX-512 step is 8 block steps in about 8 ns, a scalar block step
   // about 2.5 ns (2.6 GHz EPYC; docs/PERFORMANCE.md).
-  const bool vector = kernel == BlockKernel::kAvx512 ||
-                      (kernel == BlockKernel::kBest && block_kernel_available(BlockKernel::kAvx512));
+  const bool vector =
+      kernel == BlockKernel::kAvx512 ||
+      (kernel == BlockKernel::kBest && block_kernel_available(BlockKernel::kAvx512));
   return vector ? 1.0 : 2.5;
 }
 
@@ -284,8 +285,8 @@ uint32_t levenshtein_blocks(const uint32_t* p, uint32_t m, const uint32_t* t, ui
   const uint32_t blocks = (m + 63) / 64;
   uint32_t b0 = 0;
 #if defined(__x86_64__)
-  const bool vector = kernel == BlockKernel::kAvx512 ||
-                      (kernel == BlockKernel::kBest && cpu_has_avx512());
+  const bool vector =
+      kernel == BlockKernel::kAvx512 || (kernel == BlockKernel::kBest && cpu_has_avx512());
   // Full bands of 8 blocks over all blocks but the last (which may be
   // partial): the scalar kernel takes the rest.
   if (vector && blocks > kMaxLanes) {

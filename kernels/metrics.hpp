@@ -286,7 +286,6 @@ inline double jaro_long(const uint32_t* a, uint32_t la, const uint32_t* b, uint3
   return jaro_value(m, t, la, lb);
 }
 
-
 // min(Levenshtein distance, k + 1) in O(min(la, lb) * (2k + 1)) steps: the
 // dynamic programme on the diagonals |i - j| <= k only (a path of cost <= k
 // never leaves them), values capped at k + 1. Scratch: 2 * (2k + 1) words.

@@ -24,8 +24,8 @@ struct FuzzyView {
 // The view of a record whose code points are laid out as full name, then
 // first, middle and last name, starting at `base`.
 NM_HD NM_INLINE FuzzyView fuzzy_view_at(const uint32_t* base, uint32_t full_len,
-                                        uint32_t full_bytes, uint32_t phon_code,
-                                        uint64_t char_mask, const uint32_t* part_len) {
+                                        uint32_t full_bytes, uint32_t phon_code, uint64_t char_mask,
+                                        const uint32_t* part_len) {
   FuzzyView v;
   v.full = base;
   v.full_len = full_len;
@@ -64,8 +64,7 @@ NM_HD NM_INLINE bool same_string(const uint32_t* a, uint32_t la, const uint32_t*
 // difference, and half the number of character classes (code point mod 64)
 // present in one string only, since one edit changes at most two classes.
 NM_HD NM_INLINE bool lev_may_reach_85(const FuzzyView& a, const FuzzyView& b) {
-  const uint32_t diff =
-      a.full_len > b.full_len ? a.full_len - b.full_len : b.full_len - a.full_len;
+  const uint32_t diff = a.full_len > b.full_len ? a.full_len - b.full_len : b.full_len - a.full_len;
   const uint32_t classes = static_cast<uint32_t>(popcount64(a.char_mask ^ b.char_mask) + 1) / 2;
   return levenshtein_pct(max_u32(diff, classes), a.full_bytes, b.full_bytes) >= 85.0;
 }
@@ -141,8 +140,8 @@ NM_HD inline PairScore score_fuzzy_pair(const FuzzyView& a, const FuzzyView& b, 
         continue;
       }
 #endif
-      const uint32_t d =
-          levenshtein<kCpuPaths>(a.part[k], a.part_len[k], b.part[k], b.part_len[k], nullptr, scratch);
+      const uint32_t d = levenshtein<kCpuPaths>(a.part[k], a.part_len[k], b.part[k], b.part_len[k],
+                                                nullptr, scratch);
       close = d <= 2;
     }
     if (close) r.label = kCase3;

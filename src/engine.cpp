@@ -1,11 +1,11 @@
 #include "src/engine.hpp"
 
+#include <fmt/core.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
-
-#include <fmt/core.h>
 
 #include "partition/blocks.hpp"
 #include "src/gpu/gpu_scorer.hpp"
@@ -96,9 +96,10 @@ std::string long_names_note(const PreparedTables& prep) {
   const size_t l = longest(lf), r = longest(rf);
   const std::string note = long_pair_note(lf.records[l].full_len, rf.records[r].full_len);
   if (note.empty()) return {};
-  return fmt::format("long names: table 1 id {} and table 2 id {} have the longest {} (scored only "
-                     "if they share a birthdate; the score stage shows no progress within a pair)",
-                     prep.left.get(l, Field::kId), prep.right.get(r, Field::kId), note);
+  return fmt::format(
+      "long names: table 1 id {} and table 2 id {} have the longest {} (scored only "
+      "if they share a birthdate; the score stage shows no progress within a pair)",
+      prep.left.get(l, Field::kId), prep.right.get(r, Field::kId), note);
 }
 
 const char* label_name(uint8_t label) {

@@ -14,8 +14,8 @@
 
 #include "kernels/metrics.hpp"
 #include "kernels/pair_scoring.hpp"
-#include "src/prepare.hpp"
 #include "kernels/reference_metrics.hpp"
+#include "src/prepare.hpp"
 
 namespace {
 
@@ -464,8 +464,9 @@ int check_long_pair(const CodePoints& a, const CodePoints& b, const char* what) 
   const uint32_t want = nm::ref::levenshtein(a, b);
   const uint32_t got = hd::levenshtein(a.data(), la, b.data(), lb, nullptr, scratch.data());
   if (got != want && ++fails <= 3)
-    FAIL_CHECK(what << ": levenshtein " << la << "x" << lb << " " << got << " != " << want
-                    << "\n" << show(a) << "\n" << show(b));
+    FAIL_CHECK(what << ": levenshtein " << la << "x" << lb << " " << got << " != " << want << "\n"
+                    << show(a) << "\n"
+                    << show(b));
   if (la > 0 && lb > 0) {
     for (const hd::BlockKernel k : block_kernels()) {
       // Both strings as the pattern, with exactly the words the call needs.
@@ -474,16 +475,16 @@ int check_long_pair(const CodePoints& a, const CodePoints& b, const char* what) 
       const uint32_t d1 = hd::levenshtein_blocks(a.data(), la, b.data(), lb, s1.data(), k);
       const uint32_t d2 = hd::levenshtein_blocks(b.data(), lb, a.data(), la, s2.data(), k);
       if ((d1 != want || d2 != want) && ++fails <= 3)
-        FAIL_CHECK(what << ": levenshtein_blocks kernel " << static_cast<int>(k) << " " << la
-                        << "x" << lb << " " << d1 << "/" << d2 << " != " << want);
+        FAIL_CHECK(what << ": levenshtein_blocks kernel " << static_cast<int>(k) << " " << la << "x"
+                        << lb << " " << d1 << "/" << d2 << " != " << want);
     }
   }
   for (const uint32_t k : {0u, 1u, 2u, 5u}) {
     std::vector<uint32_t> s(2 * (2 * k + 1));
     const uint32_t at_most = hd::levenshtein_at_most(a.data(), la, b.data(), lb, k, s.data());
     if (at_most != std::min(want, k + 1) && ++fails <= 3)
-      FAIL_CHECK(what << ": levenshtein_at_most k=" << k << " " << at_most << " != "
-                      << std::min(want, k + 1));
+      FAIL_CHECK(what << ": levenshtein_at_most k=" << k << " " << at_most
+                      << " != " << std::min(want, k + 1));
   }
   const double want_jaro = nm::ref::jaro(a, b);
   const double got_jaro = hd::jaro(a.data(), la, b.data(), lb, nullptr, scratch.data());
@@ -492,8 +493,8 @@ int check_long_pair(const CodePoints& a, const CodePoints& b, const char* what) 
   if (la > 0 && lb > 0) {
     const uint32_t half = std::max(la, lb) / 2;
     std::vector<uint32_t> s(hd::jaro_long_words(la, lb));
-    const double direct = hd::jaro_long(a.data(), la, b.data(), lb, half > 0 ? half - 1 : 0,
-                                        s.data());
+    const double direct =
+        hd::jaro_long(a.data(), la, b.data(), lb, half > 0 ? half - 1 : 0, s.data());
     if (!(direct == want_jaro) && ++fails <= 3)
       FAIL_CHECK(what << ": jaro_long " << la << "x" << lb << " " << direct << " != " << want_jaro);
   }
@@ -568,25 +569,27 @@ TEST_CASE("metrics: the CPU paths and the kernel's paths give the same pair scor
     const uint32_t parts_b[3] = {len32(f2), 0, len32(l2)};
     CodePoints full_a(ra.begin(), ra.begin() + la), full_b(rb.begin(), rb.begin() + lb);
     const uint32_t code = gen.g.below(2) == 0 ? 7 : 8;  // the phonetic vote, at random
-    const hd::FuzzyView va = hd::fuzzy_view_at(
-        ra.data(), la, static_cast<uint32_t>(nm::ref::utf8_length(full_a)), 7,
-        nm::char_class_mask(ra.data(), la), parts_a);
-    const hd::FuzzyView vb = hd::fuzzy_view_at(
-        rb.data(), lb, static_cast<uint32_t>(nm::ref::utf8_length(full_b)), code,
-        nm::char_class_mask(rb.data(), lb), parts_b);
+    const hd::FuzzyView va =
+        hd::fuzzy_view_at(ra.data(), la, static_cast<uint32_t>(nm::ref::utf8_length(full_a)), 7,
+                          nm::char_class_mask(ra.data(), la), parts_a);
+    const hd::FuzzyView vb =
+        hd::fuzzy_view_at(rb.data(), lb, static_cast<uint32_t>(nm::ref::utf8_length(full_b)), code,
+                          nm::char_class_mask(rb.data(), lb), parts_b);
     std::vector<uint32_t> scratch(hd::metric_scratch_words(std::max(la, lb)));
     for (const bool all : {false, true}) {
-      const hd::PairScore cpu = hd::score_fuzzy_pair<true>(va, vb, nullptr, false, scratch.data(), all);
+      const hd::PairScore cpu =
+          hd::score_fuzzy_pair<true>(va, vb, nullptr, false, scratch.data(), all);
       const hd::PairScore dev =
           hd::score_fuzzy_pair<false>(va, vb, nullptr, false, scratch.data(), all);
       if ((cpu.label != dev.label || !(cpu.score == dev.score) ||
            !(cpu.confidence == dev.confidence)) &&
           ++fails <= 3)
-        FAIL_CHECK("pair " << it << " all_metrics " << all << ": cpu label "
-                           << int(cpu.label) << " score " << cpu.score << ", kernel label "
-                           << int(dev.label) << " score " << dev.score);
-      if (all && (cpu.dist != nm::ref::levenshtein(full_a, full_b) ||
-                  !(cpu.jaro == nm::ref::jaro(full_a, full_b))) &&
+        FAIL_CHECK("pair " << it << " all_metrics " << all << ": cpu label " << int(cpu.label)
+                           << " score " << cpu.score << ", kernel label " << int(dev.label)
+                           << " score " << dev.score);
+      if (all &&
+          (cpu.dist != nm::ref::levenshtein(full_a, full_b) ||
+           !(cpu.jaro == nm::ref::jaro(full_a, full_b))) &&
           ++fails <= 3)
         FAIL_CHECK("pair " << it << ": all_metrics dist/jaro differ from the reference");
       if (!all && cpu.label != hd::kNoMatch) ++matched;
