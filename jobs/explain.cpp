@@ -334,20 +334,24 @@ FuzzyExplanation compute_fuzzy(const Side& a, const Side& b, bool with_middle) {
   if (use_pattern) pattern->build(vb.full, vb.full_len);
   const hd::Pattern64* pb = use_pattern ? pattern.get() : nullptr;
   std::vector<uint32_t> scratch(hd::metric_scratch_words(std::max(fa.max_len, fb.max_len)) + 8);
+  if (const std::string note = long_pair_note(va.full_len, vb.full_len); !note.empty())
+    log(LogLevel::kInfo, "explain: " + note);
 
   e.s = hd::score_fuzzy_pair(va, vb, pb, with_middle, scratch.data(), /*all_metrics=*/true);
   e.len_a = va.full_len;
   e.len_b = vb.full_len;
   e.bytes_a = va.full_bytes;
   e.bytes_b = vb.full_bytes;
-  e.dist = hd::levenshtein(va.full, va.full_len, vb.full, vb.full_len, pb, scratch.data());
-  e.jaro = hd::jaro(va.full, va.full_len, vb.full, vb.full_len, pb, scratch.data());
   e.empty = va.full_len == 0 || vb.full_len == 0;
   if (e.empty) {  // the rule scored nothing; show what the metrics would be
+    e.dist = hd::levenshtein(va.full, va.full_len, vb.full, vb.full_len, pb, scratch.data());
+    e.jaro = hd::jaro(va.full, va.full_len, vb.full, vb.full_len, pb, scratch.data());
     e.lev = hd::levenshtein_pct(e.dist, e.bytes_a, e.bytes_b);
     e.jw = hd::jaro_winkler_from_jaro(e.jaro, va.full, va.full_len, vb.full, vb.full_len) * 100.0;
     e.mp = 0;
-  } else {
+  } else {  // all_metrics: the rule computed each metric once (long names: seconds)
+    e.dist = e.s.dist;
+    e.jaro = e.s.jaro;
     e.lev = e.s.lev;
     e.jw = e.s.jw;
     e.mp = e.s.mp;

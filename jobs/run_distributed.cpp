@@ -802,6 +802,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
   const unsigned threads = std::max(1u, cfg.match.threads);
   MatchOptions m = cfg.match;
   const PreparedTables prep(L.table, RR.table, m, same_table, threads);
+  if (const std::string note = long_names_note(prep); !note.empty()) log(LogLevel::kInfo, note);
   res.engine.shortcut = prep.shortcut;
   st.normalize_s = since(t0);
   res.engine.normalize_s = st.normalize_s;

@@ -155,9 +155,8 @@ NM_HD inline uint32_t score_group_pair(const TileView& t, uint32_t col_begin, ui
   if (t.dedupe != 0 && !(a.order < b.order)) return 0;
   if (a.birthdate != b.birthdate) return 0;  // hash-key collision guard
   const Pattern64* pb = uses_pattern(b.full_len) ? &sh.pats[k] : nullptr;
-  const PairScore s =
-      score_fuzzy_pair(dev_view(a, t.cps), dev_view(b, t.right_cps), pb, t.with_middle != 0,
-                       scratch);
+  const PairScore s = score_fuzzy_pair</*kCpuPaths=*/false>(
+      dev_view(a, t.cps), dev_view(b, t.right_cps), pb, t.with_middle != 0, scratch);
   if (s.label != kNoMatch) {
     const uint32_t bin = s.score >= 100.0 ? 100u : static_cast<uint32_t>(s.score);
     atomic_add_u64(&sh.hist[bin], 1ull);

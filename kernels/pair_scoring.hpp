@@ -24,8 +24,8 @@ struct FuzzyView {
 // The view of a record whose code points are laid out as full name, then
 // first, middle and last name, starting at `base`.
 NM_HD NM_INLINE FuzzyView fuzzy_view_at(const uint32_t* base, uint32_t full_len,
-                                        uint32_t full_bytes, uint32_t phon_code,
-                                        uint64_t char_mask, const uint32_t* part_len) {
+                                        uint32_t full_bytes, uint32_t phon_code, uint64_t char_mask,
+                                        const uint32_t* part_len) {
   FuzzyView v;
   v.full = base;
   v.full_len = full_len;
@@ -48,6 +48,8 @@ struct PairScore {
   double score = 0;  // 0..100
   float confidence = 0;
   uint8_t label = kNoMatch;
+  uint32_t dist = 0;  // Levenshtein distance of the full strings (with all_metrics)
+  double jaro = 0;    // their Jaro similarity (with all_metrics)
 };
 
 NM_HD NM_INLINE bool same_string(const uint32_t* a, uint32_t la, const uint32_t* b, uint32_t lb) {
@@ -57,11 +59,23 @@ NM_HD NM_INLINE bool same_string(const uint32_t* a, uint32_t la, const uint32_t*
   return true;
 }
 
+// False when a lower bound on the Levenshtein distance of the full strings
+// already puts lev below 85, so that lev cannot vote. Bounds: the length
+// difference, and half the number of character classes (code point mod 64)
+// present in one string only, since one edit changes at most two classes.
+NM_HD NM_INLINE bool lev_may_reach_85(const FuzzyView& a, const FuzzyView& b) {
+  const uint32_t diff = a.full_len > b.full_len ? a.full_len - b.full_len : b.full_len - a.full_len;
+  const uint32_t classes = static_cast<uint32_t>(popcount64(a.char_mask ^ b.char_mask) + 1) / 2;
+  return levenshtein_pct(max_u32(diff, classes), a.full_bytes, b.full_bytes) >= 85.0;
+}
+
 // Scores one pair. `pb` is the Pattern64 of b.full when 1 <= b.full_len <= 64,
-// else nullptr. `scratch` holds metric_scratch_words(longest string) words.
+// else nullptr. `scratch` holds metric_scratch_words(longest string) words
+// (kCpuPaths = false, the CUDA kernel's paths: device_metric_scratch_words()).
 // When `all_metrics` is false the function may stop as soon as the pair
 // provably cannot match (the metric fields are then incomplete); the label,
 // score and confidence are always exact.
+template <bool kCpuPaths = true>
 NM_HD inline PairScore score_fuzzy_pair(const FuzzyView& a, const FuzzyView& b, const Pattern64* pb,
                                         bool with_middle, uint32_t* scratch,
                                         bool all_metrics = false) {
@@ -69,6 +83,7 @@ NM_HD inline PairScore score_fuzzy_pair(const FuzzyView& a, const FuzzyView& b, 
   if (a.full_len == 0 || b.full_len == 0) return r;
   r.mp = (a.phon_code != 0 && a.phon_code == b.phon_code) ? 100.0 : 0.0;
   if (same_string(a.full, a.full_len, b.full, b.full_len)) {
+    r.jaro = 1.0;
     r.lev = 100.0;
     r.jw = 100.0;
     r.score = 100.0;
@@ -77,23 +92,32 @@ NM_HD inline PairScore score_fuzzy_pair(const FuzzyView& a, const FuzzyView& b, 
     return r;
   }
   const bool mp_ok = r.mp == 100.0;
-  // Without the phonetic vote both lev and jw must reach 85, so a lower
-  // bound on the distance that already puts lev below 85 ends the pair.
-  // Bounds: the length difference, and half the number of character classes
-  // (code point mod 64) present in one string only, since one edit changes
-  // at most two classes.
-  if (!mp_ok && !all_metrics) {
-    const uint32_t diff =
-        a.full_len > b.full_len ? a.full_len - b.full_len : b.full_len - a.full_len;
-    const uint32_t classes = static_cast<uint32_t>(popcount64(a.char_mask ^ b.char_mask) + 1) / 2;
-    if (levenshtein_pct(max_u32(diff, classes), a.full_bytes, b.full_bytes) < 85.0) return r;
+  // Without the phonetic vote both lev and jw must reach 85.
+  if (!mp_ok && !all_metrics && !lev_may_reach_85(a, b)) return r;
+  bool have_jaro = false;
+  double j = 0;
+#if !defined(__CUDA_ARCH__)
+  // Long strings on the CPU: Jaro costs about one pass, Levenshtein about
+  // one pass per 64 code points of the shorter string, so Jaro goes first
+  // and Levenshtein is skipped when the pair cannot reach two votes
+  // whatever its value (the metric fields are then incomplete, as above).
+  if (kCpuPaths && !all_metrics && pb == nullptr && !small_pair(a.full_len, b.full_len)) {
+    j = jaro<kCpuPaths>(a.full, a.full_len, b.full, b.full_len, pb, scratch);
+    r.jw = jaro_winkler_from_jaro(j, a.full, a.full_len, b.full, b.full_len) * 100.0;
+    have_jaro = true;
+    if (!(r.jw >= 85.0) && (!mp_ok || !lev_may_reach_85(a, b))) return r;
   }
-  const uint32_t dist = levenshtein(a.full, a.full_len, b.full, b.full_len, pb, scratch);
+#endif
+  const uint32_t dist = levenshtein<kCpuPaths>(a.full, a.full_len, b.full, b.full_len, pb, scratch);
+  r.dist = dist;
   r.lev = levenshtein_pct(dist, a.full_bytes, b.full_bytes);
   const bool lev_ok = r.lev >= 85.0;
   if (!mp_ok && !lev_ok && !all_metrics) return r;
-  const double j = jaro(a.full, a.full_len, b.full, b.full_len, pb, scratch);
-  r.jw = jaro_winkler_from_jaro(j, a.full, a.full_len, b.full, b.full_len) * 100.0;
+  if (!have_jaro) {
+    j = jaro<kCpuPaths>(a.full, a.full_len, b.full, b.full_len, pb, scratch);
+    r.jw = jaro_winkler_from_jaro(j, a.full, a.full_len, b.full, b.full_len) * 100.0;
+  }
+  r.jaro = j;
   const bool jw_ok = r.jw >= 85.0;
   const int votes = (lev_ok ? 1 : 0) + (jw_ok ? 1 : 0) + (mp_ok ? 1 : 0);
   if (votes < 2) return r;
@@ -108,8 +132,16 @@ NM_HD inline PairScore score_fuzzy_pair(const FuzzyView& a, const FuzzyView& b, 
     bool close = true;
     for (int k = 0; k < 3 && close; ++k) {
       if (k == 1 && !with_middle) continue;
-      const uint32_t d =
-          levenshtein(a.part[k], a.part_len[k], b.part[k], b.part_len[k], nullptr, scratch);
+#if !defined(__CUDA_ARCH__)
+      // Long names on the CPU: only "distance <= 2" matters, a band of 5 diagonals.
+      if (kCpuPaths && !small_pair(a.part_len[k], b.part_len[k])) {
+        close = levenshtein_at_most(a.part[k], a.part_len[k], b.part[k], b.part_len[k], 2,
+                                    scratch) <= 2;
+        continue;
+      }
+#endif
+      const uint32_t d = levenshtein<kCpuPaths>(a.part[k], a.part_len[k], b.part[k], b.part_len[k],
+                                                nullptr, scratch);
       close = d <= 2;
     }
     if (close) r.label = kCase3;

@@ -1,8 +1,11 @@
 #include "src/engine.hpp"
 
+#include <fmt/core.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "partition/blocks.hpp"
 #include "src/gpu/gpu_scorer.hpp"
@@ -66,6 +69,38 @@ struct Worker {
 }  // namespace
 
 float phonetic_shortcut_bound() { return static_cast<float>((200.0 / 3.0) / 100.0); }
+
+std::string long_pair_note(uint32_t la, uint32_t lb) {
+  if (hd::small_pair(la, lb)) return {};
+  const uint32_t m = std::min(la, lb), n = std::max(la, lb);
+  const double steps = static_cast<double>((m + 63) / 64) * static_cast<double>(n);
+  const double seconds = steps * hd::levenshtein_blocks_ns_per_step() * 1e-9;
+  if (seconds < 1.0) return {};
+  return fmt::format(
+      "full names of {} and {} code points: one pair takes up to {:.2g} word steps of exact "
+      "Levenshtein, roughly {:.0f} s on one core",
+      la, lb, steps, seconds);
+}
+
+std::string long_names_note(const PreparedTables& prep) {
+  if (!prep.fuzzy) return {};
+  auto longest = [](const FuzzyTable& f) {
+    size_t best = 0;
+    for (size_t r = 1; r < f.records.size(); ++r)
+      if (f.records[r].full_len > f.records[best].full_len) best = r;
+    return best;
+  };
+  const FuzzyTable& lf = prep.lf;
+  const FuzzyTable& rf = prep.right_fuzzy();
+  if (lf.records.empty() || rf.records.empty()) return {};
+  const size_t l = longest(lf), r = longest(rf);
+  const std::string note = long_pair_note(lf.records[l].full_len, rf.records[r].full_len);
+  if (note.empty()) return {};
+  return fmt::format(
+      "long names: table 1 id {} and table 2 id {} have the longest {} (scored only "
+      "if they share a birthdate; the score stage shows no progress within a pair)",
+      prep.left.get(l, Field::kId), prep.right.get(r, Field::kId), note);
+}
 
 const char* label_name(uint8_t label) {
   switch (label) {

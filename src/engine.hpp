@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "partition/blocks.hpp"
@@ -109,6 +110,15 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
 // The largest confidence a non-direct pair without a phonetic match can have:
 // (100 + 100 + 0) / 3 / 100 as float. Above it, grouping by metaphone code is lossless.
 float phonetic_shortcut_bound();
+
+// A note for the log when scoring one pair of full names of la and lb code
+// points takes about a second or more (exact metrics, no length cap: the
+// block Levenshtein's ceil(min/64) * max word steps dominate); empty
+// otherwise.
+std::string long_pair_note(uint32_t la, uint32_t lb);
+// The same for the longest full name of each side of a fuzzy preparation,
+// naming the two records by id; empty when such a pair is fast.
+std::string long_names_note(const PreparedTables& prep);
 
 const char* label_name(uint8_t label);
 

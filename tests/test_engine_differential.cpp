@@ -985,3 +985,56 @@ TEST_CASE("engine differential: larger blocks split over several threads") {
   CHECK(tot.max_scored > 2 * (uint64_t{1} << 14));
   CHECK(tot.pairs_compared > 1000);
 }
+
+// Names of hundreds to a few thousand code points (issue 11): the CPU's long
+// paths (block Levenshtein, union-find Jaro, the banded CASE 3 check) through
+// the whole engine, against the brute force with the plain reference metrics.
+TEST_CASE("engine differential: very long names vs the brute force") {
+  const auto t0 = std::chrono::steady_clock::now();
+  Totals tot;
+  Gen gen(0x10a6a3e5);
+  Table t1, t2;
+  auto long_text = [&](size_t n) {
+    CodePoints cps(n);
+    for (auto& c : cps) c = kAlphabet[gen.pick(std::size(kAlphabet))];
+    return cps;
+  };
+  for (size_t i = 0; i < 8; ++i) {
+    Rec a;
+    a.id = "L" + std::to_string(i);
+    a.bd = 7305;
+    const CodePoints first = long_text(100 + gen.pick(1400));
+    a.first = utf8_encode(first);
+    a.middle = gen.chance(0.5) ? utf8_encode(long_text(gen.pick(200))) : "";
+    a.last = gen.from(kLast);
+    t1.push_back(a);
+    // Its partner: the same, a few edits (CASE 1/2), many edits, or unrelated.
+    Rec b = a;
+    b.id = "R" + std::to_string(i);
+    CodePoints f = first;
+    const size_t edits = gen.chance(0.3) ? 0 : gen.chance(0.5) ? 1 + gen.pick(3) : f.size() / 6;
+    for (size_t e = 0; e < edits; ++e) f[gen.pick(f.size())] = kAlphabet[gen.pick(std::size(kAlphabet))];
+    b.first = gen.chance(0.15) ? utf8_encode(long_text(100 + gen.pick(1400))) : utf8_encode(f);
+    if (gen.chance(0.3)) b.last = gen.from(kLast);
+    t2.push_back(b);
+  }
+  const nm::RawTable r1 = to_raw(t1), r2 = to_raw(t2);
+  nm::MatchOptions opt;
+  for (const int algorithm : {3, 4}) {
+    const bool with_middle = algorithm == 3;
+    std::vector<FuzzyRec> f1, f2;
+    for (const Rec& r : t1) f1.push_back(fuzzy_rec(r, with_middle));
+    for (const Rec& r : t2) f2.push_back(fuzzy_rec(r, with_middle));
+    const std::vector<Expected> all = brute_candidates(t1, t2, algorithm, false, false);
+    for (const float threshold : {0.6f, 0.95f}) {
+      opt.algorithm = algorithm;
+      opt.threshold = threshold;
+      const std::vector<Expected> want = keep_at(all, threshold);
+      count_labels(want, &f1, &f2, tot);
+      compare_pairs(t1, t2, r1, r2, opt, want, "very long names", tot);
+    }
+  }
+  MESSAGE(totals_text("very long names", tot, seconds_since(t0)));
+  CHECK(tot.failures == 0);
+  CHECK(tot.long_pairs > 8);
+}

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "kernels/metrics.hpp"
+#include "kernels/pair_scoring.hpp"
 #include "kernels/reference_metrics.hpp"
+#include "src/prepare.hpp"
 
 namespace {
 
@@ -370,4 +372,234 @@ TEST_CASE("metrics: Levenshtein % uses UTF-8 byte lengths") {
   CHECK(nm::hd::levenshtein_pct(2, 4, 2) == 50.0);
   CHECK(nm::ref::levenshtein_pct(U"王", U"a") == nm::hd::levenshtein_pct(1, 3, 1));
   CHECK(nm::ref::levenshtein_pct(U"😀", U"") == 75.0);
+}
+
+// ---------------------------------------------------------------------------
+// The CPU's long-string paths (kernels/levenshtein_blocks.cpp, jaro_long,
+// levenshtein_at_most) against the reference, at every length 0..300 and a
+// few thousands, on four kinds of alphabet.
+
+namespace {
+
+enum class Alpha { kSmallAscii, kMixed, kSameWide, kDisjoint };
+
+// Strings of one kind: a few ASCII letters (many matches, long transposition
+// chains), the test alphabet with non-ASCII code points of 2-4 UTF-8 bytes,
+// 300 distinct code points (more than one block's 64 rows can share), and
+// for kDisjoint a from letters, b from Greek (no match at all).
+struct LongGen {
+  Gen g;
+  explicit LongGen(uint64_t seed) : g(seed) {}
+  uint32_t code(Alpha k, bool second) {
+    switch (k) {
+      case Alpha::kSmallAscii:
+        return 'a' + g.below(4);
+      case Alpha::kMixed:
+        return g.letter();
+      case Alpha::kSameWide:
+        return 0x400 + g.below(300);
+      default:
+        return second ? 0x3B1 + g.below(20) : 'a' + g.below(20);
+    }
+  }
+  CodePoints string(Alpha k, uint32_t n, bool second) {
+    CodePoints s(n);
+    for (auto& c : s) c = code(k, second);
+    return s;
+  }
+  // b: a copy of a with about one edit in `rate` positions, or unrelated.
+  CodePoints partner(Alpha k, const CodePoints& a, uint32_t n) {
+    if (k == Alpha::kDisjoint || g.below(3) == 0) return string(k, n, true);
+    CodePoints b;
+    const uint32_t rate = 2 + g.below(30);
+    for (uint32_t c : a) {
+      switch (g.below(rate) == 0 ? g.below(3) : 3) {
+        case 0:
+          b.push_back(code(k, true));  // substitution
+          break;
+        case 1:
+          b.push_back(code(k, true));  // insertion
+          b.push_back(c);
+          break;
+        case 2:
+          break;  // deletion
+        default:
+          b.push_back(c);
+      }
+    }
+    return b;
+  }
+};
+
+const char* alpha_name(Alpha k) {
+  switch (k) {
+    case Alpha::kSmallAscii:
+      return "4 ASCII letters";
+    case Alpha::kMixed:
+      return "mixed with non-ASCII";
+    case Alpha::kSameWide:
+      return "300 code points";
+    default:
+      return "disjoint";
+  }
+}
+
+std::vector<nm::hd::BlockKernel> block_kernels() {
+  std::vector<nm::hd::BlockKernel> out{nm::hd::BlockKernel::kScalar};
+  if (nm::hd::block_kernel_available(nm::hd::BlockKernel::kAvx512))
+    out.push_back(nm::hd::BlockKernel::kAvx512);
+  else
+    MESSAGE("this CPU has no AVX-512: only the scalar band kernel is tested");
+  return out;
+}
+
+// Compares every long path on one pair; returns the number of mismatches.
+int check_long_pair(const CodePoints& a, const CodePoints& b, const char* what) {
+  namespace hd = nm::hd;
+  const uint32_t la = len32(a), lb = len32(b);
+  const uint32_t lmax = std::max(la, lb);
+  int fails = 0;
+  // Exactly the words the engine gives a worker; ASan sees any overrun.
+  std::vector<uint32_t> scratch(hd::metric_scratch_words(lmax));
+  const uint32_t want = nm::ref::levenshtein(a, b);
+  const uint32_t got = hd::levenshtein(a.data(), la, b.data(), lb, nullptr, scratch.data());
+  if (got != want && ++fails <= 3)
+    FAIL_CHECK(what << ": levenshtein " << la << "x" << lb << " " << got << " != " << want << "\n"
+                    << show(a) << "\n"
+                    << show(b));
+  if (la > 0 && lb > 0) {
+    for (const hd::BlockKernel k : block_kernels()) {
+      // Both strings as the pattern, with exactly the words the call needs.
+      std::vector<uint32_t> s1(hd::levenshtein_blocks_words(la, lb));
+      std::vector<uint32_t> s2(hd::levenshtein_blocks_words(lb, la));
+      const uint32_t d1 = hd::levenshtein_blocks(a.data(), la, b.data(), lb, s1.data(), k);
+      const uint32_t d2 = hd::levenshtein_blocks(b.data(), lb, a.data(), la, s2.data(), k);
+      if ((d1 != want || d2 != want) && ++fails <= 3)
+        FAIL_CHECK(what << ": levenshtein_blocks kernel " << static_cast<int>(k) << " " << la << "x"
+                        << lb << " " << d1 << "/" << d2 << " != " << want);
+    }
+  }
+  for (const uint32_t k : {0u, 1u, 2u, 5u}) {
+    std::vector<uint32_t> s(2 * (2 * k + 1));
+    const uint32_t at_most = hd::levenshtein_at_most(a.data(), la, b.data(), lb, k, s.data());
+    if (at_most != std::min(want, k + 1) && ++fails <= 3)
+      FAIL_CHECK(what << ": levenshtein_at_most k=" << k << " " << at_most
+                      << " != " << std::min(want, k + 1));
+  }
+  const double want_jaro = nm::ref::jaro(a, b);
+  const double got_jaro = hd::jaro(a.data(), la, b.data(), lb, nullptr, scratch.data());
+  if (!(got_jaro == want_jaro) && ++fails <= 3)
+    FAIL_CHECK(what << ": jaro " << la << "x" << lb << " " << got_jaro << " != " << want_jaro);
+  if (la > 0 && lb > 0) {
+    const uint32_t half = std::max(la, lb) / 2;
+    std::vector<uint32_t> s(hd::jaro_long_words(la, lb));
+    const double direct =
+        hd::jaro_long(a.data(), la, b.data(), lb, half > 0 ? half - 1 : 0, s.data());
+    if (!(direct == want_jaro) && ++fails <= 3)
+      FAIL_CHECK(what << ": jaro_long " << la << "x" << lb << " " << direct << " != " << want_jaro);
+  }
+  return fails;
+}
+
+}  // namespace
+
+TEST_CASE("metrics: long paths equal the reference at every length 0..300") {
+  LongGen gen(0x10a9);
+  int fails = 0, pairs = 0;
+  for (const Alpha k : {Alpha::kSmallAscii, Alpha::kMixed, Alpha::kSameWide, Alpha::kDisjoint}) {
+    for (uint32_t n = 0; n <= 300; ++n) {
+      const CodePoints a = gen.string(k, n, false);
+      // An edited copy (length near n) and an unrelated string of any length.
+      const CodePoints b = gen.partner(k, a, n);
+      const CodePoints c = gen.string(k, gen.g.below(301), true);
+      fails += check_long_pair(a, b, alpha_name(k));
+      fails += check_long_pair(c, a, alpha_name(k));
+      pairs += 2;
+    }
+  }
+  MESSAGE(pairs << " pairs");
+  CHECK(fails == 0);
+}
+
+TEST_CASE("metrics: long paths equal the reference on strings of a few thousand code points") {
+  LongGen gen(0x7a05a4d);
+  int fails = 0;
+  // Lengths around the AVX-512 band (8 blocks = 512 rows) and text word
+  // (64 columns) edges, and the largest the reference's full matrix allows
+  // in a test's time.
+  const uint32_t lengths[] = {511, 512, 513, 575, 576, 577, 1023, 1025, 2047, 3000, 4100};
+  for (const Alpha k : {Alpha::kSmallAscii, Alpha::kMixed, Alpha::kSameWide, Alpha::kDisjoint}) {
+    for (const uint32_t n : lengths) {
+      const CodePoints a = gen.string(k, n, false);
+      fails += check_long_pair(a, gen.partner(k, a, n), alpha_name(k));
+    }
+    const CodePoints a = gen.string(k, 3500, false);
+    fails += check_long_pair(a, gen.string(k, 700, true), alpha_name(k));  // very unequal
+  }
+  CHECK(fails == 0);
+}
+
+TEST_CASE("metrics: the CPU paths and the kernel's paths give the same pair score") {
+  // score_fuzzy_pair with the CPU's long paths (and their early exits) and
+  // with the CUDA kernel's plain paths, as its emulation runs them: every
+  // label, score and confidence equal, on long full names and long parts.
+  namespace hd = nm::hd;
+  LongGen gen(0x5c0e);
+  int fails = 0, matched = 0, case3 = 0;
+  for (int it = 0; it < 300; ++it) {
+    const Alpha k = gen.g.below(2) == 0 ? Alpha::kSmallAscii : Alpha::kMixed;
+    // Records laid out as the engine does: full name, then first, middle, last.
+    auto record = [&](const CodePoints& first, const CodePoints& last) {
+      CodePoints r = first;
+      r.push_back(' ');
+      r.push_back(' ');  // no middle name
+      r.insert(r.end(), last.begin(), last.end());
+      const uint32_t full_len = len32(r);
+      r.insert(r.end(), first.begin(), first.end());
+      r.insert(r.end(), last.begin(), last.end());
+      return std::make_pair(r, full_len);
+    };
+    const CodePoints f1 = gen.string(k, 40 + gen.g.below(400), false);
+    const CodePoints l1 = gen.string(k, 1 + gen.g.below(30), false);
+    const CodePoints f2 = gen.g.below(3) == 0 ? f1 : gen.partner(k, f1, len32(f1));
+    const CodePoints l2 = gen.g.below(2) == 0 ? l1 : gen.partner(k, l1, len32(l1));
+    const auto [ra, la] = record(f1, l1);
+    const auto [rb, lb] = record(f2, l2);
+    const uint32_t parts_a[3] = {len32(f1), 0, len32(l1)};
+    const uint32_t parts_b[3] = {len32(f2), 0, len32(l2)};
+    CodePoints full_a(ra.begin(), ra.begin() + la), full_b(rb.begin(), rb.begin() + lb);
+    const uint32_t code = gen.g.below(2) == 0 ? 7 : 8;  // the phonetic vote, at random
+    const hd::FuzzyView va =
+        hd::fuzzy_view_at(ra.data(), la, static_cast<uint32_t>(nm::ref::utf8_length(full_a)), 7,
+                          nm::char_class_mask(ra.data(), la), parts_a);
+    const hd::FuzzyView vb =
+        hd::fuzzy_view_at(rb.data(), lb, static_cast<uint32_t>(nm::ref::utf8_length(full_b)), code,
+                          nm::char_class_mask(rb.data(), lb), parts_b);
+    std::vector<uint32_t> scratch(hd::metric_scratch_words(std::max(la, lb)));
+    for (const bool all : {false, true}) {
+      const hd::PairScore cpu =
+          hd::score_fuzzy_pair<true>(va, vb, nullptr, false, scratch.data(), all);
+      const hd::PairScore dev =
+          hd::score_fuzzy_pair<false>(va, vb, nullptr, false, scratch.data(), all);
+      if ((cpu.label != dev.label || !(cpu.score == dev.score) ||
+           !(cpu.confidence == dev.confidence)) &&
+          ++fails <= 3)
+        FAIL_CHECK("pair " << it << " all_metrics " << all << ": cpu label " << int(cpu.label)
+                           << " score " << cpu.score << ", kernel label " << int(dev.label)
+                           << " score " << dev.score);
+      if (all &&
+          (cpu.dist != nm::ref::levenshtein(full_a, full_b) ||
+           !(cpu.jaro == nm::ref::jaro(full_a, full_b))) &&
+          ++fails <= 3)
+        FAIL_CHECK("pair " << it << ": all_metrics dist/jaro differ from the reference");
+      if (!all && cpu.label != hd::kNoMatch) ++matched;
+      // CASE 2 at 88 or more runs the CASE 3 check (the banded one on long parts).
+      if (!all && (cpu.label == hd::kCase3 || (cpu.label == hd::kCase2 && cpu.score >= 88.0)))
+        ++case3;
+    }
+  }
+  MESSAGE(matched << " matching pairs, " << case3 << " through the CASE 3 check");
+  CHECK(fails == 0);
+  CHECK(matched > 30);
+  CHECK(case3 > 0);
 }

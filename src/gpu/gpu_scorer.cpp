@@ -134,7 +134,7 @@ void GpuScorer::issue(Slot& s, const TilePacker& packer, BatchSpan& span,
       ensure(pool_, s.count, sizeof(uint32_t));
       s.map = packer.pack(span, s.lay, s.in.data());
       s.cfg.block = hd::kBlockThreads;
-      const uint32_t words = hd::metric_scratch_words(s.lay.max_len) + 8;
+      const uint32_t words = hd::device_metric_scratch_words(s.lay.max_len) + 8;
       const size_t per_block = size_t{s.cfg.block} * words * sizeof(uint32_t);
       s.cfg.grid = std::max<uint32_t>(
           1, std::min<uint32_t>(dev_.grid_for(s.lay.n_groups),
