@@ -942,18 +942,22 @@ RunResult run_pipeline(const RunConfig& cfg) {
         const uint64_t la = L.global[a.left], lb = L.global[b.left];
         return la != lb ? la < lb : RR.global[a.right] < RR.global[b.right];
       });
+      // The stored form of a scored pair: global rows and its figures.
+      auto record_of = [&](const ScoredPair& s) {
+        io::PairRecord p{};
+        p.left = L.global[s.left];
+        p.right = RR.global[s.right];
+        p.tile = s.tile;
+        p.confidence = s.confidence;
+        p.lev = s.lev;
+        p.jw = s.jw;
+        p.mp = s.mp;
+        p.label = s.label;
+        return p;
+      };
       if (!pf) {
         for (const ScoredPair& s : scored) {
-          io::PairRecord p{};
-          p.left = L.global[s.left];
-          p.right = RR.global[s.right];
-          p.tile = s.tile;
-          p.confidence = s.confidence;
-          p.lev = s.lev;
-          p.jw = s.jw;
-          p.mp = s.mp;
-          p.label = s.label;
-          spill.add(p, [&](std::string& b) {
+          spill.add(record_of(s), [&](std::string& b) {
             io::append_payload(b, algo, L.table, s.left, RR.table, s.right);
           });
         }
@@ -964,15 +968,7 @@ RunResult run_pipeline(const RunConfig& cfg) {
         for (const ScoredPair& s : scored) {
           offsets.push_back(payload.size());
           io::append_payload(payload, algo, L.table, s.left, RR.table, s.right);
-          io::PairRecord p{};
-          p.left = L.global[s.left];
-          p.right = RR.global[s.right];
-          p.tile = s.tile;
-          p.confidence = s.confidence;
-          p.lev = s.lev;
-          p.jw = s.jw;
-          p.mp = s.mp;
-          p.label = s.label;
+          io::PairRecord p = record_of(s);
           p.payload_len = static_cast<uint32_t>(payload.size() - offsets.back());
           recs.push_back(p);
         }
