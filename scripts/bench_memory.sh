@@ -15,13 +15,7 @@ W=${WORK:-$(mktemp -d)}
 mkdir -p "$W"
 cleanup() { rm -f "$W/same.csv" "$W/out.csv" "$W/out.csv.summary.json"; [ -n "${WORK:-}" ] || rmdir "$W"; }
 trap cleanup EXIT
-/usr/bin/python3 - "$W/same.csv" "$N" <<'EOF'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("id,uuid,first_name,middle_name,last_name,birthdate\n")
-    for i in range(int(sys.argv[2])):
-        f.write(f"{i + 1},U{i % 97},John,Michael,Smith,1980-03-15\n")
-EOF
+/usr/bin/python3 "$(dirname "$0")/../tests/identical_persons.py" "$W/same.csv" "$N"
 start=$(date +%s.%N)
 (ulimit -v "$LIMIT" && exec "$NM" run -q --left "$W/same.csv" --dedupe -a 1 --out "$W/out.csv")
 end=$(date +%s.%N)

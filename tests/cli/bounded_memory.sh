@@ -19,13 +19,7 @@ export NAME_MATCHER_SPILL_DIR=$SP
 
 # --- many pairs under a memory limit -----------------------------------------
 n=3000
-/usr/bin/python3 - "$T/same.csv" "$n" <<'EOF'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("id,uuid,first_name,middle_name,last_name,birthdate\n")
-    for i in range(int(sys.argv[2])):
-        f.write(f"{i + 1},U{i % 97},John,Michael,Smith,1980-03-15\n")
-EOF
+/usr/bin/python3 "$(dirname "$0")/../identical_persons.py" "$T/same.csv" "$n"
 want=$((n * (n - 1) / 2 + 1))
 if "$NM" version | grep -q asan; then
   # Sanitizers reserve terabytes of address space: a limit on it cannot be

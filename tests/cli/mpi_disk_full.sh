@@ -22,15 +22,7 @@ trap 'umount "$FULL" "$SMALL"; rm -rf "$T"' EXIT
 # 27 MB. Under ASan (about 10 times slower) the cases that only need to fill
 # the 1 MB folder use 300 persons (44,850 pairs, 5 MB) and two rank counts;
 # the merge case at the end needs 700 whatever the build.
-same() {
-  /usr/bin/python3 - "$1" "$2" <<'EOF'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("id,uuid,first_name,middle_name,last_name,birthdate\n")
-    for i in range(int(sys.argv[2])):
-        f.write(f"{i + 1},U{i // 2},John,Michael,Smith,1980-03-15\n")
-EOF
-}
+same() { /usr/bin/python3 "$(dirname "$0")/../identical_persons.py" "$1" "$2" div 2; }
 same "$T/same700.csv" 700
 rank_counts="0 2 3"
 if "$NM" version | grep -q asan; then
