@@ -44,13 +44,6 @@ void RejectsFile::close() {
   if (file_.active()) file_.finish();
 }
 
-void RejectsFile::absorb(RejectsFile& other) {
-  other.close();
-  absorb_file(other.data_path(), other.count_);
-  other.file_.discard();
-  other.count_ = 0;
-}
-
 void RejectsFile::absorb_file(const std::string& other_path, uint64_t other_count) {
   if (other_count == 0) return;
   std::FILE* in = std::fopen(other_path.c_str(), "rb");

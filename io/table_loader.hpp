@@ -40,11 +40,8 @@ class RejectsFile {
   const std::string& data_path() const { return file_.temp_path(); }
   // Flushes and closes the rows written so far (they stay in data_path()).
   void close();
-  // Appends the rows of another (closed) rejects file to this one and
-  // removes it.
-  void absorb(RejectsFile& other);
-  // The same for a closed rejects file written by another process
-  // (its data_path()).
+  // Appends the rows of a closed rejects file written by another rank (its
+  // data_path()) to this one and removes it.
   void absorb_file(const std::string& other_path, uint64_t other_count);
   // Closes and hands the file to `group` (a side file), or with no rows
   // asks the group to remove an older file at path().
