@@ -1,4 +1,4 @@
-// libFuzzer target for the normalisers of src/normalize.hpp (contract:
+// libFuzzer target for the normalisers of src/text/normalize.hpp (contract:
 // matching.md section 2). Inputs that are not valid UTF-8 are skipped, as the
 // readers reject those rows before normalising. Checks only properties that
 // follow from the contract:
@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "io/csv_reader.hpp"
-#include "src/normalize.hpp"
+#include "src/text/normalize.hpp"
 
 namespace {
 

@@ -9,9 +9,9 @@
 #include <cstring>
 #include <memory>
 
-#include "partition/blocks.hpp"
+#include "src/text/stable_hash.hpp"
 #include "src/errors.hpp"
-#include "src/mpi_env.hpp"
+#include "src/mpi/mpi_env.hpp"
 
 namespace nm::io {
 namespace {

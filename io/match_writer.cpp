@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "io/csv_writer.hpp"
-#include "src/dates.hpp"
+#include "src/text/dates.hpp"
 #include "src/errors.hpp"
 
 namespace nm::io {

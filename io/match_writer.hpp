@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "io/csv_writer.hpp"
-#include "src/engine.hpp"
-#include "src/households.hpp"
-#include "src/table.hpp"
+#include "src/match/engine.hpp"
+#include "src/match/households.hpp"
+#include "src/match/table.hpp"
 
 namespace nm::io {
 

@@ -20,7 +20,7 @@
 #include "io/h5.hpp"
 #include "partition/blocks.hpp"
 #include "src/errors.hpp"
-#include "src/mpi_env.hpp"
+#include "src/mpi/mpi_env.hpp"
 
 namespace nm::io {
 namespace {

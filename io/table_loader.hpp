@@ -10,8 +10,8 @@
 
 #include "io/csv_ranges.hpp"
 #include "io/safe_output.hpp"
-#include "src/dates.hpp"
-#include "src/table.hpp"
+#include "src/text/dates.hpp"
+#include "src/match/table.hpp"
 
 namespace nm::io {
 

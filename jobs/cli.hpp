@@ -13,8 +13,8 @@
 
 #include "jobs/progress.hpp"
 #include "src/errors.hpp"
-#include "src/mpi_env.hpp"
-#include "src/options.hpp"
+#include "src/mpi/mpi_env.hpp"
+#include "src/match/options.hpp"
 
 namespace nm::jobs {
 
@@ -107,7 +107,7 @@ inline constexpr uint64_t kMaxGpuBatchPairs = uint64_t{1} << 32;  // --gpu-batch
 inline constexpr uint64_t kMaxRows = (uint64_t{1} << 32) - 1;     // generated rows per table
 
 // A threshold given as TEXT by WHERE (an option such as "--threshold" or an environment
-// variable): parsed as the contract says (src/options.hpp), values below LO raised to LO.
+// variable): parsed as the contract says (src/match/options.hpp), values below LO raised to LO.
 // Unparsable text gives FALLBACK (the contract's 0.95, or for reduce the run's own threshold)
 // and one warning naming WHERE and the value used, printed by the launcher's rank 0 only, so
 // a run under mpirun says it once.

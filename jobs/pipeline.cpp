@@ -18,8 +18,8 @@
 #include "jobs/cli.hpp"
 #include "src/errors.hpp"
 #include "src/gpu/backend.hpp"
-#include "src/households.hpp"
-#include "src/mpi_env.hpp"
+#include "src/match/households.hpp"
+#include "src/mpi/mpi_env.hpp"
 #include "src/parallel.hpp"
 
 namespace nm::jobs {

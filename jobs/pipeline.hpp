@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "jobs/progress.hpp"
-#include "src/engine.hpp"
-#include "src/options.hpp"
+#include "src/match/engine.hpp"
+#include "src/match/options.hpp"
 
 namespace nm::jobs {
 

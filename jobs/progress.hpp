@@ -1,21 +1,13 @@
-// Progress on stderr for long runs (only when stderr is a terminal) and a
-// small levelled logger.
+// Progress on stderr for long runs (only when stderr is a terminal).
 #pragma once
 #include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
 
+#include "src/log.hpp"
+
 namespace nm::jobs {
-
-enum class LogLevel { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
-LogLevel parse_log_level(const std::string& s);  // throws InputError
-void set_log_level(LogLevel level);
-LogLevel log_level();
-void log(LogLevel level, const std::string& message);
-
-// The current time as 2026-11-24T10:00:00Z (summaries, workbooks).
-std::string utc_timestamp();
 
 class Progress {
  public:

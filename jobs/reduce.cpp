@@ -14,9 +14,9 @@
 #include "jobs/cli.hpp"
 #include "jobs/progress.hpp"
 #include "src/errors.hpp"
-#include "src/households.hpp"
-#include "src/mpi_env.hpp"
-#include "src/options.hpp"
+#include "src/match/households.hpp"
+#include "src/mpi/mpi_env.hpp"
+#include "src/match/options.hpp"
 
 namespace nm::jobs {
 

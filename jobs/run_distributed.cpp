@@ -37,7 +37,7 @@
 #include "src/errors.hpp"
 #include "src/gpu/backend.hpp"
 #include "src/gpu/collectives.hpp"
-#include "src/mpi_env.hpp"
+#include "src/mpi/mpi_env.hpp"
 #include "src/parallel.hpp"
 
 namespace nm::jobs {

@@ -1,4 +1,4 @@
-// Host side of kernels/fused_tile.cu, for the CUDA device (kernels/cuda_device.cu).
+// Host side of kernels/fused_tile.cu, for the CUDA device (src/gpu/cuda_device.cpp).
 // CUDA builds only: include from .cu files.
 #pragma once
 #include <cuda_runtime_api.h>

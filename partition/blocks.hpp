@@ -5,13 +5,11 @@
 #include <string_view>
 #include <vector>
 
+#include "src/text/stable_hash.hpp"
+
 namespace nm {
 
 inline constexpr uint64_t kNoKey = ~uint64_t{0};
-
-// A stable 64-bit hash (same value on every run and machine, unlike
-// absl::Hash), used where keys may be stored or compared across processes.
-uint64_t stable_hash(std::string_view bytes, uint64_t seed);
 
 // Key of the birthdate block; kNoKey for a missing date.
 uint64_t birthdate_key(int32_t days);

@@ -7,18 +7,18 @@
 #include <string>
 #include <vector>
 
-#include "jobs/bench.hpp"
-#include "jobs/evaluate.hpp"
-#include "jobs/explain.hpp"
-#include "jobs/generate.hpp"
-#include "jobs/legacy_cli.hpp"
+#include "jobs/commands/bench.hpp"
+#include "jobs/commands/evaluate.hpp"
+#include "jobs/commands/explain.hpp"
+#include "jobs/generate/generate.hpp"
+#include "jobs/commands/legacy.hpp"
 #include "jobs/pipeline.hpp"
-#include "jobs/plan_cmd.hpp"
+#include "jobs/commands/plan.hpp"
 #include "jobs/reduce.hpp"
-#include "jobs/seed.hpp"
-#include "src/gpu/selftest.hpp"
+#include "jobs/commands/seed.hpp"
+#include "jobs/commands/gpu_selftest.hpp"
 #include "src/errors.hpp"
-#include "src/mpi_env.hpp"
+#include "src/mpi/mpi_env.hpp"
 
 namespace {
 
@@ -51,7 +51,7 @@ int dispatch(const std::string& cmd, const std::vector<std::string>& args) {
   if (cmd == "bench") return nm::jobs::bench_main(args);
   if (cmd == "reduce") return nm::jobs::reduce_main(args);
   if (cmd == "seed") return nm::jobs::seed_main(args);
-  if (cmd == "gpu-selftest") return nm::gpu::gpu_selftest_main(args);
+  if (cmd == "gpu-selftest") return nm::jobs::gpu_selftest_main(args);
   if (cmd == "version" || cmd == "--version") {
     std::printf("name_matcher %s (%s)\n", NM_VERSION, NM_BUILD_FLAGS);
     return 0;

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "src/double_metaphone.hpp"
+#include "src/text/double_metaphone.hpp"
 
 #ifndef NM_SHARED_DIR
 #define NM_SHARED_DIR "/work/shared"

@@ -4,9 +4,9 @@
 // name collisions, near misses, ties and > 64 code point strings likely.
 //
 // The brute force below uses only the contract's normalisers
-// (src/normalize.hpp), the primary Double Metaphone code
-// (src/double_metaphone.hpp) and the plain reference metrics
-// (kernels/reference_metrics.hpp). Everything else (UTF-8 decoding, building
+// (src/text/normalize.hpp), the primary Double Metaphone code
+// (src/text/double_metaphone.hpp) and the plain reference metrics
+// (tests/oracle/reference_metrics.hpp). Everything else (UTF-8 decoding, building
 // the full strings, the A1/A2 rules, the A3/A4 classification, dedupe and the
 // household aggregation) is written here again from the contract's wording,
 // on purpose without any code of src/prepare.* or kernels/pair_scoring.hpp.
@@ -28,13 +28,13 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/reference_metrics.hpp"
-#include "src/double_metaphone.hpp"
-#include "src/engine.hpp"
-#include "src/households.hpp"
-#include "src/normalize.hpp"
-#include "src/options.hpp"
-#include "src/table.hpp"
+#include "tests/oracle/reference_metrics.hpp"
+#include "src/text/double_metaphone.hpp"
+#include "src/match/engine.hpp"
+#include "src/match/households.hpp"
+#include "src/text/normalize.hpp"
+#include "src/match/options.hpp"
+#include "src/match/table.hpp"
 #include "tests/utf8_encode.hpp"
 
 namespace {

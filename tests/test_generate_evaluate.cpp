@@ -14,8 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "jobs/evaluate.hpp"
-#include "jobs/generate.hpp"
+#include "jobs/commands/evaluate.hpp"
+#include "jobs/generate/generate.hpp"
 #include "src/errors.hpp"
 #include "tests/temp_dir.hpp"
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "kernels/fused_tile.hpp"
-#include "src/engine.hpp"
+#include "src/match/engine.hpp"
 #include "src/gpu/buffer_pool.hpp"
 #include "src/gpu/emulated_device.hpp"
 #include "src/gpu/gpu_scorer.hpp"

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "kernels/fused_tile.hpp"
-#include "src/engine.hpp"
+#include "src/match/engine.hpp"
 #include "src/gpu/selftest.hpp"
 #include "src/gpu/tile_packer.hpp"
 

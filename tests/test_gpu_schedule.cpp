@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "src/engine.hpp"
+#include "src/match/engine.hpp"
 #include "src/gpu/buffer_pool.hpp"
 #include "src/gpu/emulated_device.hpp"
 #include "src/gpu/gpu_scorer.hpp"

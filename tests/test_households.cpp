@@ -9,11 +9,11 @@
 #include <string_view>
 #include <vector>
 
-#include "src/dates.hpp"
-#include "src/engine.hpp"
-#include "src/households.hpp"
-#include "src/options.hpp"
-#include "src/table.hpp"
+#include "src/text/dates.hpp"
+#include "src/match/engine.hpp"
+#include "src/match/households.hpp"
+#include "src/match/options.hpp"
+#include "src/match/table.hpp"
 
 namespace {
 

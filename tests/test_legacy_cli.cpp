@@ -1,6 +1,6 @@
 // Tests of the mapping of the original tool's positional command line
 //   HOST PORT USER PASSWORD DATABASE TABLE1 TABLE2 ALGO OUT_PATH [csv|xlsx|both]
-// onto `name_matcher run` (jobs/legacy_cli.hpp). The environment is a map
+// onto `name_matcher run` (jobs/commands/legacy.hpp). The environment is a map
 // handed in, so nothing here depends on the test process's environment.
 #include <doctest/doctest.h>
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "io/db/url.hpp"
-#include "jobs/legacy_cli.hpp"
+#include "jobs/commands/legacy.hpp"
 #include "src/errors.hpp"
 
 namespace {

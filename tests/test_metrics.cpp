@@ -1,5 +1,5 @@
 // The fast metrics of kernels/metrics.hpp against the plain reference of
-// kernels/reference_metrics.hpp (matching.md section 3), on random pairs and
+// tests/oracle/reference_metrics.hpp (matching.md section 3), on random pairs and
 // on the published Jaro–Winkler values.
 #include <doctest/doctest.h>
 
@@ -14,8 +14,8 @@
 
 #include "kernels/metrics.hpp"
 #include "kernels/pair_scoring.hpp"
-#include "kernels/reference_metrics.hpp"
-#include "src/prepare.hpp"
+#include "tests/oracle/reference_metrics.hpp"
+#include "src/match/prepare.hpp"
 
 namespace {
 

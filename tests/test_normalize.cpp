@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "src/normalize.hpp"
+#include "src/text/normalize.hpp"
 
 namespace {
 

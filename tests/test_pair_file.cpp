@@ -19,7 +19,7 @@
 #include "io/h5.hpp"
 #include "io/pair_file.hpp"
 #include "src/errors.hpp"
-#include "src/mpi_env.hpp"
+#include "src/mpi/mpi_env.hpp"
 #include "tests/temp_dir.hpp"
 
 namespace {

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "io/csv_reader.hpp"
-#include "jobs/generate.hpp"
-#include "jobs/plan_cmd.hpp"
+#include "jobs/generate/generate.hpp"
+#include "jobs/commands/plan.hpp"
 #include "partition/blocks.hpp"
 #include "partition/plan.hpp"
 #include "src/errors.hpp"

@@ -18,11 +18,11 @@
 #include "io/csv_writer.hpp"
 #include "kernels/metrics.hpp"
 #include "kernels/pair_scoring.hpp"
-#include "kernels/reference_metrics.hpp"
-#include "src/engine.hpp"
-#include "src/options.hpp"
-#include "src/prepare.hpp"
-#include "src/table.hpp"
+#include "tests/oracle/reference_metrics.hpp"
+#include "src/match/engine.hpp"
+#include "src/match/options.hpp"
+#include "src/match/prepare.hpp"
+#include "src/match/table.hpp"
 #include "tests/utf8_encode.hpp"
 
 #ifndef NM_SHARED_DIR

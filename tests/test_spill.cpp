@@ -15,7 +15,7 @@
 
 #include "io/pair_file.hpp"
 #include "jobs/reduce.hpp"
-#include "src/households.hpp"
+#include "src/match/households.hpp"
 #include "src/errors.hpp"
 #include "tests/temp_dir.hpp"
 

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "jobs/progress.hpp"
+#include "src/log.hpp"
 
 namespace nm::db {
 
@@ -160,7 +160,7 @@ Connection Connection::open(const ConnectSettings& s, QueryLog* qlog) {
     }
     DbError e(describe(m.get(), s.url, "connect"), mysql_errno(m.get()));
     if (!e.transient() || attempt >= s.retries) throw e;
-    jobs::log(jobs::LogLevel::kWarn, std::string(e.what()) + "; retrying in " +
+    nm::log(LogLevel::kWarn, std::string(e.what()) + "; retrying in " +
                              std::to_string(wait.count()) + " ms");
     std::this_thread::sleep_for(wait);
     wait *= 2;
@@ -352,7 +352,7 @@ Connection Pool::take(const ConnectSettings& s) {
     c.ping();
   } catch (const DbError& e) {
     if (!e.transient()) throw;
-    jobs::log(jobs::LogLevel::kInfo, s.url.text() + ": reconnecting (the idle connection was closed)");
+    nm::log(LogLevel::kInfo, s.url.text() + ": reconnecting (the idle connection was closed)");
     c = Connection::open(s, log_);
   }
   return c;

@@ -6,8 +6,8 @@
 
 #include "io/csv_reader.hpp"
 #include "io/csv_writer.hpp"
-#include "jobs/progress.hpp"
-#include "src/dates.hpp"
+#include "src/log.hpp"
+#include "src/text/dates.hpp"
 
 namespace nm::db {
 
@@ -165,7 +165,7 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info
       read_any = ro.rank + 1 == ro.nranks || lo < hi;
     }
   } else if (ro.nranks > 1 && ro.rank == 0) {
-    jobs::log(jobs::LogLevel::kWarn,
+    nm::log(LogLevel::kWarn,
               url.text() + ": no integer key (" +
                   (info.key < 0 ? std::string("no single-column primary key; use --db-key")
                                 : "key '" + info.columns[static_cast<size_t>(info.key)].name + "' is not an integer") +
@@ -301,7 +301,7 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info
         throw DbError(std::string(e.what()) + " — gave up after " + std::to_string(reconnects) +
                       " reconnects", e.code());
       ++reconnects;
-      jobs::log(jobs::LogLevel::kWarn, std::string(e.what()) + "; reconnecting and reading on after key " +
+      nm::log(LogLevel::kWarn, std::string(e.what()) + "; reconnecting and reading on after key " +
                                      last_key.value_or("(start)"));
       try {
         conn = Connection::open(conn.settings(), conn.log());

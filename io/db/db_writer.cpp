@@ -10,7 +10,7 @@
 
 #include "io/csv_reader.hpp"
 #include "io/match_writer.hpp"
-#include "jobs/progress.hpp"
+#include "src/log.hpp"
 
 namespace nm::db {
 
@@ -238,7 +238,7 @@ uint64_t fill_table(Connection& c, const DbUrl& url, const Columns& cols, const 
         try {
           c.exec("DROP TABLE " + old, "drop old table");
         } catch (const DbError& e) {
-          jobs::log(jobs::LogLevel::kWarn, std::string(e.what()) + " (the replaced table is left as " + old + ")");
+          nm::log(LogLevel::kWarn, std::string(e.what()) + " (the replaced table is left as " + old + ")");
         }
       } else {
         try {

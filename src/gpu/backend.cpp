@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "fmt/format.h"
-#include "jobs/progress.hpp"
+#include "src/log.hpp"
 #include "src/env_flag.hpp"
 #include "src/errors.hpp"
 #include "src/gpu/emulated_device.hpp"
@@ -155,7 +155,7 @@ std::unique_ptr<Backend> open_backend(DeviceChoice choice, bool fuzzy, unsigned 
   po.allow_pinned = !b->switches.disable_pinned_memory;
   b->pool = std::make_unique<HostBufferPool>(b->device.get(), po);
   b->scorer = std::make_unique<GpuScorer>(*b->device, *b->pool, opt, [](const std::string& m) {
-    jobs::log(jobs::LogLevel::kWarn, m);
+    nm::log(LogLevel::kWarn, m);
   });
   return b;
 }

@@ -11,7 +11,7 @@
 #include <new>
 #include <utility>
 
-#include "jobs/progress.hpp"
+#include "src/log.hpp"
 #include "src/gpu/device_api.hpp"
 
 namespace nm::gpu {
@@ -77,7 +77,7 @@ HostBufferPool::HostBufferPool(DeviceApi* dev, Options options)
       cap_(options.pinned_cap_bytes != 0 ? options.pinned_cap_bytes : default_pinned_cap()),
       allow_pinned_(options.allow_pinned),
       log_(std::move(options.log)) {
-  if (!log_) log_ = [](const std::string& m) { jobs::log(jobs::LogLevel::kInfo, m); };
+  if (!log_) log_ = [](const std::string& m) { nm::log(LogLevel::kInfo, m); };
   st_.cap_bytes = cap_;
 }
 

@@ -76,7 +76,7 @@ class HostBufferPool {
     // The caller sets false when pinned_disabled_by_env() (the pool does not
     // read the environment itself).
     bool allow_pinned = true;
-    // Receives the one-line fallback notice; empty = nm::jobs::log at kInfo.
+    // Receives the one-line fallback notice; empty = nm::log at kInfo.
     std::function<void(const std::string&)> log;
   };
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "jobs/progress.hpp"
-#include "src/mpi_env.hpp"
+#include "src/log.hpp"
+#include "src/mpi/mpi_env.hpp"
 
 namespace nm::gpu {
 
@@ -142,7 +142,7 @@ std::unique_ptr<Collectives> make_collectives(MPI_Comm comm, DeviceApi* device) 
                "MPI_Allreduce (NCCL started)");
     if (all_ok == 1) {
       if (me == 0)
-        jobs::log(jobs::LogLevel::kInfo, "collectives: nccl (every one of " +
+        nm::log(LogLevel::kInfo, "collectives: nccl (every one of " +
                                              std::to_string(ranks) + " rank(s) has its own GPU)");
       return c;
     }
@@ -156,12 +156,12 @@ std::unique_ptr<Collectives> make_collectives(MPI_Comm comm, DeviceApi* device) 
           why += " (rank " + std::to_string(r) + ": " + errors[static_cast<size_t>(r)] + ")";
           break;
         }
-    jobs::log(me == 0 ? jobs::LogLevel::kWarn : jobs::LogLevel::kDebug, "collectives: mpi (" + why + ")");
+    nm::log(me == 0 ? LogLevel::kWarn : LogLevel::kDebug, "collectives: mpi (" + why + ")");
     return detail::make_mpi_collectives(comm);
   }
   // A CPU-only run needs no word about it; a GPU run that cannot use NCCL does.
   if (me == 0)
-    jobs::log(device == nullptr ? jobs::LogLevel::kDebug : jobs::LogLevel::kInfo,
+    nm::log(device == nullptr ? LogLevel::kDebug : LogLevel::kInfo,
               "collectives: mpi (" + why + ")");
   return detail::make_mpi_collectives(comm);
 }

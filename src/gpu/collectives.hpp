@@ -4,7 +4,7 @@
 // carries everything else in both cases (sizes, the NCCL id).
 //
 // Implementations: MPI (src/gpu/collectives.cpp) and NCCL
-// (kernels/nccl_collectives.cu, only in builds with CUDA and NCCL).
+// (src/gpu/nccl_collectives.cpp, only in builds with CUDA and NCCL).
 #pragma once
 #include <mpi.h>
 
@@ -87,7 +87,7 @@ namespace detail {
 // a small one to exercise the pieces).
 std::unique_ptr<Collectives> make_mpi_collectives(MPI_Comm comm, size_t chunk_bytes = size_t{1} << 30);
 
-// Implemented by kernels/nccl_collectives.cu (CUDA builds) or
+// Implemented by src/gpu/nccl_collectives.cpp (CUDA builds) or
 // src/gpu/collectives_nocuda.cpp (CPU-only builds).
 bool nccl_built();
 // A string naming the physical GPU behind `device` (its UUID), to find ranks

@@ -1,5 +1,5 @@
 // The NCCL side of src/gpu/collectives.hpp in builds without CUDA: NCCL is
-// never chosen (kernels/nccl_collectives.cu replaces this file with CUDA).
+// never chosen (src/gpu/nccl_collectives.cpp replaces this file with CUDA).
 #include "src/gpu/collectives.hpp"
 
 namespace nm::gpu::detail {

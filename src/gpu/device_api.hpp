@@ -1,5 +1,5 @@
 // What the GPU backend needs of a device, as an interface: the CUDA
-// implementation (kernels/cuda_device.cu, built with NAME_MATCHER_CUDA) and an
+// implementation (src/gpu/cuda_device.cpp, built with NAME_MATCHER_CUDA) and an
 // emulated device (src/gpu/emulated_device.*: host memory, copies done at
 // once, the kernel run by hd::emulate_fused_kernel) that tests and
 // `--device emulate` use, so the whole host side runs without a GPU.

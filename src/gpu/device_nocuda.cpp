@@ -1,5 +1,5 @@
 // The device functions of src/gpu/device_api.hpp in a build without the CUDA
-// backend (NAME_MATCHER_CUDA=OFF or no nvcc); kernels/cuda_device.cu replaces
+// backend (NAME_MATCHER_CUDA=OFF or no nvcc); src/gpu/cuda_device.cpp replaces
 // this file in a CUDA build.
 #include <memory>
 #include <string>

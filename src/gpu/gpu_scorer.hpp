@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "src/engine.hpp"
+#include "src/match/engine.hpp"
 #include "src/gpu/buffer_pool.hpp"
 #include "src/gpu/device_api.hpp"
 #include "src/gpu/tile_packer.hpp"
@@ -51,7 +51,7 @@ struct GpuStats {
 // then the score histogram (hd::kHistBins).
 inline constexpr size_t kDeviceCounterWords = 2 + hd::kHistBins;
 
-class GpuScorer {
+class GpuScorer final : public OffloadScorer {
  public:
   using Report = std::function<void(const std::string&)>;
   GpuScorer(DeviceApi& dev, HostBufferPool& pool, GpuOptions opt, Report report = {});
@@ -63,7 +63,7 @@ class GpuScorer {
   // `out` (batch by batch, each batch in (column, left) order). Returns the
   // number of pairs put through the rule.
   uint64_t score(const PreparedTables& prep, const std::vector<RectJob>& jobs,
-                 const PairOrder& order, std::vector<ScoredPair>& out);
+                 const PairOrder& order, std::vector<ScoredPair>& out) override;
 
   // The run's counters, copied from the device (one small copy).
   std::array<uint64_t, kDeviceCounterWords> counters();

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "src/engine.hpp"
+#include "src/match/engine.hpp"
 #include "src/gpu/gpu_scorer.hpp"
-#include "src/table.hpp"
+#include "src/match/table.hpp"
 
 namespace nm::gpu {
 
@@ -39,8 +39,5 @@ struct BackendComparison {
 // number of pairs scored and the histograms.
 BackendComparison compare_backends(const RawTable& left, const RawTable& right,
                                    const MatchOptions& opt, GpuScorer& scorer, unsigned threads);
-
-// name_matcher gpu-selftest [--emulate] [--rows N] [--seed S] [--json]
-int gpu_selftest_main(const std::vector<std::string>& args);
 
 }  // namespace nm::gpu

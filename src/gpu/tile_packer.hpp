@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "kernels/fused_tile.hpp"
-#include "src/engine.hpp"
+#include "src/match/engine.hpp"
 
 namespace nm::gpu {
 

@@ -6,7 +6,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
-#include "src/mpi_env.hpp"
+#include "src/mpi/mpi_env.hpp"
 
 int main(int argc, char** argv) {
   MPI_Comm world = nm::mpi::ensure_initialized();

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "src/gpu/collectives.hpp"
-#include "src/mpi_env.hpp"
+#include "src/mpi/mpi_env.hpp"
 
 namespace {
 

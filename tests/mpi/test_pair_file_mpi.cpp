@@ -16,7 +16,7 @@
 
 #include "io/pair_file.hpp"
 #include "src/errors.hpp"
-#include "src/mpi_env.hpp"
+#include "src/mpi/mpi_env.hpp"
 
 namespace {
 

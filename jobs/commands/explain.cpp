@@ -1,7 +1,7 @@
 // `name_matcher explain`: runs one pair through the same code the engine uses
 // (prepare_exact / prepare_fuzzy on 1-row tables, score_fuzzy_pair) and shows
 // every intermediate value, as text or as one JSON object.
-#include "jobs/explain.hpp"
+#include "jobs/commands/explain.hpp"
 
 #include <algorithm>
 #include <array>
@@ -23,12 +23,12 @@
 #include "jobs/pipeline.hpp"
 #include "kernels/metrics.hpp"
 #include "kernels/pair_scoring.hpp"
-#include "src/dates.hpp"
-#include "src/engine.hpp"
+#include "src/text/dates.hpp"
+#include "src/match/engine.hpp"
 #include "src/errors.hpp"
-#include "src/normalize.hpp"
-#include "src/options.hpp"
-#include "src/prepare.hpp"
+#include "src/text/normalize.hpp"
+#include "src/match/options.hpp"
+#include "src/match/prepare.hpp"
 
 namespace nm::jobs {
 namespace po = boost::program_options;

@@ -1,4 +1,4 @@
-#include "src/dates.hpp"
+#include "src/text/dates.hpp"
 
 #include <chrono>
 

@@ -1,4 +1,4 @@
-#include "src/normalize.hpp"
+#include "src/text/normalize.hpp"
 
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>

@@ -2,7 +2,7 @@
 // pipeline K times and a single-thread micro-benchmark of the per-pair fuzzy
 // kernel, and reports the figures as one JSON object. `bench --compare A B`
 // sets two such reports side by side.
-#include "jobs/bench.hpp"
+#include "jobs/commands/bench.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -26,14 +26,14 @@
 #include "io/csv_writer.hpp"
 #include "io/table_loader.hpp"
 #include "jobs/cli.hpp"
-#include "jobs/evaluate.hpp"
-#include "jobs/generate.hpp"
+#include "jobs/commands/evaluate.hpp"
+#include "jobs/generate/generate.hpp"
 #include "jobs/pipeline.hpp"
 #include "kernels/pair_scoring.hpp"
 #include "src/errors.hpp"
 #include "src/gpu/backend.hpp"
 #include "src/parallel.hpp"
-#include "src/prepare.hpp"
+#include "src/match/prepare.hpp"
 
 namespace nm::jobs {
 namespace po = boost::program_options;

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "src/engine.hpp"
-#include "src/table.hpp"
+#include "src/match/engine.hpp"
+#include "src/match/table.hpp"
 
 namespace nm {
 

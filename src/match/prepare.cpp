@@ -1,7 +1,7 @@
-#include "src/prepare.hpp"
+#include "src/match/prepare.hpp"
 
-#include "src/double_metaphone.hpp"
-#include "src/normalize.hpp"
+#include "src/text/double_metaphone.hpp"
+#include "src/text/normalize.hpp"
 #include "src/parallel.hpp"
 
 namespace nm {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "kernels/pair_scoring.hpp"
-#include "src/table.hpp"
+#include "src/match/table.hpp"
 
 namespace nm {
 

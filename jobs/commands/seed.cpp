@@ -1,4 +1,4 @@
-#include "jobs/seed.hpp"
+#include "jobs/commands/seed.hpp"
 
 #include <boost/program_options.hpp>
 #include <chrono>
@@ -11,7 +11,7 @@
 
 #include "io/db/db_writer.hpp"
 #include "jobs/cli.hpp"
-#include "jobs/generate.hpp"
+#include "jobs/generate/generate.hpp"
 #include "jobs/progress.hpp"
 
 namespace nm::jobs {

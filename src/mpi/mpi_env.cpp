@@ -1,4 +1,4 @@
-#include "src/mpi_env.hpp"
+#include "src/mpi/mpi_env.hpp"
 
 #include <algorithm>
 #include <cstdint>

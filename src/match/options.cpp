@@ -1,4 +1,4 @@
-#include "src/options.hpp"
+#include "src/match/options.hpp"
 
 #include <charconv>
 #include <cmath>

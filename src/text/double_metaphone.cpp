@@ -5,7 +5,7 @@
 // byte per UTF-16 code unit of the upper-cased Java string ("units"): ASCII
 // stays as is, Ç and Ñ get their own marker bytes, and every other code unit
 // becomes a marker that no rule matches. The encoder then runs on those units.
-#include "src/double_metaphone.hpp"
+#include "src/text/double_metaphone.hpp"
 
 #include <cstddef>
 #include <cstdint>

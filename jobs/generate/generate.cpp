@@ -55,7 +55,7 @@
 // threads format chunks into byte buffers; the calling thread writes them in
 // chunk order with fwrite.
 #include "io/safe_output.hpp"
-#include "jobs/generate.hpp"
+#include "jobs/generate/generate.hpp"
 
 #include <fmt/core.h>
 

@@ -1,5 +1,5 @@
-// `name_matcher plan`: predict the distributed plan without matching (see plan_cmd.hpp).
-#include "jobs/plan_cmd.hpp"
+// `name_matcher plan`: predict the distributed plan without matching (see plan.hpp).
+#include "jobs/commands/plan.hpp"
 
 #include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
@@ -19,7 +19,7 @@
 #include "jobs/cli.hpp"
 #include "partition/blocks.hpp"
 #include "src/errors.hpp"
-#include "src/table.hpp"
+#include "src/match/table.hpp"
 
 namespace nm::jobs {
 namespace {

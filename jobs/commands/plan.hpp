@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "partition/plan.hpp"
-#include "src/dates.hpp"
+#include "src/text/dates.hpp"
 
 namespace nm::jobs {
 

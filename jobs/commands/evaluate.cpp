@@ -1,5 +1,5 @@
 // Precision / recall / F1 of a match file against a truth file (see evaluate.hpp).
-#include "jobs/evaluate.hpp"
+#include "jobs/commands/evaluate.hpp"
 
 #include <absl/container/flat_hash_set.h>
 #include <fmt/core.h>

@@ -1,7 +1,7 @@
 // The original tool's positional command line mapped onto `name_matcher run`
-// (see legacy_cli.hpp). Nothing here reads the process environment, prints or
+// (see legacy.hpp). Nothing here reads the process environment, prints or
 // touches a file: the caller does that with what map_legacy returns.
-#include "jobs/legacy_cli.hpp"
+#include "jobs/commands/legacy.hpp"
 
 #include <array>
 #include <cstdint>

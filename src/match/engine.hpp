@@ -7,14 +7,11 @@
 #include <vector>
 
 #include "partition/blocks.hpp"
-#include "src/options.hpp"
-#include "src/prepare.hpp"
-#include "src/table.hpp"
+#include "src/match/options.hpp"
+#include "src/match/prepare.hpp"
+#include "src/match/table.hpp"
 
 namespace nm {
-namespace gpu {
-class GpuScorer;
-}
 
 // floor(score) of every matching pair (before the output threshold), 0..100.
 using ScoreHistogram = std::array<uint64_t, 101>;
@@ -89,15 +86,25 @@ struct PairOrder {
   const uint64_t* right_order = nullptr;
 };
 
-// Scores every job with `threads` threads, or on the GPU backend when `gpu`
-// is given and the algorithm is fuzzy (A1/A2 are hash joins: always here);
+// A scorer that runs the fuzzy rule elsewhere (the GPU backend, src/gpu):
+// scores every job, appends kept pairs to `out` and returns the number of
+// pairs put through the rule. The engine does not know what is behind it.
+class OffloadScorer {
+ public:
+  virtual ~OffloadScorer() = default;
+  virtual uint64_t score(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+                         const PairOrder& order, std::vector<ScoredPair>& out) = 0;
+};
+
+// Scores every job with `threads` threads, or on `offload` (the GPU backend)
+// when it is given and the algorithm is fuzzy (A1/A2 are hash joins: always here);
 // kept pairs are appended to `out` in no particular order and, when `hist`
 // is given, every matching pair is counted in it (CPU backend; the GPU
 // backend keeps its histogram on the device). Returns the number of pairs
 // put through the rule.
 uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs,
                     const PairOrder& order, unsigned threads, std::vector<ScoredPair>& out,
-                    const ProgressFn& progress = {}, gpu::GpuScorer* gpu = nullptr,
+                    const ProgressFn& progress = {}, OffloadScorer* offload = nullptr,
                     ScoreHistogram* hist = nullptr);
 
 // Runs normalise -> partition -> score for algorithms 1–4 (for 5/6 the A4

@@ -1,4 +1,4 @@
-#include "src/engine.hpp"
+#include "src/match/engine.hpp"
 
 #include <fmt/core.h>
 
@@ -8,7 +8,6 @@
 #include <string>
 
 #include "partition/blocks.hpp"
-#include "src/gpu/gpu_scorer.hpp"
 #include "src/parallel.hpp"
 
 namespace nm {
@@ -142,11 +141,11 @@ PreparedTables::PreparedTables(const RawTable& l, const RawTable& r, const Match
 
 uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs,
                     const PairOrder& order, unsigned threads, std::vector<ScoredPair>& out,
-                    const ProgressFn& progress, gpu::GpuScorer* gpu, ScoreHistogram* hist) {
-  if (gpu != nullptr && prep.fuzzy) {
+                    const ProgressFn& progress, OffloadScorer* offload, ScoreHistogram* hist) {
+  if (offload != nullptr && prep.fuzzy) {
     uint64_t total = 0;
     for (const RectJob& j : jobs) total += j.sub.candidate_pairs;
-    const uint64_t scored = gpu->score(prep, jobs, order, out);
+    const uint64_t scored = offload->score(prep, jobs, order, out);
     if (progress) progress(total, total);
     return scored;
   }

@@ -1,4 +1,4 @@
-#include "src/households.hpp"
+#include "src/match/households.hpp"
 
 #include <absl/container/flat_hash_map.h>
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "src/gpu/collectives.hpp"
-#include "src/mpi_env.hpp"
+#include "src/mpi/mpi_env.hpp"
 
 namespace nm::gpu {
 namespace {
