@@ -6,6 +6,7 @@
 #include "io/csv_writer.hpp"
 #include "src/text/dates.hpp"
 #include "src/errors.hpp"
+#include "src/match/algorithm.hpp"
 
 namespace nm::io {
 
@@ -56,7 +57,7 @@ void append_person(std::string& out, const RawTable& t, uint32_t row, bool with_
 
 void append_payload(std::string& out, int algorithm, const RawTable& t1, uint32_t row1,
                     const RawTable& t2, uint32_t row2) {
-  const bool with_middle = algorithm != 1;
+  const bool with_middle = algorithm_traits(algorithm).middle_in_output;
   auto put = [&](auto&& fill) {
     const size_t at = out.size();
     out.append(4, '\0');

@@ -19,6 +19,7 @@
 #include "io/csv_reader.hpp"
 #include "io/match_writer.hpp"
 #include "src/errors.hpp"
+#include "src/match/algorithm.hpp"
 
 namespace nm::io {
 namespace {
@@ -142,10 +143,10 @@ WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::strin
   if (max_rows_per_sheet == 0 || max_rows_per_sheet > kXlsxMaxDataRows)
     throw std::invalid_argument("write_xlsx_workbook: max_rows_per_sheet must be 1 to 1048575");
   const int algorithm = summary.algorithm;
-  if (algorithm < 1 || algorithm > 6)
+  if (!is_algorithm(algorithm))
     throw InputError(xlsx_path + ": algorithm must be 1 to 6 (got " + std::to_string(algorithm) +
                      ")");
-  const bool households = algorithm >= 5;
+  const bool households = algorithm_traits(algorithm).households;
 
   CsvReader reader(csv_path);
   CsvRecord rec;

@@ -15,6 +15,7 @@
 #include "src/errors.hpp"
 #include "src/mpi/mpi_env.hpp"
 #include "src/match/options.hpp"
+#include "src/match/algorithm.hpp"
 
 namespace nm::jobs {
 
@@ -126,9 +127,9 @@ inline float threshold_option(const char* command, const std::string& where,
 
 // --algorithm N of any command: 1..6; 7 was removed (exit 2, as for run).
 inline void check_algorithm(int algorithm) {
-  if (algorithm == 7)
+  if (algorithm == kRemovedAlgorithm)
     throw UsageError("algorithm 7 is deprecated and was removed; use algorithm 3 or 4", 2);
-  if (algorithm < 1 || algorithm > 6)
+  if (!is_algorithm(algorithm))
     throw InputError("--algorithm must be 1..6 (got " + std::to_string(algorithm) + ")");
 }
 

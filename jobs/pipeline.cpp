@@ -21,6 +21,7 @@
 #include "src/match/households.hpp"
 #include "src/mpi/mpi_env.hpp"
 #include "src/parallel.hpp"
+#include "src/match/algorithm.hpp"
 
 namespace nm::jobs {
 namespace po = boost::program_options;
@@ -205,7 +206,7 @@ int run_main(const std::vector<std::string>& args) {
   log(LogLevel::kDebug,
       "partition: " + std::to_string(r.engine.blocks) + " blocks, " +
           std::to_string(r.engine.tiles) + " tiles, grouping by " +
-          (cfg.match.algorithm <= 2 ? "(birthdate, normalised names)"
+          (algorithm_traits(cfg.match.algorithm).exact ? "(birthdate, normalised names)"
            : r.engine.shortcut      ? "(birthdate, metaphone) and (birthdate, full name)"
                                     : "birthdate") +
           "; " + std::to_string(r.output_bytes) + " bytes written");
@@ -224,7 +225,7 @@ int run_main(const std::vector<std::string>& args) {
         "%d ranks x %u threads on %s; %llu rejected)",
         cfg.match.algorithm, (unsigned long long)r.left_rows, (unsigned long long)r.right_rows,
         (unsigned long long)r.engine.pairs_scored, (unsigned long long)r.output_rows,
-        cfg.match.algorithm >= 5 ? "households" : "matches", out_names.c_str(), r.total_s, r.load_s,
+        algorithm_traits(cfg.match.algorithm).households ? "households" : "matches", out_names.c_str(), r.total_s, r.load_s,
         r.engine.partition_s, r.shuffle_s, r.engine.normalize_s, r.engine.score_s, r.write_s,
         r.ranks, cfg.match.threads, r.backend.c_str(), (unsigned long long)r.rejected);
     log(LogLevel::kInfo, line);

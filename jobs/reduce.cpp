@@ -17,6 +17,7 @@
 #include "src/match/households.hpp"
 #include "src/mpi/mpi_env.hpp"
 #include "src/match/options.hpp"
+#include "src/match/algorithm.hpp"
 
 namespace nm::jobs {
 
@@ -622,11 +623,11 @@ OutputResult merge_and_write(std::vector<std::unique_ptr<PairRun>>& runs, const 
   Merger merger(std::move(runs));
   runs.clear();
   OutputResult res;
-  const bool households = spec.algorithm >= 5;
+  const bool households = algorithm_traits(spec.algorithm).households;
   std::unique_ptr<io::MatchCsvWriter> csv;
   std::unique_ptr<HouseholdAggregator> agg;
   if (households)
-    agg = std::make_unique<HouseholdAggregator>(spec.algorithm == 6);
+    agg = std::make_unique<HouseholdAggregator>(algorithm_traits(spec.algorithm).table2_households);
   else
     csv = std::make_unique<io::MatchCsvWriter>(spec.path, spec.algorithm, spec.group);
   const io::PairRecord* p = nullptr;

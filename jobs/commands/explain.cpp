@@ -29,6 +29,7 @@
 #include "src/text/normalize.hpp"
 #include "src/match/options.hpp"
 #include "src/match/prepare.hpp"
+#include "src/match/algorithm.hpp"
 
 namespace nm::jobs {
 namespace po = boost::program_options;
@@ -245,7 +246,7 @@ json birthdate_json(const Side& a, const Side& b) {
 // ------------------------------------------------------- algorithms 1, 2 ----
 
 int explain_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows, bool as_json) {
-  const bool with_middle = m.algorithm == 2;
+  const bool with_middle = algorithm_traits(m.algorithm).middle_in_rule;
   const RawTable ta = one_row_table(a), tb = one_row_table(b);
   const ExactKeys ka = prepare_exact(ta, m.fuzzy_normalization, true, 1);
   const ExactKeys kb = prepare_exact(tb, m.fuzzy_normalization, true, 1);
@@ -398,8 +399,8 @@ std::string label_reason(const FuzzyExplanation& e, int votes) {
 }
 
 int explain_fuzzy(const Side& a, const Side& b, const MatchOptions& m, bool rows, bool as_json) {
-  const bool with_middle = m.algorithm == 3;
-  const float threshold = m.algorithm >= 5 ? m.household_threshold : m.threshold;
+  const bool with_middle = algorithm_traits(m.algorithm).middle_in_rule;
+  const float threshold = algorithm_traits(m.algorithm).households ? m.household_threshold : m.threshold;
   const FuzzyExplanation e = compute_fuzzy(a, b, with_middle);
   const bool lev_ok = e.lev >= 85.0, jw_ok = e.jw >= 85.0, mp_ok = e.mp == 100.0;
   const int votes = (lev_ok ? 1 : 0) + (jw_ok ? 1 : 0) + (mp_ok ? 1 : 0);
@@ -420,7 +421,7 @@ int explain_fuzzy(const Side& a, const Side& b, const MatchOptions& m, bool rows
     j["algorithm"] = m.algorithm;
     j["with_middle"] = with_middle;
     j["threshold"] = confidence_json(threshold);
-    j["threshold_kind"] = m.algorithm >= 5 ? "household" : "fuzzy";
+    j["threshold_kind"] = algorithm_traits(m.algorithm).households ? "household" : "fuzzy";
     json sides[2] = {side_json(a), side_json(b)};
     const FuzzyTrace* tr[2] = {&e.ta, &e.tb};
     const std::array<const std::string*, 3>* nt[2] = {&nta, &ntb};
@@ -475,7 +476,7 @@ int explain_fuzzy(const Side& a, const Side& b, const MatchOptions& m, bool rows
     return 0;
   }
 
-  std::cout << algorithm_title(m.algorithm) << ", " << (m.algorithm >= 5 ? "household" : "fuzzy")
+  std::cout << algorithm_title(m.algorithm) << ", " << (algorithm_traits(m.algorithm).households ? "household" : "fuzzy")
             << " threshold " << confidence_text(threshold)
             << (rows ? "" : "; birthdates assumed equal") << "\n\n";
   Table t;
@@ -615,7 +616,7 @@ int explain_main(const std::vector<std::string>& args) {
     a = side_from_text(names[0]);
     b = side_from_text(names[1]);
   }
-  return m.algorithm <= 2 ? explain_exact(a, b, m, rows, as_json)
+  return algorithm_traits(m.algorithm).exact ? explain_exact(a, b, m, rows, as_json)
                           : explain_fuzzy(a, b, m, rows, as_json);
 }
 

@@ -9,6 +9,7 @@
 
 #include "partition/blocks.hpp"
 #include "src/parallel.hpp"
+#include "src/match/algorithm.hpp"
 
 namespace nm {
 namespace {
@@ -17,8 +18,6 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
-
-bool is_fuzzy(int algorithm) { return algorithm >= 3; }
 
 std::vector<uint64_t> exact_keys(const RawTable& t, const ExactKeys& k, bool with_middle) {
   std::vector<uint64_t> keys(t.size(), kNoKey);
@@ -121,9 +120,10 @@ PreparedTables::PreparedTables(const RawTable& l, const RawTable& r, const Match
     : left(l), right(r), same_table(same) {
   static std::atomic<uint64_t> next_id{1};
   id = next_id.fetch_add(1, std::memory_order_relaxed);
-  fuzzy = is_fuzzy(opt.algorithm);
-  with_middle = opt.algorithm == 2 || opt.algorithm == 3;
-  keep = (opt.algorithm >= 5) ? opt.household_threshold : opt.threshold;
+  const AlgorithmTraits alg = algorithm_traits(opt.algorithm);
+  fuzzy = alg.fuzzy;
+  with_middle = alg.middle_in_rule;
+  keep = alg.households ? opt.household_threshold : opt.threshold;
   shortcut = fuzzy && !opt.exhaustive && keep > phonetic_shortcut_bound();
   if (fuzzy) {
     lf = prepare_fuzzy(left, with_middle, threads);
