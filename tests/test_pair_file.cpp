@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "io/h5.hpp"
+#include "io/h5/handle.hpp"
 #include "io/pair_file.hpp"
 #include "src/errors.hpp"
 #include "src/mpi/mpi_env.hpp"

@@ -1,4 +1,4 @@
-#include "io/h5.hpp"
+#include "io/h5/handle.hpp"
 
 #include <mutex>
 
