@@ -4,6 +4,7 @@
 // and the run's parameters; read back by one process (`reduce`) without MPI.
 // The schema is in docs/PAIR_FILE.md. Every part carries a checksum that the
 // reader verifies when it reads the part (docs/PAIR_FILE.md, "Integrity").
+// Implementation: io/pair_file/ (schema, checksums, writer, reader) over io/h5/.
 //
 // Commit rule (what makes --resume lose and duplicate nothing): a pair row is
 // part of the result iff done_marks()[row.tile] == row.gen. Pairs of a tile

@@ -2,7 +2,9 @@
 // right slice) and tiles assigned to ranks, from block sizes alone. Rank 0
 // builds it, broadcasts it (serialize_plan / deserialize_plan) and every rank
 // derives the same shuffle routing from it; `name_matcher plan` prints it for
-// any rank count without matching.
+// any rank count without matching. Implementation: plan.cpp (cost model,
+// tiling, assignment), routing.cpp (make_routing), plan_codec.cpp (the
+// binary form, over nm::ByteWriter/ByteReader, and plan_hash).
 //
 // Guarantees (tests/test_plan.cpp checks each one):
 // - Every pair of every block is in exactly one tile; with `dedupe` every

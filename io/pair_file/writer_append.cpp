@@ -15,6 +15,7 @@
 #include "io/pair_file/tables.hpp"
 #include "io/pair_file/writer_state.hpp"
 #include "src/byte_codec.hpp"
+#include "src/mpi/mpi_env.hpp"
 
 namespace nm::io {
 
@@ -66,6 +67,68 @@ void agree_or_throw(MPI_Comm comm, const std::string& problem, const char* call)
       (problem.empty() ? "another rank passed invalid arguments" : problem));
 }
 
+// The rows of a piece as stored: `pairs` with their payload offsets made
+// absolute (the piece's payload starts at file byte `byte0`) and `gen` set.
+std::vector<PairRecord> stored_rows(std::span<const PairRecord> pairs,
+                                    std::span<const uint64_t> payload_offsets, uint64_t byte0,
+                                    uint32_t gen) {
+  const uint64_t n = pairs.size();
+  const uint64_t first_byte = n > 0 ? payload_offsets.front() : 0;
+  std::vector<PairRecord> rows(n, zeroed<PairRecord>());
+  for (uint64_t i = 0; i < n; ++i) {
+    const PairRecord& in = pairs[i];
+    PairRecord& r = rows[i];
+    r.left = in.left;
+    r.right = in.right;
+    r.payload_offset = byte0 + (payload_offsets[i] - first_byte);
+    r.payload_len = static_cast<uint32_t>(payload_offsets[i + 1] - payload_offsets[i]);
+    r.tile = in.tile;
+    r.gen = gen;
+    r.confidence = in.confidence;
+    r.lev = in.lev;
+    r.jw = in.jw;
+    r.mp = in.mp;
+    r.label = in.label;
+  }
+  return rows;
+}
+
+// The checksums of a piece's blocks of kSumRows rows; its first row is file row `row0`.
+std::vector<uint64_t> block_sums(std::span<const PairRecord> rows, uint64_t row0,
+                                 std::string_view payload,
+                                 std::span<const uint64_t> payload_offsets) {
+  const uint64_t n = rows.size();
+  std::vector<uint64_t> sums(blocks_of(n));
+  ByteWriter canon;
+  for (uint64_t b = 0; b < sums.size(); ++b) {
+    const uint64_t lo = b * kSumRows, hi = std::min(n, lo + kSumRows);
+    sums[b] =
+        block_sum(canon, row0 + lo, rows.subspan(lo, hi - lo),
+                  payload.substr(payload_offsets[lo], payload_offsets[hi] - payload_offsets[lo]));
+  }
+  return sums;
+}
+
+// Collective: every rank's `mine`, concatenated in rank order on rank 0
+// (`total` values in all); empty on the other ranks.
+std::vector<uint32_t> gather_on_rank0(MPI_Comm comm, std::span<const uint32_t> mine,
+                                      uint64_t total) {
+  const int rank = mpi::rank(comm), size = mpi::size(comm);
+  const int count = static_cast<int>(mine.size());
+  std::vector<int> counts(rank == 0 ? static_cast<size_t>(size) : 0);
+  mpi::check(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm), "MPI_Gather");
+  std::vector<int> displs(counts.size());
+  std::vector<uint32_t> all;
+  if (rank == 0) {
+    for (size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
+    all.resize(total);
+  }
+  mpi::check(MPI_Gatherv(mine.data(), count, MPI_UINT32_T, all.data(), counts.data(), displs.data(),
+                         MPI_UINT32_T, 0, comm),
+             "MPI_Gatherv");
+  return all;
+}
+
 }  // namespace
 
 void PairFileWriter::append_piece(std::span<const PairRecord> pairs, std::string_view payload,
@@ -94,30 +157,8 @@ void PairFileWriter::append_piece(std::span<const PairRecord> pairs, std::string
     if (total[0] > 0) {
       const uint64_t row0 = s.root.pairs + before[0], byte0 = s.root.payload + before[1];
       const uint64_t sum0 = s.root.sums + before[4];
-      std::vector<PairRecord> rows(n, zeroed<PairRecord>());
-      for (uint64_t i = 0; i < n; ++i) {
-        const PairRecord& in = pairs[i];
-        PairRecord& r = rows[i];
-        r.left = in.left;
-        r.right = in.right;
-        r.payload_offset = byte0 + (payload_offsets[i] - first_byte);
-        r.payload_len = static_cast<uint32_t>(payload_offsets[i + 1] - payload_offsets[i]);
-        r.tile = in.tile;
-        r.gen = s.gen;
-        r.confidence = in.confidence;
-        r.lev = in.lev;
-        r.jw = in.jw;
-        r.mp = in.mp;
-        r.label = in.label;
-      }
-      std::vector<uint64_t> sums(blocks_of(n));
-      ByteWriter canon;
-      for (uint64_t b = 0; b < sums.size(); ++b) {
-        const uint64_t lo = b * kSumRows, hi = std::min(n, lo + kSumRows);
-        sums[b] = block_sum(
-            canon, row0 + lo, std::span(rows).subspan(lo, hi - lo),
-            payload.substr(payload_offsets[lo], payload_offsets[hi] - payload_offsets[lo]));
-      }
+      const std::vector<PairRecord> rows = stored_rows(pairs, payload_offsets, byte0, s.gen);
+      const std::vector<uint64_t> sums = block_sums(rows, row0, payload, payload_offsets);
       StoredPiece piece = zeroed<StoredPiece>();
       piece.first = row0;
       piece.count = n;
@@ -154,19 +195,7 @@ void PairFileWriter::append_piece(std::span<const PairRecord> pairs, std::string
 
     if (total[3] > 0) {
       // Rank 0 gathers the finished tiles and writes the span of marks they touch.
-      const int count = static_cast<int>(finished_tiles.size());
-      std::vector<int> counts(s.rank == 0 ? static_cast<size_t>(s.size) : 0);
-      mpi::check(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, s.comm),
-                 "MPI_Gather");
-      std::vector<int> displs(counts.size());
-      std::vector<uint32_t> all;
-      if (s.rank == 0) {
-        for (size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
-        all.resize(total[3]);
-      }
-      mpi::check(MPI_Gatherv(finished_tiles.data(), count, MPI_UINT32_T, all.data(), counts.data(),
-                             displs.data(), MPI_UINT32_T, 0, s.comm),
-                 "MPI_Gatherv");
+      const std::vector<uint32_t> all = gather_on_rank0(s.comm, finished_tiles, total[3]);
       uint64_t lo = 0, len = 0;
       if (s.rank == 0) {
         const auto [min_it, max_it] = std::minmax_element(all.begin(), all.end());
