@@ -21,6 +21,7 @@
 
 #include "src/env_flag.hpp"
 #include "src/errors.hpp"
+#include "src/text/utf8.hpp"
 
 // SSE2 is part of x86-64; elsewhere (or with -DNM_CSV_NO_SIMD, which the
 // tests use to cover it) plain loops do the same job.
@@ -538,49 +539,5 @@ std::unique_ptr<CsvReader> CsvReader::from_memory(std::string_view data, CsvOpti
 CsvReader::~CsvReader() = default;
 
 bool CsvReader::next(CsvRecord& record) { return impl_->next(record); }
-
-size_t find_invalid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  size_t i = 0;
-  while (i < n) {
-    if (p[i] < 0x80) {  // ASCII fast path: 16 bytes at a time
-      while (i + 16 <= n) {
-        uint64_t a, b;
-        std::memcpy(&a, p + i, 8);
-        std::memcpy(&b, p + i + 8, 8);
-        if ((a | b) & 0x8080808080808080ULL) break;
-        i += 16;
-      }
-      while (i < n && p[i] < 0x80) ++i;
-      continue;
-    }
-    const unsigned c = p[i];
-    // Allowed range of the second byte (Unicode Table 3-7): excludes
-    // overlongs (E0, F0), surrogates (ED) and code points above U+10FFFF (F4).
-    unsigned lo = 0x80, hi = 0xBF;
-    size_t need;
-    if (c >= 0xC2 && c <= 0xDF) {
-      need = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      need = 2;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      need = 3;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return i;  // continuation byte, C0/C1 (overlong) or F5..FF
-    }
-    if (n - i <= need) return i;  // truncated
-    if (p[i + 1] < lo || p[i + 1] > hi) return i;
-    for (size_t k = 2; k <= need; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return i;
-    }
-    i += need + 1;
-  }
-  return std::string_view::npos;
-}
 
 }  // namespace nm::io

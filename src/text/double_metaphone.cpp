@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "src/text/utf8.hpp"
+
 namespace nm {
 namespace {
 
@@ -133,45 +135,9 @@ std::size_t upper_units(std::uint32_t cp, char* out) {
   return cp >= 0x10000 ? put("\x80\x80") : put({&kOther, 1});
 }
 
-// Decodes one UTF-8 sequence at s[i] (a non-ASCII lead byte) into cp and
-// returns its length. An ill-formed sequence sets cp to U+FFFD and returns
-// the length of its maximal well-formed prefix (at least 1), which is what
-// Java's UTF-8 decoder replaces by one U+FFFD. One exception, also Java's: an
-// encoded surrogate (ED A0..BF xx) is one malformed unit of 3 bytes (or of
-// its truncation), not three; it comes out here as a lone surrogate cp, one
-// unit that matches no rule, like U+FFFD.
-std::size_t decode_utf8(std::string_view s, std::size_t i, std::uint32_t& cp) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t len = 0;
-  unsigned char lo = 0x80;  // allowed range of the second byte
-  unsigned char hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2, cp = b0 & 0x1Fu;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3, cp = b0 & 0x0Fu;
-    if (b0 == 0xE0) lo = 0xA0;  // no overlongs
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4, cp = b0 & 0x07u;
-    if (b0 == 0xF0) lo = 0x90;  // no overlongs
-    if (b0 == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-  } else {
-    cp = 0xFFFD;
-    return 1;
-  }
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
-    if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) {
-      cp = 0xFFFD;
-      return k;
-    }
-    cp = (cp << 6) | (b & 0x3Fu);
-  }
-  return len;
-}
-
 // Fills out (capacity max_units(s.size())) with the units of the upper-cased
-// s; returns the number of units. Ill-formed UTF-8 becomes U+FFFD as in Java,
-// a unit that matches no rule.
+// s; returns the number of units. Ill-formed UTF-8 becomes U+FFFD as in Java
+// (Utf8Policy::kJava), a unit that matches no rule.
 std::size_t to_units(std::string_view s, char* out) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < s.size();) {
@@ -181,9 +147,9 @@ std::size_t to_units(std::string_view s, char* out) {
       ++i;
       continue;
     }
-    std::uint32_t cp = 0;
-    i += decode_utf8(s, i, cp);
-    n += upper_units(cp, out + n);
+    const Utf8Char u = decode_utf8_at(s, i, Utf8Policy::kJava);
+    n += upper_units(u.cp, out + n);
+    i += u.length;
   }
   return n;
 }
