@@ -58,8 +58,8 @@ inline const char* find_line_special(const char* p, const char* e) {
     const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), qu = _mm_set1_epi8('"');
     for (; p < e; p += 16) {
       const __m128i v = load16(p);
-      const __m128i hit = _mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)), _mm_cmpeq_epi8(v, qu));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)),
+                                       _mm_cmpeq_epi8(v, qu));
       if (const unsigned m = movemask(hit) & mask_until(p, e)) return p + __builtin_ctz(m);
     }
     return e;

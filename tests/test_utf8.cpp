@@ -55,17 +55,18 @@ constexpr Step kBad1{kRepl, 1, true};
 
 TEST_CASE("utf8: well-formed text decodes the same under every policy") {
   const std::string_view text =
-      "a\xC2\x80"           // U+0080
-      "\xC3\xA9"            // é
-      "\xE0\xA0\x80"        // U+0800, the first 3-byte one
-      "\xED\x9F\xBF"        // U+D7FF, just below the surrogates
-      "\xEE\x80\x80"        // U+E000, just above
-      "\xEF\xBF\xBD"        // U+FFFD itself is well-formed
-      "\xF0\x90\x80\x80"    // U+10000
-      "\xF4\x8F\xBF\xBF";   // U+10FFFF
-  const std::vector<Step> expected = {{'a', 1, false},    {0x80, 2, false},    {0xE9, 2, false},
-                                      {0x800, 3, false},  {0xD7FF, 3, false},  {0xE000, 3, false},
-                                      {0xFFFD, 3, false}, {0x10000, 4, false}, {0x10FFFF, 4, false}};
+      "a\xC2\x80"          // U+0080
+      "\xC3\xA9"           // é
+      "\xE0\xA0\x80"       // U+0800, the first 3-byte one
+      "\xED\x9F\xBF"       // U+D7FF, just below the surrogates
+      "\xEE\x80\x80"       // U+E000, just above
+      "\xEF\xBF\xBD"       // U+FFFD itself is well-formed
+      "\xF0\x90\x80\x80"   // U+10000
+      "\xF4\x8F\xBF\xBF";  // U+10FFFF
+  const std::vector<Step> expected = {
+      {'a', 1, false},    {0x80, 2, false},    {0xE9, 2, false},
+      {0x800, 3, false},  {0xD7FF, 3, false},  {0xE000, 3, false},
+      {0xFFFD, 3, false}, {0x10000, 4, false}, {0x10FFFF, 4, false}};
   for (Utf8Policy p : {Utf8Policy::kTrusted, Utf8Policy::kStrict, Utf8Policy::kJava}) {
     check_steps(text, p, expected);
   }
@@ -78,7 +79,10 @@ TEST_CASE("utf8: well-formed text decodes the same under every policy") {
 
 TEST_CASE("utf8: kTrusted takes the length from the lead byte and checks nothing") {
   // A stray continuation byte is a 2-byte lead; its follower is taken whatever it is.
-  check_steps("\x80" "A", Utf8Policy::kTrusted, {{0x01, 2, false}});
+  check_steps(
+      "\x80"
+      "A",
+      Utf8Policy::kTrusted, {{0x01, 2, false}});
   // Overlongs decode to their value.
   check_steps("\xC0\xAF", Utf8Policy::kTrusted, {{0x2F, 2, false}});
   check_steps("\xE0\x80\x80", Utf8Policy::kTrusted, {{0x0, 3, false}});
@@ -88,7 +92,10 @@ TEST_CASE("utf8: kTrusted takes the length from the lead byte and checks nothing
   // F8..FF are 4-byte leads (low 3 bits).
   check_steps("\xFF\x80\x80\x80", Utf8Policy::kTrusted, {{0x1C0000, 4, false}});
   // A continuation byte is not checked: the ASCII after a lead is swallowed.
-  check_steps("\xC3" "ab", Utf8Policy::kTrusted, {{0xE1, 2, false}, {'b', 1, false}});
+  check_steps(
+      "\xC3"
+      "ab",
+      Utf8Policy::kTrusted, {{0xE1, 2, false}, {'b', 1, false}});
   // Cut by the end: the bytes that are there.
   check_steps("a\xE2\x82", Utf8Policy::kTrusted, {{'a', 1, false}, {0x82, 2, false}});
   check_steps("\xF0", Utf8Policy::kTrusted, {{0x0, 1, false}});
@@ -99,9 +106,9 @@ TEST_CASE("utf8: kTrusted takes the length from the lead byte and checks nothing
 
 TEST_CASE("utf8: kStrict replaces the maximal well-formed prefix of a bad sequence") {
   check_steps("\x80", Utf8Policy::kStrict, {kBad1});
-  check_steps("\xC0\xAF", Utf8Policy::kStrict, {kBad1, kBad1});                // overlong '/'
-  check_steps("\xC1\xBF", Utf8Policy::kStrict, {kBad1, kBad1});                // overlong U+007F
-  check_steps("\xE0\x80\x80", Utf8Policy::kStrict, {kBad1, kBad1, kBad1});     // overlong
+  check_steps("\xC0\xAF", Utf8Policy::kStrict, {kBad1, kBad1});             // overlong '/'
+  check_steps("\xC1\xBF", Utf8Policy::kStrict, {kBad1, kBad1});             // overlong U+007F
+  check_steps("\xE0\x80\x80", Utf8Policy::kStrict, {kBad1, kBad1, kBad1});  // overlong
   check_steps("\xF0\x8F\xBF\xBF", Utf8Policy::kStrict, {kBad1, kBad1, kBad1, kBad1});
   check_steps("\xF4\x90\x80\x80", Utf8Policy::kStrict, {kBad1, kBad1, kBad1, kBad1});
   check_steps("\xF5\x80", Utf8Policy::kStrict, {kBad1, kBad1});
@@ -118,7 +125,10 @@ TEST_CASE("utf8: kStrict replaces the maximal well-formed prefix of a bad sequen
 
 TEST_CASE("utf8: kJava is kStrict except that a surrogate is one bad unit of 3 bytes") {
   check_steps("\xED\xA0\x80", Utf8Policy::kJava, {{kRepl, 3, true}});
-  check_steps("\xED\xBF\xBF" "a", Utf8Policy::kJava, {{kRepl, 3, true}, {'a', 1, false}});
+  check_steps(
+      "\xED\xBF\xBF"
+      "a",
+      Utf8Policy::kJava, {{kRepl, 3, true}, {'a', 1, false}});
   check_steps("\xED\xA0", Utf8Policy::kJava, {{kRepl, 2, true}});
   check_steps("\xED\xA0x", Utf8Policy::kJava, {{kRepl, 2, true}, {'x', 1, false}});
   check_steps("\xED\x9F\xBF", Utf8Policy::kJava, {{0xD7FF, 3, false}});
@@ -139,7 +149,8 @@ TEST_CASE("utf8: kJava is kStrict except that a surrogate is one bad unit of 3 b
       surrogate_lead |= a == 0xED && b >= 0xA0 && b <= 0xBF;
     }
     if (surrogate_lead) continue;
-    const std::vector<Step> strict = steps(s, Utf8Policy::kStrict), java = steps(s, Utf8Policy::kJava);
+    const std::vector<Step> strict = steps(s, Utf8Policy::kStrict),
+                            java = steps(s, Utf8Policy::kJava);
     REQUIRE(strict.size() == java.size());
     for (std::size_t k = 0; k < strict.size(); ++k) {
       CHECK(strict[k].cp == java[k].cp);
@@ -153,13 +164,14 @@ TEST_CASE("utf8: find_invalid_utf8 is the first kStrict error") {
   CHECK(nm::find_invalid_utf8("") == npos);
   CHECK(nm::find_invalid_utf8("0123456789abcdef0123456789abcdef\xC3\xA9") == npos);
   CHECK(nm::find_invalid_utf8("0123456789abcdef0123\xED\xA0\x80") == 20);  // surrogate
-  CHECK(nm::find_invalid_utf8("\xC3\xA9\xE0\x80\x80") == 2);                // overlong
-  CHECK(nm::find_invalid_utf8("\xF4\x8F\xBF\xBF\xF4\x90\x80\x80") == 4);    // > U+10FFFF
-  CHECK(nm::find_invalid_utf8("ab\xF0\x9F\x98") == 2);                      // truncated
+  CHECK(nm::find_invalid_utf8("\xC3\xA9\xE0\x80\x80") == 2);               // overlong
+  CHECK(nm::find_invalid_utf8("\xF4\x8F\xBF\xBF\xF4\x90\x80\x80") == 4);   // > U+10FFFF
+  CHECK(nm::find_invalid_utf8("ab\xF0\x9F\x98") == 2);                     // truncated
   std::mt19937 gen(7);
   for (int round = 0; round < 2000; ++round) {
     std::string s(gen() % 40, '\0');
-    for (char& c : s) c = static_cast<char>(gen() % 3 == 0 ? 0x80 + gen() % 0x80 : 'a' + gen() % 26);
+    for (char& c : s)
+      c = static_cast<char>(gen() % 3 == 0 ? 0x80 + gen() % 0x80 : 'a' + gen() % 26);
     std::size_t first = npos;
     for (std::size_t i = 0; i < s.size() && first == npos;) {
       const nm::Utf8Char c = nm::decode_utf8_at(s, i, Utf8Policy::kStrict);
@@ -178,12 +190,13 @@ TEST_CASE("utf8: Double Metaphone codes ill-formed input as Java decodes it") {
   CHECK(nm::double_metaphone("H\xC3\xBFUGHB").primary == "P");
   CHECK(nm::double_metaphone("H\xC3\xBF\xC3\xBF\xC3\xBFUGHB").primary == "KP");
   CHECK(nm::double_metaphone("H\xED\xA0\x80UGHB").primary == "P");  // a surrogate: one unit
-  const std::string one_unit = "\xC3\xBF";  // ÿ
+  const std::string one_unit = "\xC3\xBF";                          // ÿ
   for (const std::string& bad : {std::string("\xED\xA0\x80"), std::string("\x80"),
-                                std::string("\xE2\x82"), std::string("\xF0\x9F\x98")}) {
+                                 std::string("\xE2\x82"), std::string("\xF0\x9F\x98")}) {
     CAPTURE(bad);
-    for (const std::string& word : {std::string("HxUGHB"), std::string("DxOGHL"),
-                                    std::string("BxSUGH"), std::string("xAB"), std::string("SxCH")}) {
+    for (const std::string& word :
+         {std::string("HxUGHB"), std::string("DxOGHL"), std::string("BxSUGH"), std::string("xAB"),
+          std::string("SxCH")}) {
       std::string with_bad = word, with_one = word;
       with_bad.replace(with_bad.find('x'), 1, bad);
       with_one.replace(with_one.find('x'), 1, one_unit);

@@ -101,9 +101,7 @@ class OutFile {
   io::StagedFile file_;
 };
 
-
 }  // namespace
-
 
 GenerateStats generate_dataset(const GenerateOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();

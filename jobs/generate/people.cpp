@@ -273,5 +273,4 @@ std::string_view PeopleMaker::random_surname(bool female) {
   return s;
 }
 
-
 }  // namespace nm::jobs::generator

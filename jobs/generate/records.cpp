@@ -23,7 +23,6 @@ std::string_view pick_variant(const std::vector<std::string_view>& group, std::s
   return cur;
 }
 
-
 MiddleForm middle_form(Rng& rng) {
   double u = rng.uniform();
   return u < 0.60 ? kFull : u < 0.78 ? kInitial : u < 0.85 ? kInitialDot : kNoMiddle;
@@ -57,7 +56,6 @@ Case pick_case(Rng& rng, double upper, double lower) {
   double u = rng.uniform();
   return u < upper ? Case::kUpper : u < upper + lower ? Case::kLower : Case::kAsIs;
 }
-
 
 // --skew: an unknown date is written as 1970-01-01. Applied last, after every
 // random choice of the record (some depend on the real year), so the rest of

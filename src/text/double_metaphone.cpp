@@ -175,7 +175,6 @@ class UnitBuffer {
   std::string_view view_;
 };
 
-
 }  // namespace
 
 DoubleMetaphoneCodes double_metaphone(std::string_view value, int max_len) {

@@ -144,8 +144,7 @@ Pos Encoder<kAlternate>::letter_cc(Pos i) {
 template <bool kAlternate>
 bool Encoder<kAlternate>::ch_is_greek_start(Pos i) const {
   if (i != 0) return false;
-  if (!w_.has(i + 1, "HARAC", "HARIS") && !w_.has(i + 1, "HOR", "HYM", "HIA", "HEM"))
-    return false;
+  if (!w_.has(i + 1, "HARAC", "HARIS") && !w_.has(i + 1, "HOR", "HYM", "HIA", "HEM")) return false;
   return !w_.has(0, "CHORE");
 }
 
@@ -155,8 +154,7 @@ bool Encoder<kAlternate>::ch_is_k(Pos i) const {
   return germanic_start() || w_.has(i - 2, "ORCHES", "ARCHIT", "ORCHID") ||
          w_.has(i + 2, "T", "S") ||
          ((w_.has(i - 1, "A", "O", "U", "E") || i == 0) &&
-          (w_.has(i + 2, "L", "R", "N", "M", "B", "H", "F", "V", "W", " ") ||
-           i + 1 == w_.last()));
+          (w_.has(i + 2, "L", "R", "N", "M", "B", "H", "F", "V", "W", " ") || i + 1 == w_.last()));
 }
 
 template <bool kAlternate>
@@ -212,8 +210,8 @@ Pos Encoder<kAlternate>::letter_g(Pos i) {
     add("KL", "L");
     return i + 2;
   }
-  if (i == 0 && (next == 'Y' || w_.has(i + 1, "ES", "EP", "EB", "EL", "EY", "IB", "IL", "IN",
-                                       "IE", "EI", "ER"))) {
+  if (i == 0 && (next == 'Y' ||
+                 w_.has(i + 1, "ES", "EP", "EB", "EL", "EY", "IB", "IL", "IN", "IE", "EI", "ER"))) {
     add('K', 'J');  // -ges-, -gep-, -gel-, -gie- at the start
     return i + 2;
   }
@@ -439,8 +437,8 @@ Pos Encoder<kAlternate>::letter_w(Pos i) {
     }
     return i + 1;
   }
-  if ((i == w_.last() && w_.vowel_at(i - 1)) ||
-      w_.has(i - 1, "EWSKI", "EWSKY", "OWSKI", "OWSKY") || w_.has(0, "SCH")) {
+  if ((i == w_.last() && w_.vowel_at(i - 1)) || w_.has(i - 1, "EWSKI", "EWSKY", "OWSKI", "OWSKY") ||
+      w_.has(0, "SCH")) {
     add_alternate('F');  // "Arnow" ~ "Arnoff"
     return i + 1;
   }
