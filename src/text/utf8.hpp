@@ -81,7 +81,10 @@ inline Utf8Char decode_utf8_at(std::string_view s, std::size_t i, Utf8Policy pol
     }
     cp = (cp << 6) | (b & 0x3Fu);
   }
-  if (cp >= 0xD800 && cp <= 0xDFFF) return {kReplacementCharacter, want, true};  // kJava only
+  // Only kJava gets here with a surrogate (ED A0..BF): one bad unit of 3 bytes.
+  if (policy == Utf8Policy::kJava && cp >= 0xD800 && cp <= 0xDFFF) {
+    return {kReplacementCharacter, want, true};
+  }
   return {cp, want, false};
 }
 
