@@ -19,76 +19,17 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "src/env_flag.hpp"
+#include "io/csv_byte_search.hpp"
 #include "src/errors.hpp"
-
-// SSE2 is part of x86-64; elsewhere (or with -DNM_CSV_NO_SIMD, which the
-// tests use to cover it) plain loops do the same job.
-#if defined(__SSE2__) && !defined(NM_CSV_NO_SIMD)
-#define NM_CSV_SSE2 1
-#include <emmintrin.h>
-#endif
+#include "src/text/utf8.hpp"
 
 namespace nm::io {
 
 namespace {
 
+using namespace csv_search;  // the reader is the searches' only user
+
 constexpr char kBom[] = "\xEF\xBB\xBF";
-
-// NAME_MATCHER_DISABLE_SIMD (the original tool's rollback switch): the plain
-// loops instead of SSE2. Read once per process.
-[[maybe_unused]] const bool kUseSimd = !env_flag_set("NAME_MATCHER_DISABLE_SIMD");
-constexpr size_t kPadding = 16;
-
-// The searches below run over spans [p, e) of the reader's buffer, which
-// has kPadding bytes after its capacity: the last 16-byte load may reach past
-// e, and hits beyond e are masked off. Spans are mostly short (a field, a
-// line), where an inline loop beats the call overhead of memchr.
-#ifdef NM_CSV_SSE2
-inline unsigned mask_until(const char* p, const char* e) {
-  return e - p >= 16 ? 0xFFFFu : (1u << (e - p)) - 1;
-}
-inline __m128i load16(const char* p) {
-  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-}
-inline unsigned movemask(__m128i v) { return static_cast<unsigned>(_mm_movemask_epi8(v)); }
-#endif
-
-// First c in [p, e), or nullptr.
-inline const char* find_byte(const char* p, const char* e, char c) {
-#ifdef NM_CSV_SSE2
-  if (kUseSimd) {
-    const __m128i cv = _mm_set1_epi8(c);
-    for (; p < e; p += 16) {
-      if (const unsigned m = movemask(_mm_cmpeq_epi8(load16(p), cv)) & mask_until(p, e)) {
-        return p + __builtin_ctz(m);
-      }
-    }
-    return nullptr;
-  }
-#endif
-  return static_cast<const char*>(std::memchr(p, c, static_cast<size_t>(e - p)));
-}
-
-// First LF, CR or quote in [p, e), or e.
-inline const char* find_line_special(const char* p, const char* e) {
-#ifdef NM_CSV_SSE2
-  if (kUseSimd) {
-    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), qu = _mm_set1_epi8('"');
-    for (; p < e; p += 16) {
-      const __m128i v = load16(p);
-      const __m128i hit = _mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)), _mm_cmpeq_epi8(v, qu));
-      if (const unsigned m = movemask(hit) & mask_until(p, e)) return p + __builtin_ctz(m);
-    }
-    return e;
-  }
-#endif
-  for (; p < e; ++p) {
-    if (*p == '\n' || *p == '\r' || *p == '"') return p;
-  }
-  return e;
-}
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -538,49 +479,5 @@ std::unique_ptr<CsvReader> CsvReader::from_memory(std::string_view data, CsvOpti
 CsvReader::~CsvReader() = default;
 
 bool CsvReader::next(CsvRecord& record) { return impl_->next(record); }
-
-size_t find_invalid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  size_t i = 0;
-  while (i < n) {
-    if (p[i] < 0x80) {  // ASCII fast path: 16 bytes at a time
-      while (i + 16 <= n) {
-        uint64_t a, b;
-        std::memcpy(&a, p + i, 8);
-        std::memcpy(&b, p + i + 8, 8);
-        if ((a | b) & 0x8080808080808080ULL) break;
-        i += 16;
-      }
-      while (i < n && p[i] < 0x80) ++i;
-      continue;
-    }
-    const unsigned c = p[i];
-    // Allowed range of the second byte (Unicode Table 3-7): excludes
-    // overlongs (E0, F0), surrogates (ED) and code points above U+10FFFF (F4).
-    unsigned lo = 0x80, hi = 0xBF;
-    size_t need;
-    if (c >= 0xC2 && c <= 0xDF) {
-      need = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      need = 2;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      need = 3;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return i;  // continuation byte, C0/C1 (overlong) or F5..FF
-    }
-    if (n - i <= need) return i;  // truncated
-    if (p[i + 1] < lo || p[i + 1] > hi) return i;
-    for (size_t k = 2; k <= need; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return i;
-    }
-    i += need + 1;
-  }
-  return std::string_view::npos;
-}
 
 }  // namespace nm::io

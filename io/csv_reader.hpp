@@ -40,6 +40,8 @@
 #include <string_view>
 #include <vector>
 
+#include "src/text/utf8.hpp"
+
 namespace nm::io {
 
 struct CsvOptions {
@@ -95,8 +97,8 @@ class CsvReader {
   std::string path_;
 };
 
-// Validates UTF-8 (no overlongs, no surrogates, <= U+10FFFF). Returns the byte
-// offset of the first invalid sequence, or npos if valid.
-size_t find_invalid_utf8(std::string_view s);
+// The UTF-8 check of every record (src/text/utf8.hpp), also io::'s for the
+// other inputs.
+using nm::find_invalid_utf8;
 
 }  // namespace nm::io

@@ -137,6 +137,62 @@ std::string xlsx_cell_text(std::string_view field) {
   return out;
 }
 
+namespace {
+
+// The Summary sheet: labels in column A (bold), values in column B.
+void write_summary_sheet(Workbook& book, lxw_format* bold, const std::string& xlsx_path,
+                         const WorkbookSummary& summary, const WorkbookResult& result) {
+  const int algorithm = summary.algorithm;
+  lxw_worksheet* sum = book.sheet("Summary");
+  lxw_format* rate = book.format();
+  format_set_num_format(rate, "0.00%");
+  lxw_format* seconds = book.format();
+  format_set_num_format(seconds, "0.000");
+  check(worksheet_set_column(sum, 0, 0, 30, nullptr), xlsx_path + ": column width");
+  check(worksheet_set_column(sum, 1, 1, 60, nullptr), xlsx_path + ": column width");
+  lxw_row_t row = 0;
+  auto label = [&](const std::string& name) {
+    check(worksheet_write_string(sum, row, 0, name.c_str(), bold), xlsx_path + ": Summary");
+  };
+  auto put_text = [&](const std::string& name, const std::string& value) {
+    label(name);
+    check(worksheet_write_string(sum, row++, 1, value.c_str(), nullptr), xlsx_path + ": Summary");
+  };
+  auto put_number = [&](const std::string& name, double value, lxw_format* format = nullptr) {
+    label(name);
+    check(worksheet_write_number(sum, row++, 1, value, format), xlsx_path + ": Summary");
+  };
+  // `Side` starts a label, `side` is inside one.
+  auto put_side = [&](const std::string& Side, const std::string& side, uint64_t units,
+                      uint64_t matched) {
+    const std::string& unit = summary.unit_name;
+    const uint64_t unmatched = units > matched ? units - matched : 0;
+    put_number(Side + " " + unit, static_cast<double>(units));
+    put_number("Matched " + side + " " + unit, static_cast<double>(matched));
+    put_number("Unmatched " + side + " " + unit, static_cast<double>(unmatched));
+    put_number("Unmatched " + side + " rate",
+               units == 0 ? 0.0 : static_cast<double>(unmatched) / static_cast<double>(units),
+               rate);
+  };
+  put_number("Algorithm", algorithm);
+  put_text("Left source", summary.left_source);
+  put_text("Right source", summary.right_source);
+  put_number("Left rows", static_cast<double>(summary.left_rows));
+  put_number("Right rows", static_cast<double>(summary.right_rows));
+  put_number("Rejected rows", static_cast<double>(summary.rejected_rows));
+  put_number("Result rows", static_cast<double>(result.rows));
+  put_number("Result sheets", result.result_sheets);
+  put_side("Left", "left", summary.left_units, result.matched_left);
+  put_side("Right", "right", summary.right_units, result.matched_right);
+  put_number("Load time (s)", summary.load_s, seconds);
+  put_number("Scoring time (s)", summary.score_s, seconds);
+  put_number("Writing time (s)", summary.write_s, seconds);
+  put_number("Total time (s)", summary.total_s, seconds);
+  put_text("Finished at", summary.finished_at);
+}
+
+}  // namespace
+
 WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::string& xlsx_path,
                                    const WorkbookSummary& summary, uint64_t max_rows_per_sheet,
                                    CommitGroup* group) {
@@ -238,53 +294,7 @@ WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::strin
   result.matched_left = left_keys.size();
   result.matched_right = right_keys.size();
 
-  // Summary: labels in column A (bold), values in column B.
-  lxw_worksheet* sum = book.sheet("Summary");
-  lxw_format* rate = book.format();
-  format_set_num_format(rate, "0.00%");
-  lxw_format* seconds = book.format();
-  format_set_num_format(seconds, "0.000");
-  check(worksheet_set_column(sum, 0, 0, 30, nullptr), xlsx_path + ": column width");
-  check(worksheet_set_column(sum, 1, 1, 60, nullptr), xlsx_path + ": column width");
-  lxw_row_t row = 0;
-  auto label = [&](const std::string& name) {
-    check(worksheet_write_string(sum, row, 0, name.c_str(), bold), xlsx_path + ": Summary");
-  };
-  auto put_text = [&](const std::string& name, const std::string& value) {
-    label(name);
-    check(worksheet_write_string(sum, row++, 1, value.c_str(), nullptr), xlsx_path + ": Summary");
-  };
-  auto put_number = [&](const std::string& name, double value, lxw_format* format = nullptr) {
-    label(name);
-    check(worksheet_write_number(sum, row++, 1, value, format), xlsx_path + ": Summary");
-  };
-  // `Side` starts a label, `side` is inside one.
-  auto put_side = [&](const std::string& Side, const std::string& side, uint64_t units,
-                      uint64_t matched) {
-    const std::string& unit = summary.unit_name;
-    const uint64_t unmatched = units > matched ? units - matched : 0;
-    put_number(Side + " " + unit, static_cast<double>(units));
-    put_number("Matched " + side + " " + unit, static_cast<double>(matched));
-    put_number("Unmatched " + side + " " + unit, static_cast<double>(unmatched));
-    put_number("Unmatched " + side + " rate",
-               units == 0 ? 0.0 : static_cast<double>(unmatched) / static_cast<double>(units),
-               rate);
-  };
-  put_number("Algorithm", algorithm);
-  put_text("Left source", summary.left_source);
-  put_text("Right source", summary.right_source);
-  put_number("Left rows", static_cast<double>(summary.left_rows));
-  put_number("Right rows", static_cast<double>(summary.right_rows));
-  put_number("Rejected rows", static_cast<double>(summary.rejected_rows));
-  put_number("Result rows", static_cast<double>(result.rows));
-  put_number("Result sheets", result.result_sheets);
-  put_side("Left", "left", summary.left_units, result.matched_left);
-  put_side("Right", "right", summary.right_units, result.matched_right);
-  put_number("Load time (s)", summary.load_s, seconds);
-  put_number("Scoring time (s)", summary.score_s, seconds);
-  put_number("Writing time (s)", summary.write_s, seconds);
-  put_number("Total time (s)", summary.total_s, seconds);
-  put_text("Finished at", summary.finished_at);
+  write_summary_sheet(book, bold, xlsx_path, summary, result);
 
   book.close();
   partial.finish();

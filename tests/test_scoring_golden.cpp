@@ -23,6 +23,7 @@
 #include "src/match/options.hpp"
 #include "src/match/prepare.hpp"
 #include "src/match/table.hpp"
+#include "src/text/utf8.hpp"
 #include "tests/utf8_encode.hpp"
 
 #ifndef NM_SHARED_DIR

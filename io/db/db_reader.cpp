@@ -108,18 +108,23 @@ TableInfo describe_table(Connection& c, const DbUrl& url, const std::string& key
   return t;
 }
 
-RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info,
-                       const io::LoadOptions& options, const DbReadOptions& ro,
-                       io::LoadStats* stats, DbReadStats* dstats) {
-  const auto t_start = std::chrono::steady_clock::now();
-  io::check_column_map(options);
+namespace {
 
-  // Selected columns: the key (if any), then each contract field's column
-  // (-1: the field has no column; optional fields only).
+// The columns read, in SELECT order: the key (if any), then each contract
+// field's column (col[f]; -1: the field has no column, optional fields only).
+struct ReadColumns {
   std::vector<std::string> select;
   std::array<int, kTextFieldCount + 1> col;
-  col.fill(-1);
   bool date_typed = false;
+  std::string cols_sql, from, key_q;  // SQL text: the column list, " FROM db.table", the key
+};
+
+ReadColumns select_columns(const DbUrl& url, const TableInfo& info, const io::LoadOptions& options) {
+  ReadColumns rc;
+  std::vector<std::string>& select = rc.select;
+  std::array<int, kTextFieldCount + 1>& col = rc.col;
+  bool& date_typed = rc.date_typed;
+  col.fill(-1);
   if (info.key >= 0) select.push_back(info.columns[static_cast<size_t>(info.key)].name);
   for (size_t f = 0; f <= kTextFieldCount; ++f) {
     const std::string field = f < kTextFieldCount ? std::string(kFieldNames[f]) : "birthdate";
@@ -137,15 +142,28 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info
     col[f] = static_cast<int>(select.size());
     select.push_back(c->name);
   }
-  std::string cols_sql;
+  std::string& cols_sql = rc.cols_sql;
   for (const auto& s : select) cols_sql += (cols_sql.empty() ? "" : ", ") + quote_identifier(s);
-  const std::string from = " FROM " + quote_identifier(url.database) + "." + quote_identifier(url.table);
-  const std::string key_q = info.key >= 0 ? quote_identifier(info.columns[static_cast<size_t>(info.key)].name) : "";
+  rc.from = " FROM " + quote_identifier(url.database) + "." + quote_identifier(url.table);
+  rc.key_q = info.key >= 0 ? quote_identifier(info.columns[static_cast<size_t>(info.key)].name) : "";
+  return rc;
+}
 
-  // This rank's part: a range of an integer key, or everything on rank 0.
-  bool read_any = ro.rank == 0;
+// This rank's part of the table: a range of an integer key, or everything on rank 0.
+struct KeyRange {
+  bool read_any = false;
   bool ranged = false;
   Int lo = 0, hi = 0;  // [lo, hi) for ranks before the last, [lo, hi] for the last
+};
+
+KeyRange rank_range(Connection& conn, const DbUrl& url, const TableInfo& info,
+                    const DbReadOptions& ro, const std::string& key_q, const std::string& from) {
+  KeyRange r;
+  bool& read_any = r.read_any;
+  bool& ranged = r.ranged;
+  Int& lo = r.lo;
+  Int& hi = r.hi;
+  read_any = ro.rank == 0;
   if (ro.nranks > 1 && info.key_integer) {
     const auto mm = query_all(conn,
                               "SELECT MIN(" + key_q + "), MAX(" + key_q + "), SUM(" + key_q +
@@ -171,6 +189,78 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info
                                 : "key '" + info.columns[static_cast<size_t>(info.key)].name + "' is not an integer") +
                   "): rank 0 reads the whole table");
   }
+  return r;
+}
+
+// Checks one fetched row (UTF-8, then io::check_row) and appends it to the
+// table, or hands it to reject(column, reason).
+template <class Reject>
+void take_row(const std::vector<std::optional<std::string_view>>& row, const ReadColumns& rc,
+              const io::LoadOptions& options, const DateFormat& iso, uint64_t line,
+              RawTable& table, Reject&& reject) {
+  const auto& col = rc.col;
+  const bool date_typed = rc.date_typed;
+  std::array<std::string_view, kTextFieldCount> values;
+  std::string why, bad_column;
+  bool bad = false;
+  for (size_t f = 0; f < kTextFieldCount && !bad; ++f) {
+    std::string_view v = col[f] >= 0 && row[static_cast<size_t>(col[f])] ? *row[static_cast<size_t>(col[f])] : std::string_view{};
+    if (options.trim_fields) {
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    }
+    const size_t badpos = io::find_invalid_utf8(v);
+    if (badpos != std::string_view::npos) {
+      reject(io::column_name(options, kFieldNames[f]), "invalid UTF-8 at byte " + std::to_string(badpos + 1));
+      bad = true;
+    }
+    values[f] = v;
+  }
+  if (bad) return;
+  const auto& dcell = row[static_cast<size_t>(col[kTextFieldCount])];
+  std::string_view date = dcell ? *dcell : std::string_view{};
+  int32_t bd = kNoDate;
+  bool ok;
+  if (date_typed && !date.empty()) {
+    // DATE/DATETIME/TIMESTAMP arrive as YYYY-MM-DD[ hh:mm:ss]; MariaDB
+    // keeps "zero" dates (0000-00-00, 2020-00-10) that are no dates.
+    date = date.substr(0, 10);
+    ok = io::check_row(values, {}, options, bd, bad_column, why);
+    if (ok) {
+      auto d = iso.parse(date, why);
+      if (!d) {
+        ok = false;
+        bad_column = io::column_name(options, "birthdate");
+        if (date.starts_with("0000-") || date.substr(4).find("-00") != std::string_view::npos)
+          why = "zero date " + std::string(date) + " is not a date";
+      } else {
+        bd = *d;
+      }
+    }
+  } else {
+    ok = io::check_row(values, date, options, bd, bad_column, why);
+  }
+  if (!ok) {
+    reject(bad_column, why);
+    return;
+  }
+  table.push(values, bd, line);
+}
+
+}  // namespace
+
+RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info,
+                       const io::LoadOptions& options, const DbReadOptions& ro,
+                       io::LoadStats* stats, DbReadStats* dstats) {
+  const auto t_start = std::chrono::steady_clock::now();
+  io::check_column_map(options);
+
+  const ReadColumns rc = select_columns(url, info, options);
+  const std::string& key_q = rc.key_q;
+
+  const KeyRange range = rank_range(conn, url, info, ro, key_q, rc.from);
+  const bool read_any = range.read_any, ranged = range.ranged;
+  const Int lo = range.lo, hi = range.hi;
   const bool last_rank = ro.rank + 1 == ro.nranks;
   if (dstats != nullptr) {
     dstats->key = info.key >= 0 ? info.columns[static_cast<size_t>(info.key)].name : "";
@@ -193,8 +283,7 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info
     return table;
   }
 
-  std::string why, bad_column, raw;
-  std::array<std::string_view, kTextFieldCount> values;
+  std::string raw;
   std::optional<std::string> last_key;  // the last key read (resume point)
   uint64_t reconnects = 0;
   const DateFormat iso("%Y-%m-%d");
@@ -214,9 +303,9 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info
     }
     std::string order = key_q;
     if (info.key < 0)
-      for (const auto& s : select) order += (order.empty() ? "" : ", ") + quote_identifier(s);
+      for (const auto& s : rc.select) order += (order.empty() ? "" : ", ") + quote_identifier(s);
     try {
-      Statement st(conn, "SELECT " + cols_sql + from + where + " ORDER BY " + order, "read rows");
+      Statement st(conn, "SELECT " + rc.cols_sql + rc.from + where + " ORDER BY " + order, "read rows");
       st.execute(params);
       RowStream rs(st);
       while (rs.next(row)) {
@@ -247,49 +336,7 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info
           options.rejects->add(url.text(), std::string_view(where_text), field, reason, raw_row());
           ++local.rows_rejected;
         };
-        bool bad = false;
-        for (size_t f = 0; f < kTextFieldCount && !bad; ++f) {
-          std::string_view v = col[f] >= 0 && row[static_cast<size_t>(col[f])] ? *row[static_cast<size_t>(col[f])] : std::string_view{};
-          if (options.trim_fields) {
-            while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-            while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-          }
-          const size_t badpos = io::find_invalid_utf8(v);
-          if (badpos != std::string_view::npos) {
-            reject(io::column_name(options, kFieldNames[f]), "invalid UTF-8 at byte " + std::to_string(badpos + 1));
-            bad = true;
-          }
-          values[f] = v;
-        }
-        if (bad) continue;
-        const auto& dcell = row[static_cast<size_t>(col[kTextFieldCount])];
-        std::string_view date = dcell ? *dcell : std::string_view{};
-        int32_t bd = kNoDate;
-        bool ok;
-        if (date_typed && !date.empty()) {
-          // DATE/DATETIME/TIMESTAMP arrive as YYYY-MM-DD[ hh:mm:ss]; MariaDB
-          // keeps "zero" dates (0000-00-00, 2020-00-10) that are no dates.
-          date = date.substr(0, 10);
-          ok = io::check_row(values, {}, options, bd, bad_column, why);
-          if (ok) {
-            auto d = iso.parse(date, why);
-            if (!d) {
-              ok = false;
-              bad_column = io::column_name(options, "birthdate");
-              if (date.starts_with("0000-") || date.substr(4).find("-00") != std::string_view::npos)
-                why = "zero date " + std::string(date) + " is not a date";
-            } else {
-              bd = *d;
-            }
-          }
-        } else {
-          ok = io::check_row(values, date, options, bd, bad_column, why);
-        }
-        if (!ok) {
-          reject(bad_column, why);
-          continue;
-        }
-        table.push(values, bd, line);
+        take_row(row, rc, options, iso, line, table, reject);
       }
       break;
     } catch (const DbError& e) {

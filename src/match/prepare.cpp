@@ -2,6 +2,7 @@
 
 #include "src/text/double_metaphone.hpp"
 #include "src/text/normalize.hpp"
+#include "src/text/utf8.hpp"
 #include "src/parallel.hpp"
 
 namespace nm {
@@ -34,29 +35,6 @@ uint64_t char_class_mask(const uint32_t* cps, uint32_t n) {
   uint64_t m = 0;
   for (uint32_t i = 0; i < n; ++i) m |= uint64_t{1} << (cps[i] & 63u);
   return m;
-}
-
-void decode_utf8(std::string_view s, std::vector<uint32_t>& out) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* e = p + s.size();
-  while (p < e) {
-    uint32_t c = *p;
-    int extra = 0;
-    if (c < 0x80) {
-    } else if (c < 0xE0) {
-      c &= 0x1F;
-      extra = 1;
-    } else if (c < 0xF0) {
-      c &= 0x0F;
-      extra = 2;
-    } else {
-      c &= 0x07;
-      extra = 3;
-    }
-    ++p;
-    for (int k = 0; k < extra && p < e; ++k) c = (c << 6) | (*p++ & 0x3F);
-    out.push_back(c);
-  }
 }
 
 ExactKeys prepare_exact(const RawTable& t, bool fuzzy_normalization, bool with_middle,

@@ -58,6 +58,5 @@ FuzzyTrace trace_fuzzy(std::string_view first, std::string_view middle, std::str
 
 uint32_t pack_metaphone(std::string_view code);
 uint64_t char_class_mask(const uint32_t* cps, uint32_t n);
-void decode_utf8(std::string_view s, std::vector<uint32_t>& out);
 
 }  // namespace nm
