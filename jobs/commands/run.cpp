@@ -2,22 +2,15 @@
 // the one-line report.
 #include "jobs/commands/run.hpp"
 
-#include <unistd.h>
-
 #include <boost/program_options.hpp>
-#include <cstdlib>
-#include <cstring>
-#include <iostream>
+#include <cstdio>
 
 #include "io/db/url.hpp"
-#include "io/match_writer.hpp"
 #include "io/safe_output.hpp"
-#include "io/table_loader.hpp"
 #include "jobs/cli.hpp"
 #include "jobs/pipeline.hpp"
 #include "src/errors.hpp"
 #include "src/gpu/backend.hpp"
-#include "src/match/households.hpp"
 #include "src/mpi/mpi_env.hpp"
 #include "src/parallel.hpp"
 #include "src/match/algorithm.hpp"

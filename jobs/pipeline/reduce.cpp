@@ -110,25 +110,27 @@ OutputResult reduce_pair_file(const ReduceRequest& req) {
                      req.pairs_path + " --resume`");
   const int algo = req.algorithm == 0 ? m.algorithm : req.algorithm;
   check_algorithm(algo);
+  const AlgorithmTraits traits = algorithm_traits(algo);
   const bool a4_family = m.algorithm >= 4;  // A4, A5 and A6 files hold A4 person pairs
   if (algo != m.algorithm && !(a4_family && algo >= 4))
     throw InputError(req.pairs_path + " holds algorithm " + std::to_string(m.algorithm) +
                      " pairs; it can be reduced " +
                      (a4_family ? std::string("as algorithm 4, 5 or 6")
                                 : "only as algorithm " + std::to_string(m.algorithm)));
-  if (algo >= 5 && m.dedupe)
+  if (traits.households && m.dedupe)
     throw InputError("algorithms 5 and 6 need two tables; this pair file is a --dedupe run");
-  float min_conf =
-      algo >= 5 ? (req.household_threshold >= 0 ? req.household_threshold : m.household_threshold)
-                : (req.threshold >= 0 ? req.threshold : m.threshold);
-  if (algo <= 2) min_conf = 0;  // exact matches: confidence 1, no threshold
-  if (algo >= 3 && min_conf < m.min_confidence)
+  float min_conf = traits.households ? (req.household_threshold >= 0 ? req.household_threshold
+                                                                     : m.household_threshold)
+                                     : (req.threshold >= 0 ? req.threshold : m.threshold);
+  if (traits.exact) min_conf = 0;  // exact matches: confidence 1, no threshold
+  if (traits.fuzzy && min_conf < m.min_confidence)
     throw InputError(req.pairs_path +
                      " keeps pairs of confidence >= " + std::to_string(m.min_confidence) +
                      " only; cannot reduce at " + std::to_string(min_conf));
   HouseholdSizes sizes;
-  if (algo >= 5) {
-    const auto kc = file.read_key_counts(algo == 5 ? "t1_household_sizes" : "t2_household_sizes");
+  if (traits.households) {
+    const auto kc = file.read_key_counts(traits.table2_households ? "t2_household_sizes"
+                                                                  : "t1_household_sizes");
     for (const auto& [k, n] : kc) sizes[k] = n;
   }
   const std::vector<uint32_t> done = file.done_marks();
@@ -140,7 +142,7 @@ OutputResult reduce_pair_file(const ReduceRequest& req) {
   for (const io::PieceRecord& piece : file.pieces())
     if (piece.count > 0) runs.push_back(file_piece_run(file, piece, done, batch_pairs));
   runs = limit_fan_in(std::move(runs), so);
-  OutputSpec spec{req.out, algo, min_conf, algo >= 5 ? &sizes : nullptr, req.group};
+  OutputSpec spec{req.out, algo, min_conf, traits.households ? &sizes : nullptr, req.group};
   return merge_and_write(runs, spec);
 }
 

@@ -23,7 +23,7 @@ namespace {
 int checked_algorithm(const RunConfig& cfg) {
   const int algo = cfg.match.algorithm;
   check_algorithm(algo);
-  if (cfg.match.dedupe && algo >= 5)
+  if (cfg.match.dedupe && algorithm_traits(algo).households)
     throw InputError("algorithms 5 and 6 need two tables; they cannot be used with --dedupe");
   if (!cfg.match.dedupe && cfg.right.empty())
     throw InputError("--right is required (or use --dedupe)");
