@@ -6,13 +6,16 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "jobs/progress.hpp"
+#include "src/env_flag.hpp"
 #include "src/errors.hpp"
+#include "src/exit_code.hpp"
 #include "src/mpi/mpi_env.hpp"
 #include "src/match/options.hpp"
 #include "src/match/algorithm.hpp"
@@ -133,19 +136,39 @@ inline void check_algorithm(int algorithm) {
     throw InputError("--algorithm must be 1..6 (got " + std::to_string(algorithm) + ")");
 }
 
+// The contract's environment variables (NAME_MATCHER_FUZZY_THRESHOLD,
+// NAME_MATCHER_HOUSEHOLD_THRESHOLD, NAME_MATCHER_DIRECT_FUZZY_NORMALIZATION),
+// applied to the options not given on the command line.
+inline void apply_environment(MatchOptions& m, bool threshold_given, bool household_given,
+                              bool fuzzy_norm_given) {
+  if (!threshold_given)
+    if (const char* v = std::getenv("NAME_MATCHER_FUZZY_THRESHOLD"))
+      m.threshold = threshold_option("name_matcher", "NAME_MATCHER_FUZZY_THRESHOLD", v,
+                                     kFuzzyThresholdMin, kDefaultThreshold);
+  if (!household_given)
+    if (const char* v = std::getenv("NAME_MATCHER_HOUSEHOLD_THRESHOLD"))
+      m.household_threshold = threshold_option("name_matcher", "NAME_MATCHER_HOUSEHOLD_THRESHOLD",
+                                               v, kHouseholdThresholdMin, kDefaultThreshold);
+  if (!fuzzy_norm_given && env_flag_set("NAME_MATCHER_DIRECT_FUZZY_NORMALIZATION"))
+    m.fuzzy_normalization = true;
+}
+
 // Runs a subcommand's body: option and input errors become a message on
-// stderr and exit code 1, so an entry point can also be called directly
-// (tests) without the handlers of main().
+// stderr and their exit code (src/exit_code.hpp), so an entry point can also
+// be called directly (tests) without the handlers of main().
 template <class Body>
 int run_guarded(const char* command, Body&& body) {
+  auto report = [&] {
+    const ErrorExit x = error_exit(std::current_exception(), command);
+    std::cerr << x.message;
+    return x.code;
+  };
   try {
     return body();
-  } catch (const boost::program_options::error& e) {  // as main() prints them
-    std::cerr << "name_matcher " << command << ": " << e.what() << " (see --help)\n";
-    return 1;
-  } catch (const InputError& e) {
-    std::cerr << "name_matcher: error: " << e.what() << "\n";
-    return 1;
+  } catch (const boost::program_options::error&) {
+    return report();
+  } catch (const InputError&) {
+    return report();
   }
 }
 

@@ -1,5 +1,5 @@
-// The single-process pipeline: load -> normalise -> partition -> score ->
-// write (-> households). Used by `run` and `bench`.
+// The pipeline of a run (`run`, `bench`): what it is given, what it reports,
+// and run_pipeline. Its stages are in jobs/pipeline/ (stages.hpp).
 #pragma once
 #include <map>
 #include <string>
@@ -66,18 +66,5 @@ struct RunResult {
 // writes the outputs and OUT.summary.json. Throws InputError / BadRowError /
 // UsageError on the rank that found the problem and PeerFailed on the others.
 RunResult run_pipeline(const RunConfig& cfg);
-
-// Applies the contract's environment variables to options not given on the
-// command line.
-void apply_environment(MatchOptions& m, bool threshold_given, bool household_given,
-                       bool fuzzy_norm_given);
-
-// Sorts the --out values into cfg: a mysql:// URL (out_db), a .xlsx path
-// (out_xlsx), any other path (out, the CSV); at most one of each. Without a
-// CSV, out becomes a temporary one next to the workbook (or named after the
-// table) and side_base names the summary and rejects.
-void assign_outputs(RunConfig& cfg, const std::vector<std::string>& outs);
-
-int run_main(const std::vector<std::string>& args);
 
 }  // namespace nm::jobs

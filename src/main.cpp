@@ -1,5 +1,4 @@
 // name_matcher: the command-line entry. Each subcommand lives in jobs/.
-#include <boost/program_options/errors.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,12 +11,12 @@
 #include "jobs/commands/explain.hpp"
 #include "jobs/generate/generate.hpp"
 #include "jobs/commands/legacy.hpp"
-#include "jobs/pipeline.hpp"
+#include "jobs/commands/run.hpp"
 #include "jobs/commands/plan.hpp"
-#include "jobs/reduce.hpp"
+#include "jobs/commands/reduce.hpp"
 #include "jobs/commands/seed.hpp"
 #include "jobs/commands/gpu_selftest.hpp"
-#include "src/errors.hpp"
+#include "src/exit_code.hpp"
 #include "src/mpi/mpi_env.hpp"
 
 namespace {
@@ -76,19 +75,19 @@ int main(int argc, char** argv) {
   // option) is the same on every rank: rank 0 prints it. After that, errors
   // are agreed on (one rank prints, all exit) or, if not, abort the job so no
   // rank waits forever in a collective.
-  auto report = [&](int code, const char* fmt, const char* a, const char* b) {
+  auto report = [&](int code, const std::string& message) {
     if (!nm::mpi::initialized()) {
-      if (nm::mpi::launcher_rank() == 0) std::fprintf(stderr, fmt, a, b);
+      if (nm::mpi::launcher_rank() == 0) std::fputs(message.c_str(), stderr);
       return code;
     }
     const MPI_Comm w = MPI_COMM_WORLD;
     if (nm::mpi::size(w) > 1 && !nm::mpi::error_agreed()) {
       std::fprintf(stderr, "[rank %d] ", nm::mpi::rank(w));
-      std::fprintf(stderr, fmt, a, b);
+      std::fputs(message.c_str(), stderr);
       std::fflush(stderr);
       nm::mpi::abort_job(w, code);
     }
-    std::fprintf(stderr, fmt, a, b);
+    std::fputs(message.c_str(), stderr);
     return code;
   };
   try {
@@ -116,15 +115,9 @@ int main(int argc, char** argv) {
       return nm::jobs::run_main(inv.run_args);
     }
     return dispatch(argv[1], args);
-  } catch (const nm::PeerFailed& e) {
-    return e.exit_code();
-  } catch (const nm::UsageError& e) {
-    return report(e.exit_code(), "name_matcher: %s%s\n", e.what(), "");
-  } catch (const nm::InputError& e) {
-    return report(1, "name_matcher: error: %s%s\n", e.what(), "");
-  } catch (const boost::program_options::error& e) {
-    return report(1, "name_matcher %s: %s (see --help)\n", argv[1], e.what());
-  } catch (const std::exception& e) {
-    return report(3, "name_matcher: internal error: %s%s\n", e.what(), "");
+  } catch (...) {
+    const nm::ErrorExit x = nm::error_exit(std::current_exception(), argv[1]);
+    if (x.message.empty()) return x.code;  // another rank failed and reported it
+    return report(x.code, x.message);
   }
 }

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "io/pair_file.hpp"
-#include "jobs/reduce.hpp"
+#include "jobs/pipeline/reduce.hpp"
 #include "src/match/households.hpp"
 #include "src/errors.hpp"
 #include "tests/temp_dir.hpp"

@@ -11,16 +11,11 @@
 #include <thread>
 
 #include "src/log.hpp"
+#include "src/stopwatch.hpp"
 
 namespace nm::db {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 // What the user can do about the common failures.
 std::string hint(unsigned code, const DbUrl& u) {
@@ -123,7 +118,7 @@ Connection Connection::open(const ConnectSettings& s, QueryLog* qlog) {
   if (library != 0) throw DbError("cannot initialise the MariaDB client library", 0);
   std::chrono::milliseconds wait = s.backoff;
   for (unsigned attempt = 0;; ++attempt) {
-    const auto t0 = Clock::now();
+    const Stopwatch t0;
     std::unique_ptr<MYSQL, Closer> m(mysql_init(nullptr));
     if (!m) throw DbError(s.url.text() + ": cannot allocate a client connection", 0);
     const unsigned connect_timeout = s.connect_timeout_s, read_timeout = s.read_timeout_s;
@@ -147,7 +142,7 @@ Connection Connection::open(const ConnectSettings& s, QueryLog* qlog) {
       c.m_ = std::move(m);
       c.s_ = s;
       c.log_ = qlog;
-      if (qlog != nullptr) qlog->add("connect", since(t0), 0);
+      if (qlog != nullptr) qlog->add("connect", t0.seconds(), 0);
       // utf8mb4 whatever an option file says (they are read inside
       // mysql_real_connect, after mysql_options).
       if (mysql_set_character_set(c.m_.get(), "utf8mb4") != 0) c.fail("set character set utf8mb4");
@@ -172,11 +167,11 @@ void Connection::fail(const std::string& what) const {
 }
 
 void Connection::exec(const std::string& sql, const std::string& label) {
-  const auto t0 = Clock::now();
+  const Stopwatch t0;
   if (mysql_real_query(m_.get(), sql.data(), sql.size()) != 0) fail(label);
   // Drain a result set if the statement made one (none of ours do).
   if (MYSQL_RES* r = mysql_store_result(m_.get())) mysql_free_result(r);
-  if (log_ != nullptr) log_->add(label, since(t0), 0);
+  if (log_ != nullptr) log_->add(label, t0.seconds(), 0);
 }
 
 void Connection::ping() { exec("SELECT 1 FROM DUAL WHERE 0", "check connection"); }
@@ -209,7 +204,7 @@ uint64_t Statement::execute(const std::vector<Value>& values) {
   if (values.size() != params_.size())
     throw std::logic_error(label_ + ": " + std::to_string(values.size()) + " values for " +
                            std::to_string(params_.size()) + " placeholders");
-  const auto t0 = Clock::now();
+  const Stopwatch t0;
   for (size_t i = 0; i < values.size(); ++i) {
     MYSQL_BIND& b = params_[i];
     b = MYSQL_BIND{};
@@ -244,11 +239,11 @@ uint64_t Statement::execute(const std::vector<Value>& values) {
   const uint64_t n = affected == static_cast<my_ulonglong>(-1) ? 0 : affected;
   // A SELECT's time is added by its RowStream, which includes the fetching.
   if (c_->log() != nullptr && mysql_stmt_field_count(st_.get()) == 0)
-    c_->log()->add(label_, since(t0), n);
+    c_->log()->add(label_, t0.seconds(), n);
   return n;
 }
 
-RowStream::RowStream(Statement& st) : st_(st), t0_(Clock::now()) {
+RowStream::RowStream(Statement& st) : st_(st) {
   MYSQL_STMT* s = st.get();
   const unsigned n = mysql_stmt_field_count(s);
   cols_.resize(n);
@@ -276,7 +271,7 @@ RowStream::~RowStream() {
     mysql_stmt_reset(st_.get());
   }
   if (st_.connection().log() != nullptr)
-    st_.connection().log()->add(st_.label(), since(t0_), rows_);
+    st_.connection().log()->add(st_.label(), t0_.seconds(), rows_);
 }
 
 bool RowStream::next(std::vector<std::optional<std::string_view>>& row) {

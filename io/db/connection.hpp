@@ -21,6 +21,7 @@
 
 #include "io/db/url.hpp"
 #include "src/errors.hpp"
+#include "src/stopwatch.hpp"
 
 namespace nm::db {
 
@@ -160,7 +161,7 @@ class RowStream {
   std::vector<MYSQL_BIND> binds_;
   uint64_t rows_ = 0;
   bool done_ = false;
-  std::chrono::steady_clock::time_point t0_;
+  Stopwatch t0_;  // started when the stream opens
 };
 
 // Runs a SELECT with `values` and returns every row (for small catalogue queries).

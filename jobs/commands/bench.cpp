@@ -4,7 +4,6 @@
 // sets two such reports side by side.
 #include "jobs/commands/bench.hpp"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +32,8 @@
 #include "src/errors.hpp"
 #include "src/gpu/backend.hpp"
 #include "src/parallel.hpp"
+#include "src/peak_rss.hpp"
+#include "src/stopwatch.hpp"
 #include "src/match/prepare.hpp"
 
 namespace nm::jobs {
@@ -41,10 +42,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
 
 namespace {
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 constexpr size_t kMicroGroup = 32;
 constexpr uint32_t kMicroMinLen = 10, kMicroMaxLen = 30;
@@ -94,12 +91,6 @@ double median(std::vector<double> v) {
 
 double rate(double count, double seconds) { return seconds > 0 ? count / seconds : 0.0; }
 
-uint64_t peak_rss_bytes() {
-  rusage ru{};
-  if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
-  return static_cast<uint64_t>(ru.ru_maxrss) * 1024;  // Linux reports KiB
-}
-
 std::string host_name() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
@@ -133,7 +124,7 @@ MicroResult micro_benchmark(const FuzzyTable& ft, uint64_t target, bool all_metr
   pattern->reset_all();
   std::vector<uint32_t> scratch(hd::metric_scratch_words(ft.max_len) + 8);
   uint64_t done = 0, matched = 0;
-  const auto t0 = Clock::now();
+  const Stopwatch t0;
   while (done < target) {
     for (uint64_t g = 0; g < res.groups && done < target; ++g) {
       const uint32_t* rows = pick.data() + g * group;
@@ -152,7 +143,7 @@ MicroResult micro_benchmark(const FuzzyTable& ft, uint64_t target, bool all_metr
       }
     }
   }
-  res.seconds = since(t0);
+  res.seconds = t0.seconds();
   res.pairs = done;
   res.matched = matched;
   return res;
@@ -260,9 +251,9 @@ json run_bench(BenchOptions& o) {
     g.seed = o.seed;
     g.out_dir = dir.path();
     g.threads = o.run.match.threads;
-    const auto t0 = Clock::now();
+    const Stopwatch t0;
     generate_dataset(g);
-    generate_s = since(t0);
+    generate_s = t0.seconds();
     o.run.left = dir.file("left.csv");
     o.run.right = dir.file("right.csv");
   }

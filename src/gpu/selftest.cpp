@@ -1,7 +1,6 @@
 #include "src/gpu/selftest.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -14,11 +13,11 @@
 #include "src/gpu/backend.hpp"
 #include "src/gpu/emulated_device.hpp"
 #include "src/parallel.hpp"
+#include "src/stopwatch.hpp"
 
 namespace nm::gpu {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 // Name pools: plain ASCII, Latin with diacritics, other scripts.
 constexpr const char* kAscii[] = {
@@ -120,13 +119,13 @@ BackendComparison compare_backends(const RawTable& left, const RawTable& right,
   const PairOrder order{same, nullptr, nullptr};
 
   std::vector<ScoredPair> cpu, dev;
-  auto t0 = Clock::now();
+  Stopwatch t0;
   c.cpu_pairs_scored = score_jobs(prep, jobs, order, threads, cpu, {}, nullptr, &c.cpu_hist);
-  c.cpu_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  c.cpu_seconds = t0.seconds();
   const auto before = scorer.counters();
-  t0 = Clock::now();
+  t0.restart();
   c.device_pairs_scored = score_jobs(prep, jobs, order, threads, dev, {}, &scorer, nullptr);
-  c.device_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  c.device_seconds = t0.seconds();
   const auto after = scorer.counters();
   for (size_t b = 0; b < c.device_hist.size(); ++b) c.device_hist[b] = after[2 + b] - before[2 + b];
   c.cpu_kept = cpu.size();

@@ -3,21 +3,16 @@
 #include <fmt/core.h>
 
 #include <atomic>
-#include <chrono>
 #include <memory>
 #include <string>
 
 #include "partition/blocks.hpp"
 #include "src/parallel.hpp"
+#include "src/stopwatch.hpp"
 #include "src/match/algorithm.hpp"
 
 namespace nm {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 std::vector<uint64_t> exact_keys(const RawTable& t, const ExactKeys& k, bool with_middle) {
   std::vector<uint64_t> keys(t.size(), kNoKey);
@@ -275,19 +270,19 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
                                   const ProgressFn& progress) {
   EngineStats st;
   const unsigned threads = std::max(1u, opt.threads);
-  auto t0 = Clock::now();
+  Stopwatch t0;
   const PreparedTables prep(left, right, opt, opt.dedupe, threads);
   st.shortcut = prep.shortcut;
-  st.normalize_s = seconds_since(t0);
+  st.normalize_s = t0.seconds();
 
-  t0 = Clock::now();
+  t0.restart();
   std::vector<RectJob> jobs(1);
   jobs[0] = whole_table_job(prep, opt.tile_pairs, threads);
   st.blocks = jobs[0].sub.blocks;
   st.tiles = jobs[0].sub.tiles.size();
-  st.partition_s = seconds_since(t0);
+  st.partition_s = t0.seconds();
 
-  t0 = Clock::now();
+  t0.restart();
   std::vector<ScoredPair> scored;
   st.pairs_scored =
       score_jobs(prep, jobs, PairOrder{opt.dedupe, nullptr, nullptr}, threads, scored, progress);
@@ -297,7 +292,7 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
   std::vector<ScoredPair>().swap(scored);
   std::sort(pairs.begin(), pairs.end());
   st.pairs_kept = pairs.size();
-  st.score_s = seconds_since(t0);
+  st.score_s = t0.seconds();
   if (stats != nullptr) *stats = st;
   return pairs;
 }

@@ -30,7 +30,7 @@ void check(int rc, const char* what);
 // PMI_RANK, SLURM_PROCID), readable before MPI is initialised; 0 without one.
 int launcher_rank();
 bool initialized();
-// Set when an error was agreed on by every rank (see jobs/run_distributed.cpp):
+// Set when an error was agreed on by every rank (see jobs/pipeline/agreement.hpp):
 // the job can then end normally; any other error in a multi-rank job aborts it.
 void mark_error_agreed();
 bool error_agreed();

@@ -1,52 +1,22 @@
-#include "jobs/pipeline.hpp"
-
-#include <unistd.h>
+// The `run` command: its options, then run_pipeline (jobs/pipeline.hpp) and
+// the one-line report.
+#include "jobs/commands/run.hpp"
 
 #include <boost/program_options.hpp>
-#include <cerrno>
-#include <chrono>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <future>
-#include <iostream>
+#include <cstdio>
 
 #include "io/db/url.hpp"
-#include "io/match_writer.hpp"
 #include "io/safe_output.hpp"
-#include "io/table_loader.hpp"
 #include "jobs/cli.hpp"
+#include "jobs/pipeline.hpp"
 #include "src/errors.hpp"
 #include "src/gpu/backend.hpp"
-#include "src/match/households.hpp"
 #include "src/mpi/mpi_env.hpp"
 #include "src/parallel.hpp"
 #include "src/match/algorithm.hpp"
 
 namespace nm::jobs {
 namespace po = boost::program_options;
-namespace {
-bool env_true(const char* v) {
-  if (v == nullptr) return false;
-  std::string s(v);
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s == "1" || s == "true" || s == "yes" || s == "on";
-}
-}  // namespace
-
-void apply_environment(MatchOptions& m, bool threshold_given, bool household_given,
-                       bool fuzzy_norm_given) {
-  if (!threshold_given)
-    if (const char* v = std::getenv("NAME_MATCHER_FUZZY_THRESHOLD"))
-      m.threshold = threshold_option("name_matcher", "NAME_MATCHER_FUZZY_THRESHOLD", v,
-                                     kFuzzyThresholdMin, kDefaultThreshold);
-  if (!household_given)
-    if (const char* v = std::getenv("NAME_MATCHER_HOUSEHOLD_THRESHOLD"))
-      m.household_threshold = threshold_option("name_matcher", "NAME_MATCHER_HOUSEHOLD_THRESHOLD",
-                                               v, kHouseholdThresholdMin, kDefaultThreshold);
-  if (!fuzzy_norm_given && env_true(std::getenv("NAME_MATCHER_DIRECT_FUZZY_NORMALIZATION")))
-    m.fuzzy_normalization = true;
-}
 
 void assign_outputs(RunConfig& cfg, const std::vector<std::string>& outs) {
   auto lower_ends = [](std::string s, std::string_view suffix) {

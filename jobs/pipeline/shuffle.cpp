@@ -1,0 +1,224 @@
+#include "jobs/pipeline/shuffle.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "jobs/pipeline/byte_codec.hpp"
+#include "jobs/pipeline/stages.hpp"
+#include "jobs/pipeline/agreement.hpp"
+#include "src/errors.hpp"
+#include "src/mpi/mpi_env.hpp"
+
+namespace nm::jobs {
+namespace {
+
+// Wire form of one record, padded to 8 bytes: global row, line, birthdate,
+// block, position, the six field lengths, the field bytes.
+constexpr size_t kRecordHeader = 8 + 8 + 4 + 4 + 8 + 4 * kTextFieldCount;
+
+size_t record_bytes(const SideRecords& s, size_t r) {
+  size_t n = kRecordHeader;
+  for (size_t f = 0; f < kTextFieldCount; ++f) n += s.table.fields[r][f].length;
+  return (n + 7) & ~size_t{7};
+}
+
+char* pack_record(char* p, const SideRecords& s, size_t r) {
+  char* const start = p;
+  auto put = [&](const auto v) {
+    std::memcpy(p, &v, sizeof v);
+    p += sizeof v;
+  };
+  put(s.global[r]);
+  put(s.table.line[r]);
+  put(static_cast<uint32_t>(s.table.birthdate[r]));
+  put(s.block[r]);
+  put(s.pos[r]);
+  for (size_t f = 0; f < kTextFieldCount; ++f) put(s.table.fields[r][f].length);
+  for (size_t f = 0; f < kTextFieldCount; ++f) {
+    const std::string_view v = s.table.get(r, static_cast<Field>(f));
+    std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  }
+  const size_t used = static_cast<size_t>(p - start);
+  const size_t padded = (used + 7) & ~size_t{7};
+  std::memset(p, 0, padded - used);
+  return start + padded;
+}
+
+void unpack_records(const char* p, const char* end, SideRecords& s) {
+  std::array<std::string_view, kTextFieldCount> v;
+  while (p < end) {
+    const char* const start = p;
+    const uint64_t g = get<uint64_t>(p);
+    const uint64_t line = get<uint64_t>(p);
+    const int32_t bd = static_cast<int32_t>(get<uint32_t>(p));
+    const uint32_t blk = get<uint32_t>(p);
+    const uint64_t pos = get<uint64_t>(p);
+    uint32_t len[kTextFieldCount];
+    for (auto& l : len) l = get<uint32_t>(p);
+    for (size_t f = 0; f < kTextFieldCount; ++f) {
+      v[f] = std::string_view(p, len[f]);
+      p += len[f];
+    }
+    s.table.push(v, bd, line);
+    s.global.push_back(g);
+    s.block.push_back(blk);
+    s.pos.push_back(pos);
+    p = start + ((static_cast<size_t>(p - start) + 7) & ~size_t{7});
+  }
+}
+
+}  // namespace
+
+SideRecords shuffle(MPI_Comm comm, const SideRecords& from, const std::vector<BlockRouting>& routing,
+                    bool left, uint64_t* bytes_sent) {
+  const int n = mpi::size(comm);
+  // Most blocks are one tile: their records have one destination, looked up
+  // in a flat array instead of the block's slice table.
+  constexpr uint32_t kMany = UINT32_MAX;
+  std::vector<uint32_t> single(routing.size(), kMany);
+  for (size_t b = 0; b < routing.size(); ++b) {
+    const auto& ranks = left ? routing[b].left_ranks : routing[b].right_ranks;
+    if (ranks.size() == 1 && ranks[0].size() == 1) single[b] = ranks[0][0];
+  }
+  std::vector<uint32_t> many;
+  auto dest = [&](size_t r) -> const uint32_t* {
+    const uint32_t b = from.block[r];
+    if (single[b] != kMany) return &single[b];
+    const BlockRouting& br = routing[b];
+    const auto& cuts = left ? br.left_cuts : br.right_cuts;
+    const auto s = static_cast<size_t>(std::upper_bound(cuts.begin(), cuts.end(), from.pos[r]) -
+                                       cuts.begin() - 1);
+    many = (left ? br.left_ranks : br.right_ranks)[s];
+    return nullptr;
+  };
+  auto for_each_dest = [&](size_t r, auto&& f) {
+    if (const uint32_t* one = dest(r))
+      f(*one);
+    else
+      for (uint32_t d : many) f(d);
+  };
+  // Pass 1: bytes per destination; pass 2: pack straight into one buffer.
+  // Records that stay on this rank are not packed: they are copied into
+  // place between the other sources' records (sources in rank order keep the
+  // received rows in global row order).
+  const auto me = static_cast<uint32_t>(mpi::rank(comm));
+  std::vector<uint32_t> stay;
+  std::vector<uint64_t> bytes(static_cast<size_t>(n), 0);
+  for (size_t r = 0; r < from.table.size(); ++r) {
+    if (from.block[r] == kNoBlock) continue;
+    const size_t sz = record_bytes(from, r);
+    for_each_dest(r, [&](uint32_t d) {
+      if (d == me)
+        stay.push_back(static_cast<uint32_t>(r));
+      else
+        bytes[d] += sz;
+    });
+  }
+  std::vector<int> send_counts(static_cast<size_t>(n)), send_displs(static_cast<size_t>(n));
+  std::vector<int> recv_counts(static_cast<size_t>(n)), recv_displs(static_cast<size_t>(n));
+  std::vector<uint64_t> at(static_cast<size_t>(n));
+  uint64_t total = 0;
+  for (int d = 0; d < n; ++d) {
+    if (total / 8 > INT32_MAX || bytes[static_cast<size_t>(d)] / 8 > INT32_MAX)
+      throw InputError("shuffle: more than 16 GiB from one rank; run with more ranks");
+    send_displs[static_cast<size_t>(d)] = static_cast<int>(total / 8);
+    send_counts[static_cast<size_t>(d)] = static_cast<int>(bytes[static_cast<size_t>(d)] / 8);
+    at[static_cast<size_t>(d)] = total;
+    total += bytes[static_cast<size_t>(d)];
+  }
+  std::vector<uint64_t> send(total / 8);
+  char* const base = reinterpret_cast<char*>(send.data());
+  for (size_t r = 0; r < from.table.size(); ++r) {
+    if (from.block[r] == kNoBlock) continue;
+    for_each_dest(r, [&](uint32_t d) {
+      if (d != me) at[d] = static_cast<uint64_t>(pack_record(base + at[d], from, r) - base);
+    });
+  }
+  *bytes_sent = total;
+  mpi::check(MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, comm),
+             "MPI_Alltoall (shuffle sizes)");
+  uint64_t recv_total = 0;
+  for (int d = 0; d < n; ++d) {
+    recv_displs[static_cast<size_t>(d)] = static_cast<int>(recv_total);
+    recv_total += static_cast<uint64_t>(recv_counts[static_cast<size_t>(d)]);
+    if (recv_total > INT32_MAX)
+      throw InputError("shuffle: more than 16 GiB to one rank; run with more ranks");
+  }
+  std::vector<uint64_t> recv(recv_total);
+  mpi::check(MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), MPI_UINT64_T,
+                           recv.data(), recv_counts.data(), recv_displs.data(), MPI_UINT64_T, comm),
+             "MPI_Alltoallv (shuffle)");
+  std::vector<uint64_t>().swap(send);
+  SideRecords got;
+  got.table.source = from.table.source;
+  {  // Reserve for everything at once: growing the arena would copy it again and again.
+    size_t records = stay.size(), text = recv_total * 8;
+    for (uint32_t r : stay)
+      for (size_t f = 0; f < kTextFieldCount; ++f) text += from.table.fields[r][f].length;
+    for (const char *q = reinterpret_cast<const char*>(recv.data()), *e = q + recv_total * 8; q < e;
+         ++records) {
+      uint32_t len[kTextFieldCount];
+      std::memcpy(len, q + kRecordHeader - sizeof len, sizeof len);
+      size_t sz = kRecordHeader;
+      for (uint32_t l : len) sz += l;
+      q += (sz + 7) & ~size_t{7};
+    }
+    got.table.arena.reserve(text);
+    got.table.fields.reserve(records);
+    got.table.birthdate.reserve(records);
+    got.table.line.reserve(records);
+    got.global.reserve(records);
+    got.block.reserve(records);
+    got.pos.reserve(records);
+  }
+  const char* p = reinterpret_cast<const char*>(recv.data());
+  for (int src = 0; src < n; ++src) {
+    const char* b = p + static_cast<uint64_t>(recv_displs[static_cast<size_t>(src)]) * 8;
+    unpack_records(b, b + static_cast<uint64_t>(recv_counts[static_cast<size_t>(src)]) * 8, got);
+    if (static_cast<uint32_t>(src) == me) {
+      for (uint32_t r : stay) {
+        std::array<std::string_view, kTextFieldCount> v;
+        for (size_t f = 0; f < kTextFieldCount; ++f)
+          v[f] = from.table.get(r, static_cast<Field>(f));
+        got.table.push(v, from.table.birthdate[r], from.table.line[r]);
+        got.global.push_back(from.global[r]);
+        got.block.push_back(from.block[r]);
+        got.pos.push_back(from.pos[r]);
+      }
+    }
+  }
+  return got;
+}
+
+ScoringRecords shuffle_records(RunContext& run, LoadedTables& loaded, const Plan& plan) {
+  const Stopwatch shuffle_time;
+  const std::vector<BlockRouting> routing = make_routing(plan);
+  ScoringRecords records;
+  if (run.ranks == 1) {
+    records.left = std::move(loaded.left);
+    if (run.dedupe)
+      records.right_is_left = true;
+    else
+      records.right = std::move(loaded.right);
+  } else {
+    stage(run.comm, [&] {
+      uint64_t sent = 0;
+      records.left = shuffle(run.comm, loaded.left, routing, true, &sent);
+      run.stats.bytes_shuffled += sent;
+      records.right = shuffle(run.comm, loaded.right_side(), routing, false, &sent);
+      run.stats.bytes_shuffled += sent;
+    });
+  }
+  run.stats.left_received = records.left.table.size();
+  run.stats.right_received = records.right_side().table.size();
+  run.stats.shuffle_s = shuffle_time.seconds();
+  run.result.shuffle_s = run.stats.shuffle_s;
+  // The loaded slices are no longer needed (their records were sent on).
+  loaded.left = SideRecords{};
+  loaded.right = SideRecords{};
+  return records;
+}
+
+}  // namespace nm::jobs
