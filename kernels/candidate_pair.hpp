@@ -32,18 +32,19 @@ struct CandidateRule {
 // Puts one candidate pair through the rule unless it is skipped: with dedupe
 // when the left record does not come before the right one (each unordered
 // pair once), and when the birthdates differ (candidate keys are hashes,
-// which may collide). `left_view()` gives the left record's FuzzyView, built
-// only for a scored pair. `b_pattern` is the Pattern64 of b.full (used when
+// which may collide). `left_order()` gives the left record's order, read only
+// with dedupe, and `left_view()` its FuzzyView, built only for a scored pair
+// (both are the hot loop's loads). `b_pattern` is the Pattern64 of b.full (used when
 // uses_pattern(b.full_len); may be anything otherwise). A match calls
 // on_match(bin); a match of at least rule.keep then calls on_keep(score).
 // Returns whether the pair was scored.
-template <bool kCpuPaths, class LeftView, class OnMatch, class OnKeep>
-NM_HD NM_INLINE bool score_candidate(const CandidateRule& rule, uint64_t left_order,
+template <bool kCpuPaths, class LeftOrder, class LeftView, class OnMatch, class OnKeep>
+NM_HD NM_INLINE bool score_candidate(const CandidateRule& rule, const LeftOrder& left_order,
                                      uint64_t right_order, int32_t left_birthdate,
                                      int32_t right_birthdate, const LeftView& left_view,
                                      const FuzzyView& b, const Pattern64* b_pattern,
                                      uint32_t* scratch, OnMatch&& on_match, OnKeep&& on_keep) {
-  if (rule.dedupe && !(left_order < right_order)) return false;
+  if (rule.dedupe && !(left_order() < right_order)) return false;
   if (left_birthdate != right_birthdate) return false;
   const PairScore s =
       score_fuzzy_pair<kCpuPaths>(left_view(), b, uses_pattern(b.full_len) ? b_pattern : nullptr,

@@ -151,7 +151,8 @@ NM_HD inline uint32_t score_group_pair(const TileView& t, uint32_t col_begin, ui
   const DevRecord& b = t.right[col.right];
   const CandidateRule rule{t.dedupe != 0, t.with_middle != 0, t.keep};
   const bool scored = score_candidate</*kCpuPaths=*/false>(
-      rule, a.order, b.order, a.birthdate, b.birthdate, [&] { return dev_view(a, t.cps); },
+      rule, [&] { return a.order; }, b.order, a.birthdate, b.birthdate,
+      [&] { return dev_view(a, t.cps); },
       dev_view(b, t.right_cps), &sh.pats[k], scratch,
       [&](uint32_t bin) { atomic_add_u64(&sh.hist[bin], 1ull); },
       [&](const PairScore& s) {

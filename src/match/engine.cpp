@@ -182,12 +182,12 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
         const hd::FuzzyView b = rfr.view(r);
         const bool use_pattern = hd::uses_pattern(b.full_len);
         if (use_pattern) w.pattern->build(b.full, b.full_len);
-        const uint64_t r_order = order.right_order ? order.right_order[r] : r;
+        const uint64_t r_order = order.right_order ? order.right_order[r] : uint64_t{r};
         for (uint32_t il = tile.l_begin; il < tile.l_end; ++il) {
           const uint32_t l = lk.rows[il];
-          const uint64_t l_order = order.left_order ? order.left_order[l] : l;
           scored += hd::score_candidate</*kCpuPaths=*/true>(
-              rule, l_order, r_order, left.birthdate[l], right.birthdate[r],
+              rule, [&] { return order.left_order ? order.left_order[l] : uint64_t{l}; }, r_order,
+              left.birthdate[l], right.birthdate[r],
               [&] { return lf.view(l); }, b, w.pattern.get(), w.scratch.data(),
               [&](uint32_t bin) { ++w.hist[bin]; },
               [&](const hd::PairScore& s) {
