@@ -67,11 +67,8 @@ void append_payload(std::string& out, int algorithm, const RawTable& t1, uint32_
   };
   put([&] { append_person(out, t1, row1, with_middle); });
   put([&] { append_person(out, t2, row2, with_middle); });
-  put([&] { out += t1.get(row1, Field::kUuid); });
-  put([&] {
-    const std::string_view hh = t2.get(row2, Field::kHhId);
-    out += hh.empty() ? t2.get(row2, Field::kId) : hh;
-  });
+  put([&] { out += table1_household(t1, row1); });
+  put([&] { out += table2_household(t2, row2); });
 }
 
 PairPayload parse_payload(std::string_view b) {

@@ -7,6 +7,7 @@
 
 #include "io/csv_reader.hpp"
 #include "io/csv_writer.hpp"
+#include "io/header.hpp"
 #include "src/errors.hpp"
 
 namespace nm::io {
@@ -120,9 +121,7 @@ std::string column_name(const LoadOptions& o, std::string_view field) {
 
 void check_column_map(const LoadOptions& options) {
   for (const auto& [field, name] : options.column_map) {
-    bool known = field == "birthdate";
-    for (auto f : kFieldNames) known = known || f == field;
-    if (!known) throw InputError("--map " + field + "=" + name + ": unknown field '" + field + "'");
+    if (!is_field_name(field)) throw InputError("--map " + field + "=" + name + ": unknown field '" + field + "'");
   }
 }
 
@@ -135,8 +134,7 @@ bool check_row(const std::array<std::string_view, kTextFieldCount>& values, std:
     return false;
   }
   birthdate = kNoDate;
-  while (!date.empty() && (date.front() == ' ' || date.front() == '\t')) date.remove_prefix(1);
-  while (!date.empty() && (date.back() == ' ' || date.back() == '\t')) date.remove_suffix(1);
+  date = trim_date_blanks(date);
   if (date.empty()) return true;
   auto d = options.date_format.parse(date, reason);
   if (!d) {
@@ -168,33 +166,13 @@ RawTable load_csv_table(const std::string& path, const LoadOptions& options, Loa
   std::array<int, kTextFieldCount + 1> col;
   col.fill(-1);
   std::vector<std::string> header(rec.fields.begin(), rec.fields.end());
-  // A column read by name must be named once: with two, which one is meant is not guessed.
-  auto find_col = [&](const std::string& name, const std::string& field) -> int {
-    int found = -1;
-    for (size_t i = 0; i < header.size(); ++i) {
-      if (header[i] != name) continue;
-      if (found >= 0)
-        throw InputError(path + ": header: columns " + std::to_string(found + 1) + " and " +
-                         std::to_string(i + 1) + " are both called '" + name + "'" +
-                         (name == field ? "" : " (--map " + field + "=" + name + ")") +
-                         ": rename one, or read " + field + " from another column with --map " +
-                         field + "=COLUMN");
-      found = static_cast<int>(i);
-    }
-    return found;
-  };
+  const std::vector<std::string_view> names(header.begin(), header.end());
   check_column_map(options);
   for (size_t f = 0; f <= kTextFieldCount; ++f) {
     const std::string field = f < kTextFieldCount ? std::string(kFieldNames[f]) : "birthdate";
     const std::string name = column_name(options, field);
-    col[f] = find_col(name, field);
-    if (col[f] < 0 && field_required(f)) {
-      std::string have;
-      for (const auto& h : header) have += (have.empty() ? "" : ", ") + h;
-      throw InputError(path + ": required column '" + name + "'" +
-                       (name != field ? " (for " + field + ")" : "") +
-                       " not found; the header has: " + have);
-    }
+    col[f] = field_required(f) ? static_cast<int>(required_column(path, names, name, field))
+                               : find_column(path, names, name, field);
   }
 
   if (const ByteRange* range = options.range) {

@@ -5,7 +5,7 @@
 // most kGroupCols; a thread block takes one group at a time (grid-stride over
 // groups): its first threads build the Pattern64 of each column's right name
 // in shared memory, then all threads stride over the group's pairs, scoring
-// each with hd::score_fuzzy_pair (the CPU backend's code). Pairs that are kept
+// each with hd::score_candidate (kernels/candidate_pair.hpp, the CPU backend's code). Pairs that are kept
 // are compacted on the device: an atomic counter hands out slots of the
 // survivor list, so only survivors are copied back.
 //
@@ -16,13 +16,12 @@
 #include <cstdint>
 
 #include "kernels/hd.hpp"
-#include "kernels/pair_scoring.hpp"
+#include "kernels/candidate_pair.hpp"
 
 namespace nm::hd {
 
 inline constexpr uint32_t kGroupCols = 16;      // right records per group (shared patterns)
 inline constexpr uint32_t kBlockThreads = 128;  // threads per block
-inline constexpr uint32_t kHistBins = 101;      // floor(score) of every matching pair, 0..100
 
 // One record as the kernel sees it (48 bytes). Code points of the full name,
 // then the first, middle and last names, start at cp_offset.
@@ -100,8 +99,6 @@ NM_HD NM_INLINE FuzzyView dev_view(const DevRecord& r, const uint32_t* cps) {
                        r.part_len);
 }
 
-NM_HD NM_INLINE bool uses_pattern(uint32_t len) { return len > 0 && len <= kWordBits; }
-
 // A block's shared memory: the patterns and columns of its current group and
 // a histogram flushed to the global one when the block ends (29,864 bytes).
 struct BlockShared {
@@ -152,17 +149,15 @@ NM_HD inline uint32_t score_group_pair(const TileView& t, uint32_t col_begin, ui
   const uint32_t li = col.left_begin + (i - col.pair_begin);
   const DevRecord& a = t.left[li];
   const DevRecord& b = t.right[col.right];
-  if (t.dedupe != 0 && !(a.order < b.order)) return 0;
-  if (a.birthdate != b.birthdate) return 0;  // hash-key collision guard
-  const Pattern64* pb = uses_pattern(b.full_len) ? &sh.pats[k] : nullptr;
-  const PairScore s = score_fuzzy_pair</*kCpuPaths=*/false>(
-      dev_view(a, t.cps), dev_view(b, t.right_cps), pb, t.with_middle != 0, scratch);
-  if (s.label != kNoMatch) {
-    const uint32_t bin = s.score >= 100.0 ? 100u : static_cast<uint32_t>(s.score);
-    atomic_add_u64(&sh.hist[bin], 1ull);
-    if (s.confidence >= t.keep) {
-      const uint32_t slot = atomic_add_u32(t.survivors, 1u);
-      if (slot < t.capacity) {
+  const CandidateRule rule{t.dedupe != 0, t.with_middle != 0, t.keep};
+  const bool scored = score_candidate</*kCpuPaths=*/false>(
+      rule, [&] { return a.order; }, b.order, a.birthdate, b.birthdate,
+      [&] { return dev_view(a, t.cps); },
+      dev_view(b, t.right_cps), &sh.pats[k], scratch,
+      [&](uint32_t bin) { atomic_add_u64(&sh.hist[bin], 1ull); },
+      [&](const PairScore& s) {
+        const uint32_t slot = atomic_add_u32(t.survivors, 1u);
+        if (slot >= t.capacity) return;
         Survivor& o = t.out[slot];
         o.col = col_begin + k;
         o.left = li;
@@ -171,10 +166,8 @@ NM_HD inline uint32_t score_group_pair(const TileView& t, uint32_t col_begin, ui
         o.jw = static_cast<float>(s.jw);
         o.mp = static_cast<float>(s.mp);
         o.label = s.label;
-      }
-    }
-  }
-  return 1;
+      });
+  return scored ? 1u : 0u;
 }
 
 // Last phase (once per block): add the block's histogram to the global one.

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "io/csv_reader.hpp"
+#include "io/header.hpp"
 #include "jobs/cli.hpp"
 #include "partition/blocks.hpp"
 #include "src/errors.hpp"
@@ -25,12 +26,6 @@ namespace nm::jobs {
 namespace {
 
 constexpr uint32_t kMaxRanks = 100000;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // 1234567 -> "1,234,567"
 std::string grouped(uint64_t v) {
@@ -220,16 +215,8 @@ BirthdateCounts count_birthdates(const std::string& path, const BirthdateReadOpt
   if (!rec.error.empty())
     throw InputError(fmt::format("{}:{}: header: {}", path, rec.line, rec.error));
   const size_t fields = rec.fields.size();
-  size_t col = fields;
-  for (size_t i = 0; i < fields; ++i)
-    if (rec.fields[i] == options.column) col = i;
-  if (col == fields) {
-    std::string have;
-    for (std::string_view h : rec.fields) have += (have.empty() ? "" : ", ") + std::string(h);
-    throw InputError(fmt::format("{}: required column '{}'{} not found; the header has: {}", path,
-                                 options.column,
-                                 options.column != "birthdate" ? " (for birthdate)" : "", have));
-  }
+  // The same column as run reads (io/header.hpp): a second column of that name is an error.
+  const size_t col = io::required_column(path, rec.fields, options.column, "birthdate");
   // Days 1800-01-01 .. 2199-12-31 counted in a plain array (one probe per
   // row matters at 100M rows), any other date in a hash map.
   constexpr int32_t kFirstDay = -62091, kLastDay = 84005;
@@ -242,7 +229,7 @@ BirthdateCounts count_birthdates(const std::string& path, const BirthdateReadOpt
       ++c.malformed;
       continue;
     }
-    const std::string_view date = trim(rec.fields[col]);
+    const std::string_view date = trim_date_blanks(rec.fields[col]);
     if (date.empty()) {
       ++c.missing;
       continue;
@@ -341,9 +328,7 @@ int plan_main(const std::vector<std::string>& args) {
       if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
         throw InputError("plan: --map expects FIELD=COLUMN (got '" + m + "')");
       const std::string field = m.substr(0, eq);
-      const bool known = field == "birthdate" || std::find(kFieldNames.begin(), kFieldNames.end(),
-                                                           field) != kFieldNames.end();
-      if (!known) throw InputError("plan: --map " + m + ": unknown field '" + field + "'");
+      if (!io::is_field_name(field)) throw InputError("plan: --map " + m + ": unknown field '" + field + "'");
       if (field == "birthdate") ro.column = m.substr(eq + 1);
     }
 

@@ -50,7 +50,7 @@ struct BirthdateCounts {
 };
 
 // Throws nm::InputError when the file cannot be read, is empty, or has no
-// such column (the message lists the header).
+// such column (the message lists the header) or two (as run: io/header.hpp).
 BirthdateCounts count_birthdates(const std::string& path, const BirthdateReadOptions& options);
 
 // One BlockSize per birthdate (key = birthdate_key(day)); `right` null means

@@ -6,10 +6,12 @@
 #include <memory>
 #include <string>
 
+#include "kernels/candidate_pair.hpp"
 #include "partition/blocks.hpp"
 #include "src/parallel.hpp"
 #include "src/stopwatch.hpp"
 #include "src/match/algorithm.hpp"
+#include "src/match/exact_rule.hpp"
 
 namespace nm {
 namespace {
@@ -17,12 +19,10 @@ namespace {
 std::vector<uint64_t> exact_keys(const RawTable& t, const ExactKeys& k, bool with_middle) {
   std::vector<uint64_t> keys(t.size(), kNoKey);
   for (size_t r = 0; r < t.size(); ++r) {
-    if (t.birthdate[r] == kNoDate) continue;
-    const std::string_view first = k.get(r, 0), last = k.get(r, 2);
-    if (first.empty() || last.empty()) continue;
-    uint64_t h = stable_hash(first, static_cast<uint64_t>(t.birthdate[r]));
-    h = stable_hash(last, h);
-    if (with_middle) h = stable_hash(k.get(r, 1), h);
+    if (t.birthdate[r] == kNoDate || !exact_record_can_match(k, r)) continue;
+    uint64_t h = stable_hash(k.get(r, kExactFirst), static_cast<uint64_t>(t.birthdate[r]));
+    h = stable_hash(k.get(r, kExactLast), h);
+    if (with_middle) h = stable_hash(k.get(r, kExactMiddle), h);
     keys[r] = h == kNoKey ? h - 1 : h;
   }
   return keys;
@@ -152,7 +152,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   const ExactKeys& lx = prep.lx;
   const ExactKeys& rxr = prep.right_exact();
   const bool fuzzy = prep.fuzzy, with_middle = prep.with_middle;
-  const float keep = prep.keep;
+  const hd::CandidateRule rule{order.dedupe, with_middle, prep.keep};
   auto before = [&](uint32_t l, uint32_t r) {
     const uint64_t a = order.left_order ? order.left_order[l] : l;
     const uint64_t b = order.right_order ? order.right_order[r] : r;
@@ -175,22 +175,21 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
       const uint32_t r = rk.rows[jr];
       if (fuzzy) {
         const hd::FuzzyView b = rfr.view(r);
-        const bool use_pattern = b.full_len > 0 && b.full_len <= hd::kWordBits;
+        const bool use_pattern = hd::uses_pattern(b.full_len);
         if (use_pattern) w.pattern->build(b.full, b.full_len);
+        const uint64_t r_order = order.right_order ? order.right_order[r] : uint64_t{r};
         for (uint32_t il = tile.l_begin; il < tile.l_end; ++il) {
           const uint32_t l = lk.rows[il];
-          if (order.dedupe && !before(l, r)) continue;
-          if (left.birthdate[l] != right.birthdate[r]) continue;  // hash-key collision guard
-          ++scored;
-          const hd::PairScore s =
-              hd::score_fuzzy_pair(lf.view(l), b, use_pattern ? w.pattern.get() : nullptr,
-                                   with_middle, w.scratch.data());
-          if (s.label == hd::kNoMatch) continue;
-          ++w.hist[s.score >= 100.0 ? 100u : static_cast<uint32_t>(s.score)];
-          if (s.confidence >= keep)
-            w.out.push_back(ScoredPair{l, r, job.tag, s.confidence, static_cast<float>(s.lev),
-                                       static_cast<float>(s.jw), static_cast<float>(s.mp),
-                                       s.label});
+          scored += hd::score_candidate</*kCpuPaths=*/true>(
+              rule, [&] { return order.left_order ? order.left_order[l] : uint64_t{l}; }, r_order,
+              left.birthdate[l], right.birthdate[r],
+              [&] { return lf.view(l); }, b, w.pattern.get(), w.scratch.data(),
+              [&](uint32_t bin) { ++w.hist[bin]; },
+              [&](const hd::PairScore& s) {
+                w.out.push_back(ScoredPair{l, r, job.tag, s.confidence, static_cast<float>(s.lev),
+                                           static_cast<float>(s.jw), static_cast<float>(s.mp),
+                                           s.label});
+              });
         }
         if (use_pattern) w.pattern->clear(b.full, b.full_len);
       } else {
@@ -199,8 +198,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
           if (order.dedupe && !before(l, r)) continue;
           ++scored;
           if (left.birthdate[l] != right.birthdate[r]) continue;
-          if (lx.get(l, 0) != rxr.get(r, 0) || lx.get(l, 2) != rxr.get(r, 2)) continue;
-          if (with_middle && lx.get(l, 1) != rxr.get(r, 1)) continue;
+          if (!exact_names_match(lx, l, rxr, r, with_middle)) continue;
           ++w.hist[100];
           w.out.push_back(ScoredPair{l, r, job.tag, 1.0f, 100.0f, 100.0f, 100.0f, hd::kDirect});
         }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/candidate_pair.hpp"
 #include "partition/blocks.hpp"
 #include "src/match/options.hpp"
 #include "src/match/prepare.hpp"
@@ -14,7 +15,7 @@
 namespace nm {
 
 // floor(score) of every matching pair (before the output threshold), 0..100.
-using ScoreHistogram = std::array<uint64_t, 101>;
+using ScoreHistogram = std::array<uint64_t, hd::kHistBins>;
 
 struct MatchPair {
   uint32_t left;

@@ -8,14 +8,13 @@
 #include <optional>
 
 namespace nm {
-namespace {
 
-std::string_view t2_household(const RawTable& t2, uint32_t row) {
-  std::string_view hh = t2.get(row, Field::kHhId);
-  return hh.empty() ? t2.get(row, Field::kId) : hh;
+void count_household_sizes(const RawTable& t, bool table2, HouseholdSizes& sizes) {
+  for (size_t r = 0; r < t.size(); ++r) {
+    const std::string_view key = table2 ? table2_household(t, r) : table1_household(t, r);
+    if (!key.empty()) ++sizes[std::string(key)];
+  }
 }
-
-}  // namespace
 
 // A person goes to the household of their best pair, or nowhere on a tie: a
 // pair to a different household within FLT_EPSILON of the best. Which pairs
@@ -74,8 +73,7 @@ void HouseholdAggregator::add(uint64_t left, uint64_t right, float confidence, s
   }
 }
 
-std::vector<HouseholdRow> HouseholdAggregator::finish(
-    const std::map<std::string, uint64_t, std::less<>>& sizes) {
+std::vector<HouseholdRow> HouseholdAggregator::finish(const HouseholdSizes& sizes) {
   if (!table2_view_) {
     if (have_left_) settle(cur_, true);
     have_left_ = false;
@@ -100,17 +98,10 @@ std::vector<HouseholdRow> aggregate_households(const RawTable& t1, const RawTabl
                                                bool table2_view) {
   HouseholdAggregator agg(table2_view);
   for (const MatchPair& p : pairs)
-    agg.add(p.left, p.right, p.confidence, t1.get(p.left, Field::kUuid), t2_household(t2, p.right));
-  std::map<std::string, uint64_t, std::less<>> size;
-  if (!table2_view) {
-    for (size_t r = 0; r < t1.size(); ++r) {
-      std::string_view u = t1.get(r, Field::kUuid);
-      if (!u.empty()) ++size[std::string(u)];
-    }
-  } else {
-    for (size_t r = 0; r < t2.size(); ++r)
-      ++size[std::string(t2_household(t2, static_cast<uint32_t>(r)))];
-  }
+    agg.add(p.left, p.right, p.confidence, table1_household(t1, p.left),
+            table2_household(t2, p.right));
+  HouseholdSizes size;
+  count_household_sizes(table2_view ? t2 : t1, table2_view, size);
   return agg.finish(size);
 }
 

@@ -10,6 +10,23 @@
 
 namespace nm {
 
+// Household key -> number of rows of that household (the denominators of A5/A6).
+using HouseholdSizes = std::map<std::string, uint64_t, std::less<>>;
+
+// A table-1 row's household: its uuid (empty: the row takes no part in A5/A6).
+inline std::string_view table1_household(const RawTable& t1, size_t row) {
+  return t1.get(row, Field::kUuid);
+}
+// A table-2 row's household: its hh_id, or the text of its id when hh_id is missing.
+inline std::string_view table2_household(const RawTable& t2, size_t row) {
+  const std::string_view hh = t2.get(row, Field::kHhId);
+  return hh.empty() ? t2.get(row, Field::kId) : hh;
+}
+
+// Adds the rows of each household of `t` to `sizes`: table-1 uuids (rows
+// without one are not counted), or with table2 the table-2 households.
+void count_household_sizes(const RawTable& t, bool table2, HouseholdSizes& sizes);
+
 struct HouseholdRow {
   std::string uuid;   // table-1 household key
   std::string hh_id;  // table-2 household key (hh_id, or the id text)
@@ -26,7 +43,7 @@ class HouseholdAggregator {
   void add(uint64_t left, uint64_t right, float confidence, std::string_view hh1,
            std::string_view hh2);
   // `sizes`: table-1 uuid -> rows (A5) or table-2 household -> rows (A6).
-  std::vector<HouseholdRow> finish(const std::map<std::string, uint64_t, std::less<>>& sizes);
+  std::vector<HouseholdRow> finish(const HouseholdSizes& sizes);
 
  private:
   // A person's pairs reduced to what decides their household: the best

@@ -22,6 +22,10 @@ class DateFormat {
   std::string spec_;
 };
 
+// A birthdate field without the blanks (spaces, tabs) around it: what every
+// reader parses (an empty result means "missing").
+std::string_view trim_date_blanks(std::string_view s);
+
 // Writes YYYY-MM-DD into out (10 chars) and returns the pointer past it.
 char* format_iso_date(int32_t days, char* out);
 std::string iso_date(int32_t days);
