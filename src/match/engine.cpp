@@ -3,7 +3,6 @@
 #include <fmt/core.h>
 
 #include <atomic>
-#include <chrono>
 #include <memory>
 #include <string>
 
@@ -13,11 +12,6 @@
 
 namespace nm {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 std::vector<uint64_t> exact_keys(const RawTable& t, const ExactKeys& k, bool with_middle) {
   std::vector<uint64_t> keys(t.size(), kNoKey);
@@ -268,38 +262,6 @@ RectJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigne
   job.rk = prep.same_table ? job.lk : sort_by_key(prep.rkeys, threads);
   job.sub = plan_tiles(job.lk, job.rk, tile_pairs);
   return job;
-}
-
-std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
-                                  const MatchOptions& opt, EngineStats* stats,
-                                  const ProgressFn& progress) {
-  EngineStats st;
-  const unsigned threads = std::max(1u, opt.threads);
-  auto t0 = Clock::now();
-  const PreparedTables prep(left, right, opt, opt.dedupe, threads);
-  st.shortcut = prep.shortcut;
-  st.normalize_s = seconds_since(t0);
-
-  t0 = Clock::now();
-  std::vector<RectJob> jobs(1);
-  jobs[0] = whole_table_job(prep, opt.tile_pairs, threads);
-  st.blocks = jobs[0].sub.blocks;
-  st.tiles = jobs[0].sub.tiles.size();
-  st.partition_s = seconds_since(t0);
-
-  t0 = Clock::now();
-  std::vector<ScoredPair> scored;
-  st.pairs_scored =
-      score_jobs(prep, jobs, PairOrder{opt.dedupe, nullptr, nullptr}, threads, scored, progress);
-  std::vector<MatchPair> pairs(scored.size());
-  for (size_t i = 0; i < scored.size(); ++i)
-    pairs[i] = MatchPair{scored[i].left, scored[i].right, scored[i].confidence, scored[i].label};
-  std::vector<ScoredPair>().swap(scored);
-  std::sort(pairs.begin(), pairs.end());
-  st.pairs_kept = pairs.size();
-  st.score_s = seconds_since(t0);
-  if (stats != nullptr) *stats = st;
-  return pairs;
 }
 
 }  // namespace nm

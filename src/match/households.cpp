@@ -8,14 +8,11 @@
 #include <optional>
 
 namespace nm {
-namespace {
 
 std::string_view t2_household(const RawTable& t2, uint32_t row) {
   std::string_view hh = t2.get(row, Field::kHhId);
   return hh.empty() ? t2.get(row, Field::kId) : hh;
 }
-
-}  // namespace
 
 // A person goes to the household of their best pair, or nowhere on a tie: a
 // pair to a different household within FLT_EPSILON of the best. Which pairs
@@ -93,25 +90,6 @@ std::vector<HouseholdRow> HouseholdAggregator::finish(
   }
   assigned_.clear();
   return rows;
-}
-
-std::vector<HouseholdRow> aggregate_households(const RawTable& t1, const RawTable& t2,
-                                               const std::vector<MatchPair>& pairs,
-                                               bool table2_view) {
-  HouseholdAggregator agg(table2_view);
-  for (const MatchPair& p : pairs)
-    agg.add(p.left, p.right, p.confidence, t1.get(p.left, Field::kUuid), t2_household(t2, p.right));
-  std::map<std::string, uint64_t, std::less<>> size;
-  if (!table2_view) {
-    for (size_t r = 0; r < t1.size(); ++r) {
-      std::string_view u = t1.get(r, Field::kUuid);
-      if (!u.empty()) ++size[std::string(u)];
-    }
-  } else {
-    for (size_t r = 0; r < t2.size(); ++r)
-      ++size[std::string(t2_household(t2, static_cast<uint32_t>(r)))];
-  }
-  return agg.finish(size);
 }
 
 }  // namespace nm

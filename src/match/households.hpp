@@ -5,7 +5,6 @@
 #include <string_view>
 #include <vector>
 
-#include "src/match/engine.hpp"
 #include "src/match/table.hpp"
 
 namespace nm {
@@ -50,11 +49,8 @@ class HouseholdAggregator {
   std::map<std::pair<std::string, std::string>, uint64_t> assigned_;  // (uuid, hh) -> persons
 };
 
-// `pairs` are the A4 person pairs at or above the household threshold, sorted
-// by (left, right). table2_view = false for A5, true for A6. Rows come back
-// sorted by (uuid, hh_id) in byte order; their id is their position + 1.
-std::vector<HouseholdRow> aggregate_households(const RawTable& t1, const RawTable& t2,
-                                               const std::vector<MatchPair>& pairs,
-                                               bool table2_view);
+// The table-2 household key of `row`: its hh_id, or its id text when hh_id is
+// empty (matching.md section 4).
+std::string_view t2_household(const RawTable& t2, uint32_t row);
 
 }  // namespace nm
