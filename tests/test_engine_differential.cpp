@@ -675,8 +675,9 @@ std::string pair_text(uint32_t l, uint32_t r, float c, const char* label) {
 }
 
 // Empty when equal; else what differs (up to a few entries of each kind).
-std::string diff_pairs(const std::vector<Expected>& want, const std::vector<nm::test::MatchPair>& got,
-                       const Table& t1, const Table& t2) {
+std::string diff_pairs(const std::vector<Expected>& want,
+                       const std::vector<nm::test::MatchPair>& got, const Table& t1,
+                       const Table& t2) {
   std::ostringstream s;
   std::map<std::pair<uint32_t, uint32_t>, const Expected*> w;
   std::map<std::pair<uint32_t, uint32_t>, const nm::test::MatchPair*> g;
@@ -764,8 +765,9 @@ void compare_pairs(const Table& t1, const Table& t2, const nm::RawTable& r1, con
     opt.threads = ex.threads;
     opt.tile_pairs = ex.tile_pairs;
     nm::EngineStats st;
-    const std::vector<nm::test::MatchPair> got =
-        opt.dedupe ? nm::test::find_pairs(r1, r1, opt, &st) : nm::test::find_pairs(r1, r2, opt, &st);
+    const std::vector<nm::test::MatchPair> got = opt.dedupe
+                                                     ? nm::test::find_pairs(r1, r1, opt, &st)
+                                                     : nm::test::find_pairs(r1, r2, opt, &st);
     tot.max_scored = std::max(tot.max_scored, st.pairs_scored);
     ++tot.engine_runs;
     tot.pairs_compared += want.size();
