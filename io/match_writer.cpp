@@ -7,6 +7,7 @@
 #include "src/text/dates.hpp"
 #include "src/errors.hpp"
 #include "src/match/algorithm.hpp"
+#include "src/match/engine.hpp"
 
 namespace nm::io {
 
@@ -117,18 +118,6 @@ void MatchCsvWriter::add(const PairPayload& p, float confidence, uint8_t label) 
 uint64_t MatchCsvWriter::close() {
   file_.close();
   return file_.bytes_written();
-}
-
-uint64_t write_matches(const std::string& path, int algorithm, const RawTable& t1,
-                       const RawTable& t2, const std::vector<MatchPair>& pairs) {
-  MatchCsvWriter w(path, algorithm);
-  std::string payload;
-  for (const MatchPair& p : pairs) {
-    payload.clear();
-    append_payload(payload, algorithm, t1, p.left, t2, p.right);
-    w.add(parse_payload(payload), p.confidence, p.label);
-  }
-  return w.close();
 }
 
 uint64_t write_households(const std::string& path, const std::vector<HouseholdRow>& rows,

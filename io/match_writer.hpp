@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "io/csv_writer.hpp"
-#include "src/match/engine.hpp"
 #include "src/match/households.hpp"
 #include "src/match/table.hpp"
 
@@ -37,10 +36,6 @@ class MatchCsvWriter {
   int algorithm_;
   uint64_t rows_ = 0;
 };
-
-// Pairs (sorted by left, right) for algorithms 1–4. Returns bytes written.
-uint64_t write_matches(const std::string& path, int algorithm, const RawTable& t1,
-                       const RawTable& t2, const std::vector<MatchPair>& pairs);
 
 uint64_t write_households(const std::string& path, const std::vector<HouseholdRow>& rows,
                           CommitGroup* group = nullptr);

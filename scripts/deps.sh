@@ -5,7 +5,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config python3
       libicu-dev libboost-program-options-dev libfmt-dev nlohmann-json3-dev libabsl-dev doctest-dev
-      clang libclang-rt-14-dev
+      clang libclang-rt-14-dev clang-tidy git
       openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
       slurmctld slurmd slurm-client munge libpmix-dev
       mariadb-server mariadb-client libmariadb-dev libxlsxwriter-dev python3-openpyxl)

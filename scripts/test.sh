@@ -12,6 +12,8 @@ for step in "${steps[@]}"; do
     release|asan)
       echo "=== $step build"
       bash scripts/build.sh "$step"
+      # clang-tidy (.clang-tidy) on the C++ files this branch changed; on a clean main, those of the last commit.
+      [ "$step" != release ] || bash scripts/tidy_changed.sh
       echo "=== $step tests"
       # Open MPI and HDF5 keep some allocations until exit: tests/lsan.supp
       # names those libraries (and only them). Their stacks can only be read

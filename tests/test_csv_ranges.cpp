@@ -10,7 +10,7 @@
 
 #include "io/csv_ranges.hpp"
 #include "io/csv_reader.hpp"
-#include "tests/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 

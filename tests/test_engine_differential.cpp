@@ -1,4 +1,4 @@
-// Differential test: the fast engine (nm::find_pairs, and nm::aggregate_households
+// Differential test: the fast engine (nm::test::find_pairs, and nm::test::aggregate_households
 // for A5/A6) against a brute-force reading of the contract
 // (/work/shared/spec/matching.md, sections 1–5), on random tables built to make
 // name collisions, near misses, ties and > 64 code point strings likely.
@@ -35,7 +35,8 @@
 #include "src/text/normalize.hpp"
 #include "src/match/options.hpp"
 #include "src/match/table.hpp"
-#include "tests/utf8_encode.hpp"
+#include "tests/support/match_driver.hpp"
+#include "tests/support/utf8_encode.hpp"
 
 namespace {
 
@@ -674,13 +675,14 @@ std::string pair_text(uint32_t l, uint32_t r, float c, const char* label) {
 }
 
 // Empty when equal; else what differs (up to a few entries of each kind).
-std::string diff_pairs(const std::vector<Expected>& want, const std::vector<nm::MatchPair>& got,
-                       const Table& t1, const Table& t2) {
+std::string diff_pairs(const std::vector<Expected>& want,
+                       const std::vector<nm::test::MatchPair>& got, const Table& t1,
+                       const Table& t2) {
   std::ostringstream s;
   std::map<std::pair<uint32_t, uint32_t>, const Expected*> w;
-  std::map<std::pair<uint32_t, uint32_t>, const nm::MatchPair*> g;
+  std::map<std::pair<uint32_t, uint32_t>, const nm::test::MatchPair*> g;
   for (const Expected& e : want) w[{e.left, e.right}] = &e;
-  for (const nm::MatchPair& p : got) g[{p.left, p.right}] = &p;
+  for (const nm::test::MatchPair& p : got) g[{p.left, p.right}] = &p;
   int shown = 0;
   for (const auto& [k, e] : w) {
     const auto it = g.find(k);
@@ -690,7 +692,7 @@ std::string diff_pairs(const std::vector<Expected>& want, const std::vector<nm::
           << "\n    " << describe(t1[k.first]) << "\n    " << describe(t2[k.second]) << "\n";
       continue;
     }
-    const nm::MatchPair* p = it->second;
+    const nm::test::MatchPair* p = it->second;
     if (std::bit_cast<uint32_t>(p->confidence) != std::bit_cast<uint32_t>(e->confidence) ||
         std::string_view(nm::label_name(p->label)) != kLabelNames[e->label]) {
       if (shown++ < 6)
@@ -763,8 +765,9 @@ void compare_pairs(const Table& t1, const Table& t2, const nm::RawTable& r1, con
     opt.threads = ex.threads;
     opt.tile_pairs = ex.tile_pairs;
     nm::EngineStats st;
-    const std::vector<nm::MatchPair> got =
-        opt.dedupe ? nm::find_pairs(r1, r1, opt, &st) : nm::find_pairs(r1, r2, opt, &st);
+    const std::vector<nm::test::MatchPair> got = opt.dedupe
+                                                     ? nm::test::find_pairs(r1, r1, opt, &st)
+                                                     : nm::test::find_pairs(r1, r2, opt, &st);
     tot.max_scored = std::max(tot.max_scored, st.pairs_scored);
     ++tot.engine_runs;
     tot.pairs_compared += want.size();
@@ -852,7 +855,7 @@ void household_case(Gen& gen, const std::string& where, const Shape& shape, Tota
         opt.threads = ex.threads;
         opt.tile_pairs = ex.tile_pairs;
         nm::EngineStats st;
-        const std::vector<nm::MatchPair> pairs = nm::find_pairs(r1, r2, opt, &st);
+        const std::vector<nm::test::MatchPair> pairs = nm::test::find_pairs(r1, r2, opt, &st);
         tot.max_scored = std::max(tot.max_scored, st.pairs_scored);
         ++tot.engine_runs;
         tot.pairs_compared += person_pairs.size();
@@ -863,7 +866,7 @@ void household_case(Gen& gen, const std::string& where, const Shape& shape, Tota
           continue;
         }
         const std::vector<nm::HouseholdRow> got =
-            nm::aggregate_households(r1, r2, pairs, algorithm == 6);
+            nm::test::aggregate_households(r1, r2, pairs, algorithm == 6);
         tot.households_compared += want.size();
         const std::string dh = diff_households(want, got);
         if (!dh.empty())

@@ -17,7 +17,7 @@
 #include "jobs/commands/evaluate.hpp"
 #include "jobs/generate/generate.hpp"
 #include "src/errors.hpp"
-#include "tests/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 

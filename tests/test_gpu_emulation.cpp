@@ -24,6 +24,7 @@
 #include "src/gpu/gpu_scorer.hpp"
 #include "src/gpu/selftest.hpp"
 #include "src/gpu/tile_packer.hpp"
+#include "tests/support/gpu_rig.hpp"
 
 namespace {
 
@@ -32,17 +33,12 @@ using nm::RawTable;
 using nm::gpu::BackendComparison;
 using nm::gpu::EmulatedDevice;
 using nm::gpu::GpuOptions;
-using nm::gpu::GpuScorer;
-using nm::gpu::HostBufferPool;
 
-// An emulated device with its pool and scorer (destroyed in reverse order).
-struct Rig {
-  EmulatedDevice dev;
-  HostBufferPool pool;
-  GpuScorer scorer;
+// The rig of a configuration: grid cap and threads of the emulated device;
+// resident: the right table stays on the device, else it travels with each batch.
+struct Rig : nm::test::GpuRig {
   Rig(uint32_t max_grid, unsigned threads, GpuOptions go, bool resident = true)
-      : dev(device_options(max_grid, threads)), pool(&dev), scorer(dev, pool, with(go, resident)) {}
-  // resident: the right table stays on the device; else it travels with each batch.
+      : GpuRig(device_options(max_grid, threads), with(go, resident)) {}
   static GpuOptions with(GpuOptions go, bool resident) {
     if (!resident) go.resident_right_bytes = 0;
     return go;

@@ -22,6 +22,7 @@
 #include "src/gpu/emulated_device.hpp"
 #include "src/gpu/gpu_scorer.hpp"
 #include "src/gpu/selftest.hpp"
+#include "tests/support/gpu_rig.hpp"
 
 namespace {
 
@@ -31,18 +32,11 @@ using nm::gpu::BackendComparison;
 using nm::gpu::DeviceOp;
 using nm::gpu::EmulatedDevice;
 using nm::gpu::GpuOptions;
-using nm::gpu::GpuScorer;
-using nm::gpu::HostBufferPool;
 
-struct Rig {
-  EmulatedDevice dev;
-  HostBufferPool pool;
-  std::vector<std::string> reports;
-  GpuScorer scorer;
+// The rig of the schedule tests: the device records its operations.
+struct Rig : nm::test::GpuRig {
   Rig(GpuOptions go, size_t memory = size_t{16} << 30, uint32_t max_grid = 4)
-      : dev(options(memory, max_grid)),
-        pool(&dev),
-        scorer(dev, pool, go, [this](const std::string& m) { reports.push_back(m); }) {}
+      : GpuRig(options(memory, max_grid), go) {}
   static EmulatedDevice::Options options(size_t memory, uint32_t max_grid) {
     EmulatedDevice::Options o;
     o.record_ops = true;

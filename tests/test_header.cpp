@@ -11,7 +11,7 @@
 #include "jobs/commands/plan.hpp"
 #include "src/errors.hpp"
 #include "src/text/dates.hpp"
-#include "tests/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 

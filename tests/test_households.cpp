@@ -14,6 +14,7 @@
 #include "src/match/households.hpp"
 #include "src/match/options.hpp"
 #include "src/match/table.hpp"
+#include "tests/support/match_driver.hpp"
 
 namespace {
 
@@ -56,8 +57,8 @@ std::string households(const nm::RawTable& t1, const nm::RawTable& t2, int algor
   opt.algorithm = algorithm;
   opt.household_threshold = threshold;
   opt.threads = threads;
-  const std::vector<nm::MatchPair> pairs = nm::find_pairs(t1, t2, opt, nullptr);
-  return render(nm::aggregate_households(t1, t2, pairs, algorithm == 6));
+  const std::vector<nm::test::MatchPair> pairs = nm::test::find_pairs(t1, t2, opt, nullptr);
+  return render(nm::test::aggregate_households(t1, t2, pairs, algorithm == 6));
 }
 
 constexpr std::string_view kBd = "1990-01-01";
@@ -94,7 +95,7 @@ TEST_CASE("households A5: the contract's example") {
   opt.algorithm = 5;
   opt.threshold = 1.0f;
   opt.household_threshold = 0.95f;
-  CHECK(render(nm::aggregate_households(t1, t2, nm::find_pairs(t1, t2, opt, nullptr), false)) ==
+  CHECK(render(nm::test::aggregate_households(t1, t2, nm::test::find_pairs(t1, t2, opt, nullptr), false)) ==
         "(AA,210,66.67) (BB,211,100.00) (CC,212,75.00)");
 }
 
@@ -174,8 +175,8 @@ TEST_CASE("households: the tie window is M - c < FLT_EPSILON, strictly") {
       {"12", "", "Ann", "Lea", "H2", kBd},
   });
   auto run = [&](float c0, float c1, bool table2_view = false) {
-    std::vector<nm::MatchPair> pairs = {{0, 0, c0, nm::hd::kCase1}, {0, 1, c1, nm::hd::kCase1}};
-    return render(nm::aggregate_households(t1, t2, pairs, table2_view));
+    std::vector<nm::test::MatchPair> pairs = {{0, 0, c0, nm::hd::kCase1}, {0, 1, c1, nm::hd::kCase1}};
+    return render(nm::test::aggregate_households(t1, t2, pairs, table2_view));
   };
   // One float step below 1: within FLT_EPSILON, a tie.
   CHECK(run(1.0f, std::nextafter(1.0f, 0.0f)) == "");

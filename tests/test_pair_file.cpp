@@ -20,7 +20,7 @@
 #include "io/pair_file.hpp"
 #include "src/errors.hpp"
 #include "src/mpi/mpi_env.hpp"
-#include "tests/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 

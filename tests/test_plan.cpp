@@ -22,7 +22,7 @@
 #include "partition/blocks.hpp"
 #include "partition/plan.hpp"
 #include "src/errors.hpp"
-#include "tests/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 

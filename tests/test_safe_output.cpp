@@ -11,7 +11,7 @@
 #include "io/safe_output.hpp"
 #include "io/table_loader.hpp"
 #include "src/errors.hpp"
-#include "tests/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using nm::io::CommitGroup;

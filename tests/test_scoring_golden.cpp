@@ -23,8 +23,9 @@
 #include "src/match/options.hpp"
 #include "src/match/prepare.hpp"
 #include "src/match/table.hpp"
+#include "src/gpu/selftest.hpp"
 #include "src/text/utf8.hpp"
-#include "tests/utf8_encode.hpp"
+#include "tests/support/utf8_encode.hpp"
 
 #ifndef NM_SHARED_DIR
 #define NM_SHARED_DIR "/work/shared"
@@ -441,19 +442,8 @@ TEST_CASE("fuzzy rule: score_fuzzy_pair equals the contract's rule on random nam
                          ""};
   std::mt19937_64 rng(0xfeedbeefULL);
   auto pick = [&](const auto& arr) { return std::string(arr[rng() % (sizeof arr / sizeof *arr)]); };
-  auto edit = [&](std::string s) {
-    // One ASCII edit (keeps UTF-8 valid: only touches ASCII bytes or appends).
-    const uint32_t k = rng() % 4;
-    if (k == 0) return s + static_cast<char>('a' + rng() % 26);
-    if (s.empty()) return s;
-    const size_t i = rng() % s.size();
-    if (static_cast<unsigned char>(s[i]) >= 0x80) return s;
-    if (k == 1)
-      s[i] = static_cast<char>('a' + rng() % 26);
-    else if (k == 2)
-      s.erase(i, 1);
-    return s;
-  };
+  // One ASCII edit, as gpu-selftest's tables get (keeps UTF-8 valid).
+  auto edit = [&](const std::string& s) { return nm::gpu::random_typo(rng, s); };
   int checked = 0, mismatches = 0;
   int labels[5] = {0, 0, 0, 0, 0};
   for (int it = 0; it < 20000; ++it) {

@@ -17,7 +17,7 @@
 #include "jobs/pipeline/reduce.hpp"
 #include "src/match/households.hpp"
 #include "src/errors.hpp"
-#include "tests/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 

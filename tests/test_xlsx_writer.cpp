@@ -15,7 +15,7 @@
 #include "io/match_writer.hpp"
 #include "io/xlsx_writer.hpp"
 #include "src/errors.hpp"
-#include "tests/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 

@@ -9,40 +9,27 @@
 #include <vector>
 
 #include "kernels/fused_tile_launch.hpp"
+#include "src/gpu/cuda_check.hpp"
 #include "src/gpu/device_api.hpp"
 
 namespace nm::gpu {
 namespace {
-
-std::string describe(const char* call, cudaError_t e) {
-  return std::string(call) + ": " + cudaGetErrorString(e) + " (error " +
-         std::to_string(static_cast<int>(e)) + ")";
-}
-
-// Throws for a failed call: DeviceOom when memory ran out, else DeviceError.
-// Clears the error state first so that later calls do not see it again.
-void check(cudaError_t e, const char* call) {
-  if (e == cudaSuccess) return;
-  cudaGetLastError();
-  if (e == cudaErrorMemoryAllocation) throw DeviceOom(describe(call, e));
-  throw DeviceError(describe(call, e));
-}
 
 class CudaDevice final : public DeviceApi {
  public:
   explicit CudaDevice(int index) {
     info_.index = index;
     info_.emulated = false;
-    check(cudaSetDevice(index), "cudaSetDevice");
+    check_cuda(cudaSetDevice(index), "cudaSetDevice");
     cudaDeviceProp prop{};
-    check(cudaGetDeviceProperties(&prop, index), "cudaGetDeviceProperties");
+    check_cuda(cudaGetDeviceProperties(&prop, index), "cudaGetDeviceProperties");
     info_.name = prop.name;
     info_.sm_count = std::max(1, prop.multiProcessorCount);
     info_.cc_major = prop.major;
     info_.cc_minor = prop.minor;
     info_.total_mem = prop.totalGlobalMem;
     int per_sm = 0;
-    check(fused_tile_blocks_per_sm(&per_sm, hd::kBlockThreads),
+    check_cuda(fused_tile_blocks_per_sm(&per_sm, hd::kBlockThreads),
           "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
     blocks_per_sm_ = static_cast<uint32_t>(std::max(1, per_sm));
   }
@@ -63,12 +50,7 @@ class CudaDevice final : public DeviceApi {
     use();
     void* p = nullptr;
     const cudaError_t e = cudaMalloc(&p, bytes);
-    if (e != cudaSuccess) {
-      cudaGetLastError();
-      const std::string what = "cudaMalloc(" + std::to_string(bytes) + " bytes)";
-      if (e == cudaErrorMemoryAllocation) throw DeviceOom(describe(what.c_str(), e));
-      throw DeviceError(describe(what.c_str(), e));
-    }
+    if (e != cudaSuccess) check_cuda(e, "cudaMalloc(" + std::to_string(bytes) + " bytes)");
     return p;
   }
 
@@ -94,7 +76,7 @@ class CudaDevice final : public DeviceApi {
   int create_stream() override {
     use();
     cudaStream_t s = nullptr;
-    check(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+    check_cuda(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
     try {
       streams_.push_back(s);
     } catch (...) {
@@ -108,7 +90,7 @@ class CudaDevice final : public DeviceApi {
     use();
     cudaEvent_t ev = nullptr;
     // Blocking sync: a waiting host thread sleeps instead of spinning a core.
-    check(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming | cudaEventBlockingSync),
+    check_cuda(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming | cudaEventBlockingSync),
           "cudaEventCreateWithFlags");
     try {
       events_.push_back(ev);
@@ -121,19 +103,19 @@ class CudaDevice final : public DeviceApi {
 
   void copy_to_device(int stream, void* dst, const void* src, size_t n) override {
     use();
-    check(cudaMemcpyAsync(dst, src, n, cudaMemcpyHostToDevice, stream_of(stream)),
+    check_cuda(cudaMemcpyAsync(dst, src, n, cudaMemcpyHostToDevice, stream_of(stream)),
           "cudaMemcpyAsync(host to device)");
   }
 
   void copy_to_host(int stream, void* dst, const void* src, size_t n) override {
     use();
-    check(cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToHost, stream_of(stream)),
+    check_cuda(cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToHost, stream_of(stream)),
           "cudaMemcpyAsync(device to host)");
   }
 
   void fill_zero(int stream, void* dst, size_t n) override {
     use();
-    check(cudaMemsetAsync(dst, 0, n, stream_of(stream)), "cudaMemsetAsync");
+    check_cuda(cudaMemsetAsync(dst, 0, n, stream_of(stream)), "cudaMemsetAsync");
   }
 
   void launch_fused(int stream, const hd::TileView& view, LaunchConfig cfg) override {
@@ -147,17 +129,17 @@ class CudaDevice final : public DeviceApi {
     use();
     cudaStream_t s = stream_of(stream);
     launch_fused_tile(view, cfg.grid, cfg.block, s);
-    check(cudaGetLastError(), "fused_tile_kernel launch");
+    check_cuda(cudaGetLastError(), "fused_tile_kernel launch");
   }
 
   void record(int stream, int event) override {
     use();
-    check(cudaEventRecord(event_of(event), stream_of(stream)), "cudaEventRecord");
+    check_cuda(cudaEventRecord(event_of(event), stream_of(stream)), "cudaEventRecord");
   }
 
   void wait(int event) override {
     use();
-    check(cudaEventSynchronize(event_of(event)), "cudaEventSynchronize");
+    check_cuda(cudaEventSynchronize(event_of(event)), "cudaEventSynchronize");
   }
 
   uint32_t grid_for(uint32_t groups) const override {
@@ -167,7 +149,7 @@ class CudaDevice final : public DeviceApi {
 
  private:
   // The current device is per host thread: make it ours before each call.
-  void use() const { check(cudaSetDevice(info_.index), "cudaSetDevice"); }
+  void use() const { check_cuda(cudaSetDevice(info_.index), "cudaSetDevice"); }
 
   cudaStream_t stream_of(int h) const {
     if (h < 0 || static_cast<size_t>(h) >= streams_.size())
@@ -195,7 +177,7 @@ int cuda_device_count(std::string* why) {
   const cudaError_t e = cudaGetDeviceCount(&n);
   if (e != cudaSuccess) {
     cudaGetLastError();
-    if (why != nullptr) *why = describe("cudaGetDeviceCount", e);
+    if (why != nullptr) *why = describe_cuda_error("cudaGetDeviceCount", e);
     return 0;
   }
   if (n <= 0) {

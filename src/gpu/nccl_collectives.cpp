@@ -20,19 +20,13 @@
 #include <vector>
 
 #include "src/gpu/collectives.hpp"
+#include "src/gpu/cuda_check.hpp"
 #include "src/mpi/mpi_env.hpp"
 
 namespace nm::gpu {
 namespace {
 
 #if defined(NM_HAVE_NCCL)
-
-void check_cuda(cudaError_t e, const char* call) {
-  if (e == cudaSuccess) return;
-  cudaGetLastError();
-  throw DeviceError(std::string(call) + ": " + cudaGetErrorString(e) + " (CUDA error " +
-                    std::to_string(static_cast<int>(e)) + ")");
-}
 
 std::string nccl_text(const char* call, ncclResult_t r, ncclComm_t comm) {
   std::string s = std::string(call) + ": " + ncclGetErrorString(r) + " (NCCL error " +
@@ -91,9 +85,8 @@ class NcclComm {
       if (done && stream != nullptr) {
         const cudaError_t q = cudaStreamQuery(stream);
         if (q != cudaSuccess && q != cudaErrorNotReady) {
-          cudaGetLastError();
           failed_ = true;
-          throw DeviceError(std::string(what) + ": cudaStreamQuery: " + cudaGetErrorString(q));
+          check_cuda(q, std::string(what) + ": cudaStreamQuery");
         }
         done = q == cudaSuccess;
       }

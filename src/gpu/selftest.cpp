@@ -3,11 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
 #include <random>
-
-#include <boost/program_options.hpp>
-#include <nlohmann/json.hpp>
 
 #include "fmt/format.h"
 #include "src/gpu/backend.hpp"
@@ -37,8 +33,19 @@ std::string pick(std::mt19937_64& rng, double non_ascii) {
   return kAscii[rng() % (sizeof kAscii / sizeof kAscii[0])];
 }
 
-// One random edit of an ASCII letter (insert, delete, substitute, swap).
-std::string typo(std::mt19937_64& rng, std::string s) {
+struct Person {
+  std::string first, middle, last;
+  int32_t date;
+};
+
+Person person_of(const RawTable& t, size_t r) {
+  return {std::string(t.get(r, Field::kFirst)), std::string(t.get(r, Field::kMiddle)),
+          std::string(t.get(r, Field::kLast)), t.birthdate[r]};
+}
+
+}  // namespace
+
+std::string random_typo(std::mt19937_64& rng, std::string s) {
   if (s.empty()) return s;
   const size_t i = rng() % s.size();
   if (static_cast<unsigned char>(s[i]) >= 0x80) return s;
@@ -59,18 +66,6 @@ std::string typo(std::mt19937_64& rng, std::string s) {
   return s;
 }
 
-struct Person {
-  std::string first, middle, last;
-  int32_t date;
-};
-
-Person person_of(const RawTable& t, size_t r) {
-  return {std::string(t.get(r, Field::kFirst)), std::string(t.get(r, Field::kMiddle)),
-          std::string(t.get(r, Field::kLast)), t.birthdate[r]};
-}
-
-}  // namespace
-
 RawTable random_table(uint64_t seed, const RandomTableOptions& o, const RawTable* base) {
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + 1);
   std::uniform_real_distribution<double> u(0, 1);
@@ -82,8 +77,8 @@ RawTable random_table(uint64_t seed, const RandomTableOptions& o, const RawTable
     const RawTable* from = base != nullptr && base->size() > 0 ? base : nullptr;
     if (u(rng) < o.near_copy && (from != nullptr || !made.empty())) {
       p = from != nullptr ? person_of(*from, rng() % from->size()) : made[rng() % made.size()];
-      if (u(rng) < 0.6) p.first = typo(rng, p.first);
-      if (u(rng) < 0.4) p.last = typo(rng, p.last);
+      if (u(rng) < 0.6) p.first = random_typo(rng, p.first);
+      if (u(rng) < 0.4) p.last = random_typo(rng, p.last);
       if (u(rng) < 0.2) p.middle = p.middle.empty() ? pick(rng, o.non_ascii) : std::string();
     } else {
       p.first = pick(rng, o.non_ascii);

@@ -2,6 +2,7 @@
 // heart of `name_matcher gpu-selftest` and of the kernel-emulation tests.
 #pragma once
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,12 @@ struct RandomTableOptions {
   double long_names = 0.02;   // share of full names over 64 code points
   double empty_names = 0.02;  // share of records with an empty first or last name
 };
+// One random edit at a random byte of `s`: insert, delete or substitute an
+// ASCII letter, or swap two ASCII bytes. Nothing happens when that byte is
+// not ASCII, so valid UTF-8 stays valid. The typo of random_table; tests that
+// need edited names use it too.
+std::string random_typo(std::mt19937_64& rng, std::string s);
+
 // A table of random person names (deterministic for a seed). Rows of `base`
 // are copied with typos into the new table when `base` is given, so the two
 // tables have real matches.

@@ -263,36 +263,4 @@ RectJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigne
   return job;
 }
 
-std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
-                                  const MatchOptions& opt, EngineStats* stats,
-                                  const ProgressFn& progress) {
-  EngineStats st;
-  const unsigned threads = std::max(1u, opt.threads);
-  Stopwatch t0;
-  const PreparedTables prep(left, right, opt, opt.dedupe, threads);
-  st.shortcut = prep.shortcut;
-  st.normalize_s = t0.seconds();
-
-  t0.restart();
-  std::vector<RectJob> jobs(1);
-  jobs[0] = whole_table_job(prep, opt.tile_pairs, threads);
-  st.blocks = jobs[0].sub.blocks;
-  st.tiles = jobs[0].sub.tiles.size();
-  st.partition_s = t0.seconds();
-
-  t0.restart();
-  std::vector<ScoredPair> scored;
-  st.pairs_scored =
-      score_jobs(prep, jobs, PairOrder{opt.dedupe, nullptr, nullptr}, threads, scored, progress);
-  std::vector<MatchPair> pairs(scored.size());
-  for (size_t i = 0; i < scored.size(); ++i)
-    pairs[i] = MatchPair{scored[i].left, scored[i].right, scored[i].confidence, scored[i].label};
-  std::vector<ScoredPair>().swap(scored);
-  std::sort(pairs.begin(), pairs.end());
-  st.pairs_kept = pairs.size();
-  st.score_s = t0.seconds();
-  if (stats != nullptr) *stats = st;
-  return pairs;
-}
-
 }  // namespace nm

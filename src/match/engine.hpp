@@ -17,16 +17,6 @@ namespace nm {
 // floor(score) of every matching pair (before the output threshold), 0..100.
 using ScoreHistogram = std::array<uint64_t, hd::kHistBins>;
 
-struct MatchPair {
-  uint32_t left;
-  uint32_t right;
-  float confidence;
-  uint8_t label;  // hd::Label; kDirect for A1/A2
-  bool operator<(const MatchPair& o) const {
-    return left != o.left ? left < o.left : right < o.right;
-  }
-};
-
 struct EngineStats {
   double normalize_s = 0, partition_s = 0, score_s = 0;
   uint64_t blocks = 0, tiles = 0;
@@ -107,13 +97,6 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
                     const PairOrder& order, unsigned threads, std::vector<ScoredPair>& out,
                     const ProgressFn& progress = {}, OffloadScorer* offload = nullptr,
                     ScoreHistogram* hist = nullptr);
-
-// Runs normalise -> partition -> score for algorithms 1–4 (for 5/6 the A4
-// person pairs at the household threshold). `right` may be the same object as
-// `left` with options.dedupe. Pairs come back sorted by (left, right).
-std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
-                                  const MatchOptions& options, EngineStats* stats,
-                                  const ProgressFn& progress = {});
 
 // The largest confidence a non-direct pair without a phonetic match can have:
 // (100 + 100 + 0) / 3 / 100 as float. Above it, grouping by metaphone code is lossless.

@@ -93,16 +93,4 @@ std::vector<HouseholdRow> HouseholdAggregator::finish(const HouseholdSizes& size
   return rows;
 }
 
-std::vector<HouseholdRow> aggregate_households(const RawTable& t1, const RawTable& t2,
-                                               const std::vector<MatchPair>& pairs,
-                                               bool table2_view) {
-  HouseholdAggregator agg(table2_view);
-  for (const MatchPair& p : pairs)
-    agg.add(p.left, p.right, p.confidence, table1_household(t1, p.left),
-            table2_household(t2, p.right));
-  HouseholdSizes size;
-  count_household_sizes(table2_view ? t2 : t1, table2_view, size);
-  return agg.finish(size);
-}
-
 }  // namespace nm

@@ -5,7 +5,6 @@
 #include <string_view>
 #include <vector>
 
-#include "src/match/engine.hpp"
 #include "src/match/table.hpp"
 
 namespace nm {
@@ -66,12 +65,5 @@ class HouseholdAggregator {
   std::map<uint64_t, Person> right_;  // A6: every matched table-2 person
   std::map<std::pair<std::string, std::string>, uint64_t> assigned_;  // (uuid, hh) -> persons
 };
-
-// `pairs` are the A4 person pairs at or above the household threshold, sorted
-// by (left, right). table2_view = false for A5, true for A6. Rows come back
-// sorted by (uuid, hh_id) in byte order; their id is their position + 1.
-std::vector<HouseholdRow> aggregate_households(const RawTable& t1, const RawTable& t2,
-                                               const std::vector<MatchPair>& pairs,
-                                               bool table2_view);
 
 }  // namespace nm

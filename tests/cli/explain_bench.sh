@@ -1,39 +1,28 @@
 #!/usr/bin/env bash
 # CLI test of `explain` and `bench`: bash tests/cli/explain_bench.sh <name_matcher> <shared-dir>
-set -euo pipefail
+set -uo pipefail
 
 BIN=${1:?usage: explain_bench.sh <name_matcher> <shared-dir>}
 SHARED=${2:?usage: explain_bench.sh <name_matcher> <shared-dir>}
 PY=/usr/bin/python3
 # The thresholds below are the defaults; do not let the caller's environment change them.
 unset NAME_MATCHER_FUZZY_THRESHOLD NAME_MATCHER_HOUSEHOLD_THRESHOLD NAME_MATCHER_DIRECT_FUZZY_NORMALIZATION
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-passed=0
-fail() {
-  echo "FAIL: $*" >&2
-  echo "$passed passed, 1 failed" >&2
-  exit 1
-}
-ok() {
-  passed=$((passed + 1))
-  echo "ok: $*"
-}
+# shellcheck source=tests/check_lib.sh
+source "$(dirname "$0")/../check_lib.sh"
 
 # --- explain, text: the golden CASE 3 pair ----------------------------------
-"$BIN" explain --algorithm 3 "John|Michael|Smith" "Jon|Michael|Smyth" >"$TMP/golden.txt" ||
-  fail "explain of the golden pair exited non-zero"
-grep -Eq '^label +CASE 3( |$)' "$TMP/golden.txt" || fail "explain text does not report CASE 3: $(cat "$TMP/golden.txt")"
-grep -Eq '^confidence +0\.90896875( |$)' "$TMP/golden.txt" ||
-  fail "explain text does not report confidence 0.90896875: $(cat "$TMP/golden.txt")"
-grep -Eq 'first_name +"john" +"jon" +distance 1' "$TMP/golden.txt" || fail "explain text lacks the CASE 3 per-name distances"
-ok "explain text: golden pair is CASE 3 with confidence 0.90896875"
+check "explain of the golden pair exits 0" \
+  "$BIN" explain --algorithm 3 "John|Michael|Smith" "Jon|Michael|Smyth" >"$T/golden.txt"
+check "explain text reports CASE 3: $(cat "$T/golden.txt")" grep -Eq '^label +CASE 3( |$)' "$T/golden.txt"
+check "explain text reports confidence 0.90896875: $(cat "$T/golden.txt")" \
+  grep -Eq '^confidence +0\.90896875( |$)' "$T/golden.txt"
+check "explain text has the CASE 3 per-name distances" \
+  grep -Eq 'first_name +"john" +"jon" +distance 1' "$T/golden.txt"
 
 # --- explain, JSON -----------------------------------------------------------
-"$BIN" explain --algorithm 3 "John|Michael|Smith" "Jon|Michael|Smyth" --json >"$TMP/golden.json" ||
-  fail "explain --json exited non-zero"
-"$PY" - "$TMP/golden.json" <<'PYEOF' || fail "explain --json: wrong or unparsable JSON"
+check "explain --json exits 0" \
+  "$BIN" explain --algorithm 3 "John|Michael|Smith" "Jon|Michael|Smyth" --json >"$T/golden.json"
+check "explain --json: CASE 3, confidence 0.90896875" "$PY" - "$T/golden.json" <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["label"] == "CASE 3", d["label"]
@@ -45,23 +34,22 @@ assert d["levenshtein_distance"] == 2 and d["votes"]["count"] == 2
 assert [v["distance"] for v in d["case3_check"].values()] == [1, 0, 1]
 assert d["passes_threshold"] is False  # 0.90896875 < default 0.95
 PYEOF
-ok "explain --json: CASE 3, confidence 0.90896875"
 
 # --- explain: NO MATCH, exit code 0 ------------------------------------------
-"$BIN" explain --algorithm 3 "Robert||Brown" "Bob||Brown" >"$TMP/nomatch.txt" ||
-  fail "explain of a non-matching pair must exit 0"
-grep -Eq '^label +NO MATCH' "$TMP/nomatch.txt" || fail "Robert/Bob Brown is not NO MATCH: $(cat "$TMP/nomatch.txt")"
-ok "explain: Robert||Brown vs Bob||Brown is NO MATCH"
+check "explain of a non-matching pair exits 0" \
+  "$BIN" explain --algorithm 3 "Robert||Brown" "Bob||Brown" >"$T/nomatch.txt"
+check "explain: Robert||Brown vs Bob||Brown is NO MATCH: $(cat "$T/nomatch.txt")" \
+  grep -Eq '^label +NO MATCH' "$T/nomatch.txt"
 
 # --- explain: threshold option and environment --------------------------------
-"$BIN" explain -a 3 "John|Michael|Smith" "Jon|Michael|Smyth" --threshold 90 | grep -Eq '^written +yes' ||
-  fail "--threshold 90 should let the golden pair through"
-NAME_MATCHER_FUZZY_THRESHOLD=90 "$BIN" explain -a 3 "John|Michael|Smith" "Jon|Michael|Smyth" | grep -Eq '^threshold +0\.9 ' ||
-  fail "NAME_MATCHER_FUZZY_THRESHOLD is not applied"
-ok "explain: threshold from --threshold and from the environment"
+check "--threshold 90 lets the golden pair through" grep -Eq '^written +yes' \
+  <("$BIN" explain -a 3 "John|Michael|Smith" "Jon|Michael|Smyth" --threshold 90)
+check "NAME_MATCHER_FUZZY_THRESHOLD is applied" grep -Eq '^threshold +0\.9 ' \
+  <(NAME_MATCHER_FUZZY_THRESHOLD=90 "$BIN" explain -a 3 "John|Michael|Smith" "Jon|Michael|Smyth")
 
 # --- explain agrees with every row of the golden table -----------------------
-"$PY" - "$BIN" "$SHARED/testdata/fuzzy_golden.tsv" <<'PYEOF' || fail "explain disagrees with fuzzy_golden.tsv"
+check "explain agrees with every row of fuzzy_golden.tsv" \
+  "$PY" - "$BIN" "$SHARED/testdata/fuzzy_golden.tsv" <<'PYEOF'
 import json, subprocess, sys
 binary, path = sys.argv[1], sys.argv[2]
 rows = [l.rstrip("\n").split("\t") for l in open(path, encoding="utf-8") if not l.startswith("#")]
@@ -82,25 +70,22 @@ for r in rows[1:]:
         print("mismatch:", a, b, "A" + d["algorithm"], got, want, file=sys.stderr)
 assert len(rows) > 10 and bad == 0
 PYEOF
-ok "explain: all rows of fuzzy_golden.tsv"
 
 # --- explain: bad arguments exit 1 --------------------------------------------
-for bad in "only-one-name" "--algorithm 9 a b" "--no-such-option a b" "a|b|c|d e"; do
-  set +e
+for args in "only-one-name" "--algorithm 9 a b" "--no-such-option a b" "a|b|c|d e"; do
   # shellcheck disable=SC2086  # word splitting wanted
-  "$BIN" explain $bad >/dev/null 2>&1
+  "$BIN" explain $args >/dev/null 2>&1
   rc=$?
-  set -e
-  [ "$rc" -eq 1 ] || fail "explain $bad: exit code $rc, expected 1"
+  check "explain $args: exit code $rc, expected 1" test "$rc" -eq 1
 done
-ok "explain: bad arguments exit 1"
 
 # --- bench ---------------------------------------------------------------------
 for k in 1 2; do
-  "$BIN" bench --rows 2000 --micro-pairs 100000 --threads 2 --seed "$k" --output "$TMP/bench$k.json" >"$TMP/stdout$k.json" ||
-    fail "bench run $k exited non-zero"
-  cmp -s "$TMP/bench$k.json" "$TMP/stdout$k.json" || fail "bench --output differs from stdout"
-  "$PY" - "$TMP/bench$k.json" <<'PYEOF' || fail "bench JSON of run $k is wrong: $(cat "$TMP/bench$k.json")"
+  check "bench run $k exits 0" "$BIN" bench --rows 2000 --micro-pairs 100000 --threads 2 \
+    --seed "$k" --output "$T/bench$k.json" >"$T/stdout$k.json"
+  check "bench --output equals stdout" cmp -s "$T/bench$k.json" "$T/stdout$k.json"
+  check "bench JSON of run $k has pairs_scored > 0 and a positive micro pairs/s: $(cat "$T/bench$k.json")" \
+    "$PY" - "$T/bench$k.json" <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["pairs_scored"] > 0, d["pairs_scored"]
@@ -111,11 +96,11 @@ assert d["peak_rss_bytes"] > 0 and d["algorithm"] == 3 and d["threads"] == 2
 assert len(d["runs"]) == 1 and d["quality"]["recall"] > 0
 PYEOF
 done
-ok "bench: JSON with pairs_scored > 0 and a positive micro pairs/s"
 
-"$BIN" bench --compare "$TMP/bench1.json" "$TMP/bench2.json" >"$TMP/compare.txt" || fail "bench --compare exited non-zero"
-grep -Eq '^pairs_scored +[0-9]+ +[0-9]+ +[0-9.]+$' "$TMP/compare.txt" || fail "bench --compare lacks pairs_scored: $(cat "$TMP/compare.txt")"
-grep -Eq '^micro\.pairs +100000 +100000 +1\.000$' "$TMP/compare.txt" || fail "bench --compare lacks micro.pairs: $(cat "$TMP/compare.txt")"
-ok "bench --compare"
+check "bench --compare exits 0" "$BIN" bench --compare "$T/bench1.json" "$T/bench2.json" >"$T/compare.txt"
+check "bench --compare has pairs_scored: $(cat "$T/compare.txt")" \
+  grep -Eq '^pairs_scored +[0-9]+ +[0-9]+ +[0-9.]+$' "$T/compare.txt"
+check "bench --compare has micro.pairs: $(cat "$T/compare.txt")" \
+  grep -Eq '^micro\.pairs +100000 +100000 +1\.000$' "$T/compare.txt"
 
-echo "$passed passed, 0 failed"
+finish explain_bench

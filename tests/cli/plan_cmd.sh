@@ -1,26 +1,15 @@
 #!/usr/bin/env bash
 # CLI test of `plan`: every figure is compared with an independent count of the
 # CSV files in Python. usage: plan_cmd.sh <name_matcher binary> <shared dir>
-set -euo pipefail
+set -uo pipefail
 
 BIN=${1:?usage: plan_cmd.sh <name_matcher> <shared-dir>}
 SHARED=${2:?usage: plan_cmd.sh <name_matcher> <shared-dir>}
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 G=$HERE/data/golden
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-passed=0
-fail() {
-  echo "FAIL: $*" >&2
-  echo "$passed passed, 1 failed" >&2
-  exit 1
-}
-ok() {
-  passed=$((passed + 1))
-  echo "ok: $*"
-}
+# shellcheck source=tests/check_lib.sh
+source "$HERE/check_lib.sh"
 
 # check_json JSON LEFT RIGHT|- RANKS DATEFMT COLUMN: the plan's figures against a
 # count of the files (RIGHT "-" = dedupe).
@@ -108,34 +97,32 @@ PY
 }
 
 # --- one rank: everything on it, imbalance exactly 1 -------------------------
-"$BIN" plan --left "$G/left.csv" --right "$G/right.csv" --ranks 1 --json --per-rank >"$TMP/one.json" ||
-  fail "plan --ranks 1 exited non-zero"
-check_json "$TMP/one.json" "$G/left.csv" "$G/right.csv" 1 %Y-%m-%d birthdate || fail "1-rank figures"
-"$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j["imbalance"] == 1 and j["rank_pairs"]["max"] == j["candidate_pairs"] > 0 else 1)' \
-  "$TMP/one.json" || fail "1 rank does not give imbalance 1 with every pair"
-ok "1 rank: imbalance 1, figures match the files"
+check "plan --ranks 1 exits 0" \
+  "$BIN" plan --left "$G/left.csv" --right "$G/right.csv" --ranks 1 --json --per-rank >"$T/one.json"
+check "1-rank figures" check_json "$T/one.json" "$G/left.csv" "$G/right.csv" 1 %Y-%m-%d birthdate
+check "1 rank gives imbalance 1 with every pair" \
+  "$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j["imbalance"] == 1 and j["rank_pairs"]["max"] == j["candidate_pairs"] > 0 else 1)' \
+  "$T/one.json"
 
 # --- JSON without --per-rank has no per-rank arrays; text has the figures ----
-"$BIN" plan --left "$G/left.csv" --right "$G/right.csv" --ranks 5 --json >"$TMP/five.json"
-check_json "$TMP/five.json" "$G/left.csv" "$G/right.csv" 5 %Y-%m-%d birthdate || fail "5-rank figures"
-"$PY" -c 'import json,sys; sys.exit("per_rank" in json.load(open(sys.argv[1])))' "$TMP/five.json" ||
-  fail "per_rank present without --per-rank"
-ok "5 ranks: JSON parses, no per_rank arrays unless asked"
-"$BIN" plan --left "$G/left.csv" --right "$G/right.csv" --ranks 5 >"$TMP/five.txt"
-pairs=$("$PY" -c 'import json,sys; print("{:,}".format(json.load(open(sys.argv[1]))["candidate_pairs"]))' "$TMP/five.json")
-grep -Eq "^candidate pairs +$pairs$" "$TMP/five.txt" || fail "text output lacks 'candidate pairs $pairs': $(cat "$TMP/five.txt")"
-grep -Eq '^imbalance +[0-9]+\.[0-9]{4} \(max / mean\)$' "$TMP/five.txt" || fail "text output lacks the imbalance"
-grep -q '256 MiB (fixed buffers)' <("$BIN" plan --help) || fail "--help does not document the memory formula"
-ok "text output and --help"
+"$BIN" plan --left "$G/left.csv" --right "$G/right.csv" --ranks 5 --json >"$T/five.json"
+check "5-rank figures" check_json "$T/five.json" "$G/left.csv" "$G/right.csv" 5 %Y-%m-%d birthdate
+check "no per_rank without --per-rank" \
+  "$PY" -c 'import json,sys; sys.exit("per_rank" in json.load(open(sys.argv[1])))' "$T/five.json"
+"$BIN" plan --left "$G/left.csv" --right "$G/right.csv" --ranks 5 >"$T/five.txt"
+pairs=$("$PY" -c 'import json,sys; print("{:,}".format(json.load(open(sys.argv[1]))["candidate_pairs"]))' "$T/five.json")
+check "text output has 'candidate pairs $pairs': $(cat "$T/five.txt")" \
+  grep -Eq "^candidate pairs +$pairs$" "$T/five.txt"
+check "text output has the imbalance" grep -Eq '^imbalance +[0-9]+\.[0-9]{4} \(max / mean\)$' "$T/five.txt"
+check "--help documents the memory formula" grep -q '256 MiB (fixed buffers)' <("$BIN" plan --help)
 
 # --- bad options: exit 1 with a message --------------------------------------
 expect_error() {  # what message args...
   local what=$1 msg=$2 code=0
   shift 2
-  "$BIN" plan "$@" >"$TMP/out" 2>"$TMP/err" || code=$?
-  [ "$code" -eq 1 ] || fail "$what: exit code $code, expected 1"
-  grep -qF -- "$msg" "$TMP/err" || fail "$what: message lacks '$msg': $(cat "$TMP/err")"
-  ok "$what"
+  "$BIN" plan "$@" >"$T/out" 2>"$T/err" || code=$?
+  check "$what: exit code $code, expected 1" test "$code" -eq 1
+  check "$what: message has '$msg': $(cat "$T/err")" grep -qF -- "$msg" "$T/err"
 }
 expect_error "--ranks 0" "--ranks must be a whole number from 1 to 100000, got '0'" \
   --left "$G/left.csv" --right "$G/right.csv" --ranks 0
@@ -147,19 +134,18 @@ expect_error "--tiles-per-rank 0" "--tiles-per-rank must be" --left "$G/left.csv
 expect_error "--right missing" "--right is required" --left "$G/left.csv" --ranks 2
 expect_error "--dedupe with --right" "--right cannot be used with --dedupe" --left "$G/left.csv" \
   --right "$G/right.csv" --dedupe --ranks 2
-expect_error "missing file" "$TMP/nope.csv" --left "$TMP/nope.csv" --right "$G/right.csv" --ranks 2
+expect_error "missing file" "$T/nope.csv" --left "$T/nope.csv" --right "$G/right.csv" --ranks 2
 expect_error "missing birthdate column" "required column 'dob' (for birthdate) not found" \
   --left "$G/left.csv" --right "$G/right.csv" --ranks 2 --map birthdate=dob
 expect_error "unknown --map field" "unknown field 'shoe_size'" --left "$G/left.csv" --right "$G/right.csv" \
   --ranks 2 --map shoe_size=x
 expect_error "bad --date-format" "%Q" --left "$G/left.csv" --right "$G/right.csv" --ranks 2 --date-format %Q
-"$BIN" plan --left "$G/left.csv" --right "$G/right.csv" --ranks 100000 --json >"$TMP/max.json" ||
-  fail "--ranks 100000 is refused"
-check_json "$TMP/max.json" "$G/left.csv" "$G/right.csv" 100000 %Y-%m-%d birthdate || fail "100000-rank figures"
-ok "--ranks 100000 accepted"
+check "--ranks 100000 is accepted" \
+  "$BIN" plan --left "$G/left.csv" --right "$G/right.csv" --ranks 100000 --json >"$T/max.json"
+check "100000-rank figures" check_json "$T/max.json" "$G/left.csv" "$G/right.csv" 100000 %Y-%m-%d birthdate
 
 # --- other column name and date format; bad and missing dates are counted ----
-"$PY" - "$G/left.csv" "$TMP/left_dmy.csv" <<'PY'
+"$PY" - "$G/left.csv" "$T/left_dmy.csv" <<'PY'
 import csv, datetime, sys
 rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))
 bd = rows[0].index('birthdate')
@@ -174,27 +160,27 @@ extra[2][bd] = '1990-01-01'    # wrong format
 with open(sys.argv[2], 'w', newline='', encoding='utf-8') as f:
     csv.writer(f, lineterminator='\n').writerows(rows + extra)
 PY
-"$BIN" plan --left "$TMP/left_dmy.csv" --right "$TMP/left_dmy.csv" --ranks 3 --map birthdate=dob \
-  --map first_name=first_name --date-format %d/%m/%Y --json --per-rank >"$TMP/dmy.json" ||
-  fail "plan with --map birthdate=dob --date-format %d/%m/%Y exited non-zero"
-check_json "$TMP/dmy.json" "$TMP/left_dmy.csv" "$TMP/left_dmy.csv" 3 %d/%m/%Y dob || fail "mapped column figures"
-"$PY" -c 'import json,sys; l=json.load(open(sys.argv[1]))["left"]; sys.exit(0 if l["invalid_birthdate"] == 2 and l["malformed_rows"] == 0 else 1)' \
-  "$TMP/dmy.json" || fail "the two invalid dates are not counted as invalid"
-ok "--map birthdate=COL, --date-format, invalid and missing dates counted"
+check "plan with --map birthdate=dob --date-format %d/%m/%Y exits 0" \
+  "$BIN" plan --left "$T/left_dmy.csv" --right "$T/left_dmy.csv" --ranks 3 --map birthdate=dob \
+  --map first_name=first_name --date-format %d/%m/%Y --json --per-rank >"$T/dmy.json"
+check "mapped column figures" check_json "$T/dmy.json" "$T/left_dmy.csv" "$T/left_dmy.csv" 3 %d/%m/%Y dob
+check "the two invalid dates are counted as invalid" \
+  "$PY" -c 'import json,sys; l=json.load(open(sys.argv[1]))["left"]; sys.exit(0 if l["invalid_birthdate"] == 2 and l["malformed_rows"] == 0 else 1)' \
+  "$T/dmy.json"
 
 # --- dedupe --------------------------------------------------------------------
-"$BIN" plan --left "$TMP/left_dmy.csv" --dedupe --ranks 2 --map birthdate=dob --date-format %d/%m/%Y \
-  --json --per-rank >"$TMP/dd.json" || fail "plan --dedupe exited non-zero"
-check_json "$TMP/dd.json" "$TMP/left_dmy.csv" - 2 %d/%m/%Y dob || fail "dedupe figures"
-ok "dedupe: n(n-1)/2 pairs per block"
+check "plan --dedupe exits 0" \
+  "$BIN" plan --left "$T/left_dmy.csv" --dedupe --ranks 2 --map birthdate=dob --date-format %d/%m/%Y \
+  --json --per-rank >"$T/dd.json"
+check "dedupe figures: n(n-1)/2 pairs per block" check_json "$T/dd.json" "$T/left_dmy.csv" - 2 %d/%m/%Y dob
 
 # --- a skewed registry: the 1970-01-01 block is cut and spread ----------------
-"$BIN" generate --rows 40000 --seed 5 --skew 0.05 --out-dir "$TMP/skew" --quiet
-"$BIN" plan --left "$TMP/skew/left.csv" --right "$TMP/skew/right.csv" --ranks 4 --json --per-rank \
-  >"$TMP/skew.json" || fail "plan of the skewed files exited non-zero"
-check_json "$TMP/skew.json" "$TMP/skew/left.csv" "$TMP/skew/right.csv" 4 %Y-%m-%d birthdate ||
-  fail "skewed figures"
-"$PY" - "$TMP/skew.json" <<'PY' || fail "the skewed block is not cut or not balanced"
+"$BIN" generate --rows 40000 --seed 5 --skew 0.05 --out-dir "$T/skew" --quiet
+check "plan of the skewed files exits 0" \
+  "$BIN" plan --left "$T/skew/left.csv" --right "$T/skew/right.csv" --ranks 4 --json --per-rank \
+  >"$T/skew.json"
+check "skewed figures" check_json "$T/skew.json" "$T/skew/left.csv" "$T/skew/right.csv" 4 %Y-%m-%d birthdate
+check "skewed 1970-01-01 block cut into tiles, imbalance <= 1.05" "$PY" - "$T/skew.json" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 b = j['largest_block']
@@ -205,6 +191,5 @@ print(f"skewed 40k x 40k on 4 ranks: 1970-01-01 {b['left']} x {b['right']} in {b
       f"imbalance {j['imbalance']:.4f}")
 sys.exit(0 if ok else 1)
 PY
-ok "skewed 1970-01-01 block cut into tiles, imbalance <= 1.05"
 
-echo "$passed passed, 0 failed"
+finish plan_cmd
