@@ -78,7 +78,7 @@ constexpr size_t kChunkSizes[] = {1, 2, 3, 7, 64, CsvOptions{}.chunk_bytes};
 // from memory; checks they all agree with the reference parser; returns the
 // records.
 Records read_everywhere(std::string_view content, CsvOptions opt = {}) {
-  const Records expected = nm::io::reference::parse(content, opt.delimiter, opt.trim_fields);
+  Records expected = nm::io::reference::parse(content, opt.delimiter, opt.trim_fields);
   TempFile file(content);
   for (size_t chunk : kChunkSizes) {
     CAPTURE(chunk);

@@ -578,7 +578,7 @@ class Gen {
       t.insert(t.begin() + static_cast<ptrdiff_t>(pick(t.size() + 1)), r);
     };
     const std::string uuid = chance(0.9) ? kUuids[2 + pick(kUuids.size() - 2)] : std::string();
-    const std::string hh1 = kHhIds[3 + pick(kHhIds.size() - 3)];
+    const std::string& hh1 = kHhIds[3 + pick(kHhIds.size() - 3)];
     const std::string hh2 = chance(0.8) ? kHhIds[3 + pick(kHhIds.size() - 3)] : hh1;
     insert(t1, nt.person, "nt-p", uuid, "");
     insert(t2, nt.best, "nt-b", "", hh1);

@@ -354,6 +354,7 @@ TEST_CASE("gpu pool: every pinned pointer is freed exactly once at destruction")
     std::vector<HostBuffer> held;
     for (int round = 0; round < 5; ++round) {
       std::vector<HostBuffer> bufs;
+      bufs.reserve(6);
       for (int i = 0; i < 6; ++i) bufs.push_back(pool.acquire(static_cast<size_t>(i + 1) * 65536));
       held.push_back(std::move(bufs[static_cast<size_t>(round)]));  // some stay in use a while
     }

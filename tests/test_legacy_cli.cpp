@@ -468,7 +468,9 @@ TEST_CASE("legacy: HOST must be a host name or an IPv6 literal in brackets") {
 TEST_CASE("legacy: empty USER, DATABASE, TABLE1 or TABLE2 are errors naming the argument") {
   const std::vector<std::pair<size_t, const char*>> cases = {
       {2, "USER"}, {4, "DATABASE"}, {5, "TABLE1"}, {6, "TABLE2"}};
-  for (const auto& [index, name] : cases) {
+  for (const auto& c : cases) {
+    const size_t index = c.first;
+    const char* name = c.second;
     CAPTURE(name);
     CHECK_THROWS_WITH_AS(map_legacy(with(base_args(), index, ""), env_of({})),
                          doctest::Contains((std::string(name) + " is empty").c_str()), InputError);

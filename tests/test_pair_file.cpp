@@ -647,7 +647,7 @@ TEST_CASE("pair_file: every damaged part is a clear InputError naming the file a
   int copies = 0;
   // A copy of the valid file with `damage` applied; returns its path.
   const auto damaged = [&](auto&& damage) {
-    const std::string path = dir.file(std::to_string(++copies) + "d.h5");
+    std::string path = dir.file(std::to_string(++copies) + "d.h5");
     fs::copy_file(valid, path);
     damage(path);
     return path;
@@ -662,7 +662,7 @@ TEST_CASE("pair_file: every damaged part is a clear InputError naming the file a
     r.read_pairs(0, r.pair_count(), rows, payload, nullptr);
   };
   const auto refused = [&](const std::string& path, const std::string& what) {
-    const std::string msg = input_error_of([&] { read_everything(path); });
+    std::string msg = input_error_of([&] { read_everything(path); });
     CHECK_MESSAGE(msg.find(path) != std::string::npos, msg);
     CHECK_MESSAGE(msg.find(what) != std::string::npos, msg);
     return msg;

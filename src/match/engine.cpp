@@ -66,7 +66,8 @@ float phonetic_shortcut_bound() { return static_cast<float>((200.0 / 3.0) / 100.
 std::string long_pair_note(uint32_t la, uint32_t lb) {
   if (hd::small_pair(la, lb)) return {};
   const uint32_t m = std::min(la, lb), n = std::max(la, lb);
-  const double steps = static_cast<double>((m + 63) / 64) * static_cast<double>(n);
+  const uint32_t words = (m + 63) / 64;  // the shorter string in 64-bit words
+  const double steps = static_cast<double>(words) * static_cast<double>(n);
   const double seconds = steps * hd::levenshtein_blocks_ns_per_step() * 1e-9;
   if (seconds < 1.0) return {};
   return fmt::format(

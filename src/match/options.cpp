@@ -23,13 +23,8 @@ std::optional<float> try_parse_threshold(std::string_view t, double lo) {
   if (num.empty() || res.ec != std::errc() || res.ptr != num.data() + num.size() ||
       !std::isfinite(v))
     return std::nullopt;
-  if (percent) {
-    v /= 100.0;
-  } else if (has_dot) {
-    if (v > 1.0) v /= 100.0;
-  } else {
-    v /= 100.0;
-  }
+  // "95%" and "95" are percentages; "0.95" is a fraction unless above 1 ("95.5").
+  if (percent || !has_dot || v > 1.0) v /= 100.0;
   if (v < lo) v = lo;
   if (v > 1.0) v = 1.0;
   return static_cast<float>(v);

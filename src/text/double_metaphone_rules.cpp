@@ -236,6 +236,8 @@ Pos Encoder<kAlternate>::letter_g(Pos i) {
 
 template <bool kAlternate>
 Pos Encoder<kAlternate>::letter_gh(Pos i) {
+  // The cases are tried in order; the first and the last both give K.
+  // NOLINTNEXTLINE(bugprone-branch-clone)
   if (i > 0 && !w_.vowel_at(i - 1)) {
     add('K');
   } else if (i == 0) {
