@@ -4,68 +4,81 @@
 #include <array>
 #include <cstring>
 
-#include "jobs/pipeline/byte_codec.hpp"
 #include "jobs/pipeline/stages.hpp"
 #include "jobs/pipeline/agreement.hpp"
+#include "src/byte_codec.hpp"
 #include "src/errors.hpp"
 #include "src/mpi/mpi_env.hpp"
 
 namespace nm::jobs {
 namespace {
 
-// Wire form of one record, padded to 8 bytes: global row, line, birthdate,
-// block, position, the six field lengths, the field bytes.
-constexpr size_t kRecordHeader = 8 + 8 + 4 + 4 + 8 + 4 * kTextFieldCount;
+// Wire form of one record (nm::ByteWriter), padded with zeros to 8 bytes:
+// global row, line, birthdate, block, position, the six field lengths, the
+// field bytes.
+constexpr size_t kFixedBytes = 8 + 8 + 4 + 4 + 8;
+constexpr size_t kRecordHeader = kFixedBytes + 4 * kTextFieldCount;
+
+constexpr size_t padded(size_t n) { return (n + 7) & ~size_t{7}; }
 
 size_t record_bytes(const SideRecords& s, size_t r) {
   size_t n = kRecordHeader;
   for (size_t f = 0; f < kTextFieldCount; ++f) n += s.table.fields[r][f].length;
-  return (n + 7) & ~size_t{7};
+  return padded(n);
 }
 
-char* pack_record(char* p, const SideRecords& s, size_t r) {
-  char* const start = p;
-  auto put = [&](const auto v) {
-    std::memcpy(p, &v, sizeof v);
-    p += sizeof v;
-  };
-  put(s.global[r]);
-  put(s.table.line[r]);
-  put(static_cast<uint32_t>(s.table.birthdate[r]));
-  put(s.block[r]);
-  put(s.pos[r]);
-  for (size_t f = 0; f < kTextFieldCount; ++f) put(s.table.fields[r][f].length);
-  for (size_t f = 0; f < kTextFieldCount; ++f) {
-    const std::string_view v = s.table.get(r, static_cast<Field>(f));
-    std::memcpy(p, v.data(), v.size());
-    p += v.size();
-  }
-  const size_t used = static_cast<size_t>(p - start);
-  const size_t padded = (used + 7) & ~size_t{7};
-  std::memset(p, 0, padded - used);
-  return start + padded;
+// Writes record r's wire form at p (record_bytes(s, r) bytes) through `w`,
+// a writer reused from record to record; returns the end.
+char* pack_record(char* p, const SideRecords& s, size_t r, ByteWriter& w) {
+  w.clear();
+  w.u64(s.global[r]).u64(s.table.line[r]).u32(static_cast<uint32_t>(s.table.birthdate[r]));
+  w.u32(s.block[r]).u64(s.pos[r]);
+  for (size_t f = 0; f < kTextFieldCount; ++f) w.u32(s.table.fields[r][f].length);
+  for (size_t f = 0; f < kTextFieldCount; ++f) w.bytes(s.table.get(r, static_cast<Field>(f)));
+  static constexpr char kZeros[8] = {};
+  w.bytes(std::string_view(kZeros, padded(w.size()) - w.size()));
+  std::memcpy(p, w.view().data(), w.size());
+  return p + w.size();
 }
 
-void unpack_records(const char* p, const char* end, SideRecords& s) {
+// The records rank `src` sent: every read is checked against the end of what
+// arrived, so a short or corrupt message is an error, never a read past it.
+void unpack_records(std::string_view bytes, int src, SideRecords& s) {
+  ByteReader in(bytes, "shuffle: records from rank " + std::to_string(src));
   std::array<std::string_view, kTextFieldCount> v;
-  while (p < end) {
-    const char* const start = p;
-    const uint64_t g = get<uint64_t>(p);
-    const uint64_t line = get<uint64_t>(p);
-    const int32_t bd = static_cast<int32_t>(get<uint32_t>(p));
-    const uint32_t blk = get<uint32_t>(p);
-    const uint64_t pos = get<uint64_t>(p);
+  while (in.remaining() > 0) {
+    const size_t start = in.remaining();
+    const uint64_t g = in.u64();
+    const uint64_t line = in.u64();
+    const auto bd = static_cast<int32_t>(in.u32());
+    const uint32_t blk = in.u32();
+    const uint64_t pos = in.u64();
     uint32_t len[kTextFieldCount];
-    for (auto& l : len) l = get<uint32_t>(p);
-    for (size_t f = 0; f < kTextFieldCount; ++f) {
-      v[f] = std::string_view(p, len[f]);
-      p += len[f];
-    }
+    for (auto& l : len) l = in.u32();
+    for (size_t f = 0; f < kTextFieldCount; ++f) v[f] = in.bytes(len[f]);
+    const size_t used = start - in.remaining();
+    in.bytes(padded(used) - used);
     s.table.push(v, bd, line);
     s.global.push_back(g);
     s.block.push_back(blk);
     s.pos.push_back(pos);
-    p = start + ((static_cast<size_t>(p - start) + 7) & ~size_t{7});
+  }
+}
+
+// How many records a received buffer holds and their text bytes (for the
+// reserve before unpacking).
+void count_records(std::string_view bytes, int src, size_t& records, size_t& text) {
+  ByteReader in(bytes, "shuffle: records from rank " + std::to_string(src));
+  while (in.remaining() > 0) {
+    in.bytes(kFixedBytes);
+    size_t sz = kRecordHeader;
+    for (size_t f = 0; f < kTextFieldCount; ++f) {
+      const uint32_t l = in.u32();
+      sz += l;
+      text += l;
+    }
+    in.bytes(padded(sz) - kRecordHeader);
+    ++records;
   }
 }
 
@@ -130,10 +143,11 @@ SideRecords shuffle(MPI_Comm comm, const SideRecords& from, const std::vector<Bl
   }
   std::vector<uint64_t> send(total / 8);
   char* const base = reinterpret_cast<char*>(send.data());
+  ByteWriter record;
   for (size_t r = 0; r < from.table.size(); ++r) {
     if (from.block[r] == kNoBlock) continue;
     for_each_dest(r, [&](uint32_t d) {
-      if (d != me) at[d] = static_cast<uint64_t>(pack_record(base + at[d], from, r) - base);
+      if (d != me) at[d] = static_cast<uint64_t>(pack_record(base + at[d], from, r, record) - base);
     });
   }
   *bytes_sent = total;
@@ -153,18 +167,18 @@ SideRecords shuffle(MPI_Comm comm, const SideRecords& from, const std::vector<Bl
   std::vector<uint64_t>().swap(send);
   SideRecords got;
   got.table.source = from.table.source;
+  const char* const received = reinterpret_cast<const char*>(recv.data());
+  // What rank src sent: a view into `recv`.
+  auto from_rank = [&](int src) {
+    const auto s = static_cast<size_t>(src);
+    return std::string_view(received + static_cast<uint64_t>(recv_displs[s]) * 8,
+                            static_cast<uint64_t>(recv_counts[s]) * 8);
+  };
   {  // Reserve for everything at once: growing the arena would copy it again and again.
-    size_t records = stay.size(), text = recv_total * 8;
+    size_t records = stay.size(), text = 0;
     for (uint32_t r : stay)
       for (size_t f = 0; f < kTextFieldCount; ++f) text += from.table.fields[r][f].length;
-    for (const char *q = reinterpret_cast<const char*>(recv.data()), *e = q + recv_total * 8; q < e;
-         ++records) {
-      uint32_t len[kTextFieldCount];
-      std::memcpy(len, q + kRecordHeader - sizeof len, sizeof len);
-      size_t sz = kRecordHeader;
-      for (uint32_t l : len) sz += l;
-      q += (sz + 7) & ~size_t{7};
-    }
+    for (int src = 0; src < n; ++src) count_records(from_rank(src), src, records, text);
     got.table.arena.reserve(text);
     got.table.fields.reserve(records);
     got.table.birthdate.reserve(records);
@@ -173,10 +187,8 @@ SideRecords shuffle(MPI_Comm comm, const SideRecords& from, const std::vector<Bl
     got.block.reserve(records);
     got.pos.reserve(records);
   }
-  const char* p = reinterpret_cast<const char*>(recv.data());
   for (int src = 0; src < n; ++src) {
-    const char* b = p + static_cast<uint64_t>(recv_displs[static_cast<size_t>(src)]) * 8;
-    unpack_records(b, b + static_cast<uint64_t>(recv_counts[static_cast<size_t>(src)]) * 8, got);
+    unpack_records(from_rank(src), src, got);
     if (static_cast<uint32_t>(src) == me) {
       for (uint32_t r : stay) {
         std::array<std::string_view, kTextFieldCount> v;
