@@ -9,7 +9,7 @@
 // (tests/oracle/reference_metrics.hpp). Everything else (UTF-8 decoding, building
 // the full strings, the A1/A2 rules, the A3/A4 classification, dedupe and the
 // household aggregation) is written here again from the contract's wording,
-// on purpose without any code of src/prepare.* or kernels/pair_scoring.hpp.
+// on purpose without any code of src/match/prepare.* or kernels/pair_scoring.hpp.
 #include <doctest/doctest.h>
 
 #include <algorithm>
