@@ -34,6 +34,7 @@
 #include "src/parallel.hpp"
 #include "src/peak_rss.hpp"
 #include "src/stopwatch.hpp"
+#include "src/match/algorithm.hpp"
 #include "src/match/prepare.hpp"
 
 namespace nm::jobs {
@@ -266,7 +267,8 @@ json run_bench(BenchOptions& o) {
   const RunResult& r0 = runs.front();
 
   json quality = nullptr;
-  if (generated && o.evaluate && o.run.match.algorithm <= 4) {
+  // The truth is person pairs: A5/A6 outputs are households.
+  if (generated && o.evaluate && !algorithm_traits(o.run.match.algorithm).households) {
     quality = json(evaluate_files(dir.file("truth.csv"), o.run.out));
   }
 

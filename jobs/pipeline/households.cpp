@@ -5,6 +5,7 @@
 
 #include "jobs/pipeline/stages.hpp"
 #include "src/byte_codec.hpp"
+#include "src/match/algorithm.hpp"
 #include "src/match/households.hpp"
 #include "src/mpi/mpi_env.hpp"
 
@@ -29,7 +30,7 @@ void merge_counts(std::string_view b, int from_rank, HouseholdSizes& m) {
 
 HouseholdCounts count_households(RunContext& run, const LoadedTables& loaded) {
   HouseholdCounts sizes;
-  if (run.algorithm < 4 || run.dedupe) return sizes;
+  if (!algorithm_traits(run.algorithm).a4_family || run.dedupe) return sizes;
   HouseholdSizes mine1, mine2;
   count_household_sizes(loaded.left.table, /*table2=*/false, mine1);
   count_household_sizes(loaded.right.table, /*table2=*/true, mine2);

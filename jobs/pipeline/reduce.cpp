@@ -111,8 +111,8 @@ OutputResult reduce_pair_file(const ReduceRequest& req) {
   const int algo = req.algorithm == 0 ? m.algorithm : req.algorithm;
   check_algorithm(algo);
   const AlgorithmTraits traits = algorithm_traits(algo);
-  const bool a4_family = m.algorithm >= 4;  // A4, A5 and A6 files hold A4 person pairs
-  if (algo != m.algorithm && !(a4_family && algo >= 4))
+  const bool a4_family = algorithm_traits(m.algorithm).a4_family;  // files of A4 person pairs
+  if (algo != m.algorithm && !(a4_family && traits.a4_family))
     throw InputError(req.pairs_path + " holds algorithm " + std::to_string(m.algorithm) +
                      " pairs; it can be reduced " +
                      (a4_family ? std::string("as algorithm 4, 5 or 6")

@@ -110,7 +110,7 @@ void finish_pair_file(RunContext& run, PairFileOutput& pairs, const HouseholdCou
     stage(run.comm, [&] {
       io::PairFileWriter& pf = *pairs.writer;
       pf.write_rank_stats(run.stats);
-      if (run.algorithm >= 4 && !run.dedupe) {  // A4-A6 files can be reduced as A5 or A6
+      if (algorithm_traits(run.algorithm).a4_family && !run.dedupe) {  // reducible as A4, A5 or A6
         std::vector<std::string> k1, k2;
         std::vector<uint64_t> c1, c2;
         for (const auto& [k, c] : households.table1) {

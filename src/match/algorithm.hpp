@@ -24,6 +24,10 @@ struct AlgorithmTraits {
   bool households = false;
   // A6: households are those of table 2 (A5: of table 1).
   bool table2_households = false;
+  // A4, A5, A6: person pairs of the A4 rule. A run of any of them counts the
+  // household sizes of both tables and keeps them in its pair file, which can
+  // then be reduced as any of the three.
+  bool a4_family = false;
 };
 
 constexpr bool is_algorithm(int number) {
@@ -43,6 +47,7 @@ constexpr AlgorithmTraits algorithm_traits(int number) {
   t.middle_in_output = number != 1;
   t.households = number >= 5;
   t.table2_households = number == 6;
+  t.a4_family = number >= 4;
   return t;
 }
 
