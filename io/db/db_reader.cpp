@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 
 #include "io/csv_reader.hpp"
 #include "io/csv_writer.hpp"
 #include "src/log.hpp"
+#include "src/stopwatch.hpp"
 #include "src/text/dates.hpp"
 
 namespace nm::db {
@@ -252,7 +252,7 @@ void take_row(const std::vector<std::optional<std::string_view>>& row, const Rea
 RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info,
                        const io::LoadOptions& options, const DbReadOptions& ro,
                        io::LoadStats* stats, DbReadStats* dstats) {
-  const auto t_start = std::chrono::steady_clock::now();
+  const Stopwatch t_start;
   io::check_column_map(options);
 
   const ReadColumns rc = select_columns(url, info, options);
@@ -363,7 +363,7 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info
   if (stats != nullptr) *stats = local;
   if (dstats != nullptr) {
     dstats->reconnects = reconnects;
-    dstats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    dstats->seconds = t_start.seconds();
   }
   return table;
 }

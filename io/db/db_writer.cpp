@@ -3,7 +3,6 @@
 #include <errmsg.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +10,7 @@
 #include "io/csv_reader.hpp"
 #include "io/match_writer.hpp"
 #include "src/log.hpp"
+#include "src/stopwatch.hpp"
 
 namespace nm::db {
 
@@ -107,7 +107,7 @@ uint64_t load_data(Connection& c, const std::string& csv_path, const std::string
     c.exec("SET @nm_row = " + std::to_string(numbers.base), "number rows");
     sets += ", " + quote_identifier(numbers.column) + " = (@nm_row := @nm_row + 1)";
   }
-  const auto t0 = std::chrono::steady_clock::now();
+  const Stopwatch t0;
   const std::string sql = "LOAD DATA LOCAL INFILE 'name_matcher.csv' INTO TABLE " + target +
                           " CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED "
                           "BY '\"' ESCAPED BY '' LINES TERMINATED BY '\n' IGNORE 1 LINES (" +
@@ -117,7 +117,7 @@ uint64_t load_data(Connection& c, const std::string& csv_path, const std::string
   if (rc != 0) c.fail("LOAD DATA LOCAL INFILE from " + csv_path);
   const uint64_t rows = mysql_affected_rows(c.get());
   if (c.log() != nullptr)
-    c.log()->add("load data", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), rows);
+    c.log()->add("load data", t0.seconds(), rows);
   // LOCAL makes data errors warnings (the server cannot stop the client's
   // stream): any warning is a value that did not go in as written.
   if (const unsigned warnings = mysql_warning_count(c.get()); warnings > 0) {
@@ -345,7 +345,7 @@ void check_output_table(Connection& c, const DbUrl& url, int algorithm, IfExists
 TableWriteResult write_results_table(Connection& c, const std::string& csv_path, int algorithm,
                                      const DbUrl& url, const TableWriteOptions& o,
                                      uint64_t expected_rows) {
-  const auto t0 = std::chrono::steady_clock::now();
+  const Stopwatch t0;
   const Columns cols = result_columns(algorithm);
   TableWriteResult r;
   r.rows = fill_table(c, url, cols, "row_no", o.if_exists, expected_rows, [&](const std::string& into) {
@@ -358,7 +358,7 @@ TableWriteResult write_results_table(Connection& c, const std::string& csv_path,
                ? load_data(c, csv_path, into, cols, numbers)
                : insert_rows(c, csv_path, into, cols, o.batch_rows, numbers);
   });
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.seconds = t0.seconds();
   return r;
 }
 

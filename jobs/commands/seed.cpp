@@ -1,7 +1,6 @@
 #include "jobs/commands/seed.hpp"
 
 #include <boost/program_options.hpp>
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
@@ -13,6 +12,7 @@
 #include "jobs/cli.hpp"
 #include "jobs/generate/generate.hpp"
 #include "jobs/progress.hpp"
+#include "src/stopwatch.hpp"
 
 namespace nm::jobs {
 
@@ -93,7 +93,7 @@ int seed_main(const std::vector<std::string>& args) {
     const db::IfExists mode = db::parse_if_exists(if_exists);
     if (mode == db::IfExists::kAppend) throw InputError("seed: --if-exists must be fail or replace");
 
-    const auto t0 = std::chrono::steady_clock::now();
+    const Stopwatch t0;
     db::QueryLog qlog;
     const db::ConnectSettings cs = db::connect_settings(url, {password_file, ""}, option_file);
     // Three connections, checked before the work: one load each, at once.
@@ -116,7 +116,7 @@ int seed_main(const std::vector<std::string>& args) {
     TempFolder tmp;
     g.out_dir = tmp.path();
     const GenerateStats gs = generate_dataset(g);
-    const double gen_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double gen_s = t0.seconds();
     const char* files[3] = {"left.csv", "right.csv", "truth.csv"};
     std::future<uint64_t> loads[3];
     for (int i = 0; i < 3; ++i) {
@@ -139,7 +139,7 @@ int seed_main(const std::vector<std::string>& args) {
       }
     }
     if (err) std::rethrow_exception(err);
-    const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double total = t0.seconds();
     if (rows[0] != gs.left_rows || rows[1] != gs.right_rows || rows[2] != gs.true_pairs)
       throw InputError(fmt::format("seed: {} / {} / {} rows loaded, {} / {} / {} generated", rows[0],
                                    rows[1], rows[2], gs.left_rows, gs.right_rows, gs.true_pairs));

@@ -66,7 +66,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <exception>
@@ -80,6 +79,7 @@
 #include "jobs/generate/chunk.hpp"
 #include "jobs/generate/name_pools.hpp"
 #include "src/errors.hpp"
+#include "src/stopwatch.hpp"
 
 namespace nm::jobs {
 namespace {
@@ -104,7 +104,7 @@ class OutFile {
 }  // namespace
 
 GenerateStats generate_dataset(const GenerateOptions& o) {
-  const auto t0 = std::chrono::steady_clock::now();
+  const Stopwatch t0;
   if (o.out_dir.empty()) throw InputError("generate: --out-dir is required");
   if (!(o.overlap >= 0.0 && o.overlap <= 1.0))
     throw InputError(fmt::format("generate: --overlap must be in [0, 1], got {}", o.overlap));
@@ -209,7 +209,7 @@ GenerateStats generate_dataset(const GenerateOptions& o) {
   truth.commit();
   stats.left_rows = o.rows;
   stats.right_rows = o.rows;
-  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  stats.seconds = t0.seconds();
   return stats;
 }
 
