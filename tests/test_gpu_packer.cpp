@@ -62,18 +62,18 @@ struct Packed {
       if (base[lay.total + i] != 0xAB) return false;
     return true;
   }
-  const nm::hd::DevRecord* left() const {
-    return reinterpret_cast<const nm::hd::DevRecord*>(base + lay.left_off);
+  const nm::kernels::DevRecord* left() const {
+    return reinterpret_cast<const nm::kernels::DevRecord*>(base + lay.left_off);
   }
-  const nm::hd::DevRecord* right() const {
-    return reinterpret_cast<const nm::hd::DevRecord*>(base + lay.right_off);
+  const nm::kernels::DevRecord* right() const {
+    return reinterpret_cast<const nm::kernels::DevRecord*>(base + lay.right_off);
   }
   const uint32_t* cps() const { return reinterpret_cast<const uint32_t*>(base + lay.cps_off); }
-  const nm::hd::DevColumn* cols() const {
-    return reinterpret_cast<const nm::hd::DevColumn*>(base + lay.cols_off);
+  const nm::kernels::DevColumn* cols() const {
+    return reinterpret_cast<const nm::kernels::DevColumn*>(base + lay.cols_off);
   }
-  const nm::hd::DevGroup* groups() const {
-    return reinterpret_cast<const nm::hd::DevGroup*>(base + lay.groups_off);
+  const nm::kernels::DevGroup* groups() const {
+    return reinterpret_cast<const nm::kernels::DevGroup*>(base + lay.groups_off);
   }
 };
 
@@ -82,7 +82,7 @@ size_t record_cps(const FuzzyRecord& r) {
 }
 
 // The packed record equals the prepared one (code points copied exactly).
-void check_record(const nm::hd::DevRecord& d, const uint32_t* cps, uint32_t n_cps,
+void check_record(const nm::kernels::DevRecord& d, const uint32_t* cps, uint32_t n_cps,
                   const FuzzyTable& ft, const RawTable& tab, uint32_t row, uint64_t order) {
   const FuzzyRecord& r = ft.records[row];
   CHECK(d.full_len == r.full_len);
@@ -107,17 +107,17 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
   for (size_t off : {L.left_off, L.right_off, L.cps_off, L.cols_off, L.groups_off})
     CHECK(off % 16 == 0);
   CHECK(L.total % 16 == 0);
-  CHECK(L.left_off + size_t{L.n_left} * sizeof(nm::hd::DevRecord) <= L.right_off);
-  CHECK(L.right_off + size_t{L.n_right} * sizeof(nm::hd::DevRecord) <= L.cps_off);
+  CHECK(L.left_off + size_t{L.n_left} * sizeof(nm::kernels::DevRecord) <= L.right_off);
+  CHECK(L.right_off + size_t{L.n_right} * sizeof(nm::kernels::DevRecord) <= L.cps_off);
   CHECK(L.cps_off + size_t{L.n_cps} * 4 <= L.cols_off);
-  CHECK(L.cols_off + size_t{L.n_cols} * sizeof(nm::hd::DevColumn) <= L.groups_off);
-  CHECK(L.groups_off + size_t{L.n_groups} * sizeof(nm::hd::DevGroup) <= L.total);
+  CHECK(L.cols_off + size_t{L.n_cols} * sizeof(nm::kernels::DevColumn) <= L.groups_off);
+  CHECK(L.groups_off + size_t{L.n_groups} * sizeof(nm::kernels::DevGroup) <= L.total);
   CHECK(b.guard_intact());
   CHECK(b.span.bytes >= L.total);  // the budget figure is not an underestimate
 
   CHECK(L.n_cols == b.span.columns);
   CHECK(L.n_right == (resident ? 0 : b.span.columns));
-  CHECK(L.n_groups == (L.n_cols + nm::hd::kGroupCols - 1) / nm::hd::kGroupCols);
+  CHECK(L.n_groups == (L.n_cols + nm::kernels::kGroupCols - 1) / nm::kernels::kGroupCols);
   REQUIRE(b.map.left_rows.size() == L.n_left);
   REQUIRE(b.map.col_right_rows.size() == L.n_cols);
   REQUIRE(b.map.col_tags.size() == L.n_cols);
@@ -131,7 +131,7 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
     const auto& G = groups[g];
     CHECK(G.col_begin == next_col);
     CHECK(G.col_end > G.col_begin);
-    CHECK(G.col_end - G.col_begin <= nm::hd::kGroupCols);
+    CHECK(G.col_end - G.col_begin <= nm::kernels::kGroupCols);
     uint64_t sum = 0;
     for (uint32_t c = G.col_begin; c < G.col_end; ++c) {
       CHECK(cols[c].pair_begin == sum);  // prefix sums within the group
@@ -389,7 +389,7 @@ TEST_CASE("gpu packer: view_of points at the packed sections") {
   const TilePacker packer(*f.prep, f.jobs, order);
   const BatchSpan s = packer.next_span(packer.start(), 2000, kAllBytes);
   const Packed b(packer, s);
-  const nm::hd::TileView v = nm::gpu::view_of(b.lay, b.base, true, true, 0.75f);
+  const nm::kernels::TileView v = nm::gpu::view_of(b.lay, b.base, true, true, 0.75f);
   CHECK(static_cast<const void*>(v.left) == b.base + b.lay.left_off);
   CHECK(static_cast<const void*>(v.right) == b.base + b.lay.right_off);
   CHECK(static_cast<const void*>(v.cps) == b.base + b.lay.cps_off);
@@ -399,7 +399,7 @@ TEST_CASE("gpu packer: view_of points at the packed sections") {
   CHECK(v.with_middle == 1u);
   CHECK(v.dedupe == 1u);
   CHECK(v.keep == 0.75f);
-  const nm::hd::TileView w = nm::gpu::view_of(b.lay, b.base, false, false, 0.5f);
+  const nm::kernels::TileView w = nm::gpu::view_of(b.lay, b.base, false, false, 0.5f);
   CHECK(w.with_middle == 0u);
   CHECK(w.dedupe == 0u);
 }
@@ -426,7 +426,7 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
     CHECK(rl.n_records == rf.records.size());
     CHECK(rl.records_off % 16 == 0);
     CHECK(rl.cps_off % 16 == 0);
-    CHECK(rl.records_off + size_t{rl.n_records} * sizeof(nm::hd::DevRecord) <= rl.cps_off);
+    CHECK(rl.records_off + size_t{rl.n_records} * sizeof(nm::kernels::DevRecord) <= rl.cps_off);
     size_t cps = 0;
     uint32_t max_len = 0;
     for (const FuzzyRecord& r : rf.records) {
@@ -440,7 +440,7 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
         rbuf.data() + ((16 - reinterpret_cast<uintptr_t>(rbuf.data()) % 16) % 16);
     nm::gpu::pack_resident(prep, order, rl, rbase);
     for (size_t i = 0; i < 64; ++i) REQUIRE(rbase[rl.total + i] == 0xCD);
-    const auto* recs = reinterpret_cast<const nm::hd::DevRecord*>(rbase + rl.records_off);
+    const auto* recs = reinterpret_cast<const nm::kernels::DevRecord*>(rbase + rl.records_off);
     const auto* rcps = reinterpret_cast<const uint32_t*>(rbase + rl.cps_off);
     for (uint32_t row = 0; row < rl.n_records; ++row)
       check_record(recs[row], rcps, static_cast<uint32_t>(cps), rf, rtab, row, rorder[row]);
@@ -457,7 +457,8 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
       CHECK(s.bytes <= p.bytes);  // smaller without the right records
       const Packed b(packer, s);
       check_batch(b, prep, f.lorder.data(), rorder.data(), seen, true);
-      const nm::hd::TileView v = nm::gpu::view_of(b.lay, b.base, true, dedupe, 0.8f, &rl, rbase);
+      const nm::kernels::TileView v =
+          nm::gpu::view_of(b.lay, b.base, true, dedupe, 0.8f, &rl, rbase);
       CHECK(static_cast<const void*>(v.right) == rbase + rl.records_off);
       CHECK(static_cast<const void*>(v.right_cps) == rbase + rl.cps_off);
       CHECK(static_cast<const void*>(v.cps) == b.base + b.lay.cps_off);
@@ -468,7 +469,7 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
     CHECK(seen == expected_pairs(jobs));
     // Without a resident table, view_of reads the right records from the batch.
     const Packed b(plain, plain.next_span(plain.start(), 300, ~size_t{0}));
-    const nm::hd::TileView v = nm::gpu::view_of(b.lay, b.base, true, dedupe, 0.8f);
+    const nm::kernels::TileView v = nm::gpu::view_of(b.lay, b.base, true, dedupe, 0.8f);
     CHECK(static_cast<const void*>(v.right) == b.base + b.lay.right_off);
     CHECK(v.right_cps == v.cps);
   }

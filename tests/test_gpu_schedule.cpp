@@ -208,7 +208,7 @@ TEST_CASE("gpu schedule: streams, events, overlap and buffer reuse in the operat
       if (w + 1 < ops.size() && ops[w + 1].kind == DeviceOp::kCopyToHost &&
           ops[w + 1].bytes != sizeof(uint32_t)) {
         CHECK(ops[w + 1].stream == b[k].stream);
-        CHECK(ops[w + 1].bytes % sizeof(nm::hd::Survivor) == 0);
+        CHECK(ops[w + 1].bytes % sizeof(nm::kernels::Survivor) == 0);
         REQUIRE(w + 3 < ops.size());
         CHECK(ops[w + 2].kind == DeviceOp::kRecord);
         CHECK(ops[w + 2].event == b[k].event);
@@ -240,7 +240,7 @@ TEST_CASE("gpu schedule: streams, events, overlap and buffer reuse in the operat
           ++frees;
           break;
         case DeviceOp::kCopyToHost:
-          if (op.bytes != sizeof(uint32_t) && op.bytes % sizeof(nm::hd::Survivor) == 0 &&
+          if (op.bytes != sizeof(uint32_t) && op.bytes % sizeof(nm::kernels::Survivor) == 0 &&
               op.bytes != nm::gpu::kDeviceCounterWords * sizeof(uint64_t))
             ++survivor_copies;
           break;

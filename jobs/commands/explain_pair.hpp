@@ -60,17 +60,17 @@ struct FuzzyExplanation {
   bool households = false;  // A5/A6: the household threshold applies
   float threshold = 0;
   FuzzyTrace ta, tb;
-  hd::PairScore s;  // the rule's result on the names alone
+  kernels::PairScore s;  // the rule's result on the names alone
   uint32_t dist = 0, bytes_a = 0, bytes_b = 0, len_a = 0, len_b = 0;
   double jaro = 0, lev = 0, jw = 0, mp = 0;
-  hd::Vote vote;                             // the rule's vote on lev, jw, mp
+  kernels::Vote vote;                        // the rule's vote on lev, jw, mp
   bool empty = false;                        // a full string is empty: the rule stops at step 2
   std::array<int, 3> part_dist{-1, -1, -1};  // CASE 3 check; -1 = not part of it
   bool names_match = false;                  // the names alone make a pair
   bool birthdates_ok = false;                // equal, or assumed equal (names given)
   bool passes = false;                       // names_match and confidence >= threshold
   bool written = false;                      // passes and birthdates_ok
-  uint8_t label = hd::kNoMatch;              // as written (kNoMatch when birthdates differ)
+  uint8_t label = kernels::kNoMatch;         // as written (kNoMatch when birthdates differ)
   std::string reason;
 };
 

@@ -210,7 +210,7 @@ void print_fuzzy_json(const Side& a, const Side& b, const MatchOptions& m,
       case3[kNameFields[k]] = {{"left", *pa[k]},
                                {"right", *pb[k]},
                                {"distance", e.part_dist[k]},
-                               {"ok", hd::name_close(static_cast<uint32_t>(e.part_dist[k]))}};
+                               {"ok", kernels::name_close(static_cast<uint32_t>(e.part_dist[k]))}};
     }
   }
   j["case3_check"] = case3;
@@ -252,7 +252,7 @@ void print_fuzzy_metrics(const FuzzyExplanation& e) {
   std::cout << "\nmetrics of the full strings\n";
   Table mt;
   const uint32_t max_bytes = std::max(e.bytes_a, e.bytes_b);
-  const std::string votes_from = fmt::format(">= {}: ", hd::kMetricVote);
+  const std::string votes_from = fmt::format(">= {}: ", kernels::kMetricVote);
   mt.row("  Levenshtein distance", std::to_string(e.dist), "", "");
   mt.row("  Levenshtein %", fixed(e.lev),
          "(1 - " + std::to_string(e.dist) + " / " + std::to_string(max_bytes) + " bytes) x 100",
@@ -263,21 +263,21 @@ void print_fuzzy_metrics(const FuzzyExplanation& e) {
          e.ta.metaphone.empty() || e.tb.metaphone.empty()
              ? "(a metaphone code is empty)"
              : "(" + e.ta.metaphone + (e.vote.mp ? " = " : " != ") + e.tb.metaphone + ")",
-         fmt::format("== {}: ", hd::kPhoneticVote) + yes_no(e.vote.mp));
+         fmt::format("== {}: ", kernels::kPhoneticVote) + yes_no(e.vote.mp));
   mt.row("  votes", std::to_string(e.vote.count) + " of 3", "", "");
   mt.print();
 
   if (e.part_dist[0] < 0) return;
   std::cout << fmt::format(
-      "\nCASE 3 check (score >= {}): Levenshtein distance of each name <= {}\n", hd::kCase3Score,
-      hd::kCase3NameDistance);
+      "\nCASE 3 check (score >= {}): Levenshtein distance of each name <= {}\n",
+      kernels::kCase3Score, kernels::kCase3NameDistance);
   const auto pa = simple_names(e.ta), pb = simple_names(e.tb);
   Table ct;
   for (size_t k = 0; k < 3; ++k) {
     if (e.part_dist[k] < 0) continue;
     ct.row("  " + std::string(kNameFields[k]), in_quotes(*pa[k]), in_quotes(*pb[k]),
            "distance " + std::to_string(e.part_dist[k]),
-           hd::name_close(static_cast<uint32_t>(e.part_dist[k])) ? "  ok" : "  too far");
+           kernels::name_close(static_cast<uint32_t>(e.part_dist[k])) ? "  ok" : "  too far");
   }
   ct.print();
 }

@@ -93,8 +93,8 @@ class TilePacker {
 // The kernel's view of a packed batch at `base` (host or device address);
 // the output fields are left for the caller. `resident` is the address of
 // the resident right table (with its layout) when the batch was packed for one.
-hd::TileView view_of(const BatchLayout& lay, const void* base, bool with_middle, bool dedupe,
-                     float keep, const ResidentLayout* rlay = nullptr,
-                     const void* resident = nullptr);
+kernels::TileView view_of(const BatchLayout& lay, const void* base, bool with_middle, bool dedupe,
+                          float keep, const ResidentLayout* rlay = nullptr,
+                          const void* resident = nullptr);
 
 }  // namespace nm::gpu

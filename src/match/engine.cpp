@@ -51,7 +51,7 @@ std::vector<uint64_t> fuzzy_keys(const RawTable& t, const FuzzyTable& f, bool sh
 
 // Per-thread scoring state, allocated once.
 struct Worker {
-  std::unique_ptr<hd::Pattern64> pattern = std::make_unique<hd::Pattern64>();
+  std::unique_ptr<kernels::Pattern64> pattern = std::make_unique<kernels::Pattern64>();
   std::vector<uint32_t> scratch;
   std::vector<ScoredPair> out;
   ScoreHistogram hist{};
@@ -64,11 +64,11 @@ struct Worker {
 float phonetic_shortcut_bound() { return static_cast<float>((200.0 / 3.0) / 100.0); }
 
 std::string long_pair_note(uint32_t la, uint32_t lb) {
-  if (hd::small_pair(la, lb)) return {};
+  if (kernels::small_pair(la, lb)) return {};
   const uint32_t m = std::min(la, lb), n = std::max(la, lb);
   const uint32_t words = (m + 63) / 64;  // the shorter string in 64-bit words
   const double steps = static_cast<double>(words) * static_cast<double>(n);
-  const double seconds = steps * hd::levenshtein_blocks_ns_per_step() * 1e-9;
+  const double seconds = steps * kernels::levenshtein_blocks_ns_per_step() * 1e-9;
   if (seconds < 1.0) return {};
   return fmt::format(
       "full names of {} and {} code points: one pair takes up to {:.2g} word steps of exact "
@@ -98,13 +98,13 @@ std::string long_names_note(const PreparedTables& prep) {
 
 const char* label_name(uint8_t label) {
   switch (label) {
-    case hd::kDirect:
+    case kernels::kDirect:
       return "DIRECT MATCH";
-    case hd::kCase1:
+    case kernels::kCase1:
       return "CASE 1";
-    case hd::kCase2:
+    case kernels::kCase2:
       return "CASE 2";
-    case hd::kCase3:
+    case kernels::kCase3:
       return "CASE 3";
     default:
       return "NO MATCH";
@@ -153,7 +153,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   const ExactKeys& lx = prep.lx;
   const ExactKeys& rxr = prep.right_exact();
   const bool fuzzy = prep.fuzzy, with_middle = prep.with_middle;
-  const hd::CandidateRule rule{order.dedupe, with_middle, prep.keep};
+  const kernels::CandidateRule rule{order.dedupe, with_middle, prep.keep};
   auto before = [&](uint32_t l, uint32_t r) {
     const uint64_t a = order.left_order ? order.left_order[l] : l;
     const uint64_t b = order.right_order ? order.right_order[r] : r;
@@ -162,7 +162,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
 
   std::vector<Worker> workers(threads);
   const uint32_t max_len = std::max(lf.max_len, rfr.max_len);
-  for (auto& w : workers) w.scratch.resize(hd::metric_scratch_words(max_len) + 8);
+  for (auto& w : workers) w.scratch.resize(kernels::metric_scratch_words(max_len) + 8);
   std::atomic<uint64_t> done{0};
   uint64_t total = 0;
   for (const RectJob& j : jobs) total += j.sub.candidate_pairs;
@@ -175,18 +175,17 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
     for (uint32_t jr = tile.r_begin; jr < tile.r_end; ++jr) {
       const uint32_t r = rk.rows[jr];
       if (fuzzy) {
-        const hd::FuzzyView b = rfr.view(r);
-        const bool use_pattern = hd::uses_pattern(b.full_len);
+        const kernels::FuzzyView b = rfr.view(r);
+        const bool use_pattern = kernels::uses_pattern(b.full_len);
         if (use_pattern) w.pattern->build(b.full, b.full_len);
         const uint64_t r_order = order.right_order ? order.right_order[r] : uint64_t{r};
         for (uint32_t il = tile.l_begin; il < tile.l_end; ++il) {
           const uint32_t l = lk.rows[il];
-          scored += hd::score_candidate</*kCpuPaths=*/true>(
+          scored += kernels::score_candidate</*kCpuPaths=*/true>(
               rule, [&] { return order.left_order ? order.left_order[l] : uint64_t{l}; }, r_order,
-              left.birthdate[l], right.birthdate[r],
-              [&] { return lf.view(l); }, b, w.pattern.get(), w.scratch.data(),
-              [&](uint32_t bin) { ++w.hist[bin]; },
-              [&](const hd::PairScore& s) {
+              left.birthdate[l], right.birthdate[r], [&] { return lf.view(l); }, b, w.pattern.get(),
+              w.scratch.data(), [&](uint32_t bin) { ++w.hist[bin]; },
+              [&](const kernels::PairScore& s) {
                 w.out.push_back(ScoredPair{l, r, job.tag, s.confidence, static_cast<float>(s.lev),
                                            static_cast<float>(s.jw), static_cast<float>(s.mp),
                                            s.label});
@@ -201,7 +200,8 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
           if (left.birthdate[l] != right.birthdate[r]) continue;
           if (!exact_names_match(lx, l, rxr, r, with_middle)) continue;
           ++w.hist[100];
-          w.out.push_back(ScoredPair{l, r, job.tag, 1.0f, 100.0f, 100.0f, 100.0f, hd::kDirect});
+          w.out.push_back(
+              ScoredPair{l, r, job.tag, 1.0f, 100.0f, 100.0f, 100.0f, kernels::kDirect});
         }
       }
     }

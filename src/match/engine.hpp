@@ -15,7 +15,7 @@
 namespace nm {
 
 // floor(score) of every matching pair (before the output threshold), 0..100.
-using ScoreHistogram = std::array<uint64_t, hd::kHistBins>;
+using ScoreHistogram = std::array<uint64_t, kernels::kHistBins>;
 
 struct EngineStats {
   double normalize_s = 0, partition_s = 0, score_s = 0;
