@@ -314,8 +314,8 @@ TEST_CASE("gpu emulation: the kernel function with grid 1 and grid 7, against th
     m.exhaustive = true;
     const nm::PreparedTables prep(left, right, m, false, 1);
     std::vector<nm::RectJob> jobs(1);
-    jobs[0].lk = nm::sort_by_key(prep.lkeys, 1);
-    jobs[0].rk = nm::sort_by_key(prep.rkeys, 1);
+    jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
+    jobs[0].rk = nm::sort_by_key(prep.right_keys, 1);
     jobs[0].sub = nm::plan_tiles(jobs[0].lk, jobs[0].rk, 1 << 20);
     const nm::PairOrder order{};
     const nm::gpu::TilePacker packer(prep, jobs, order);
@@ -350,8 +350,9 @@ TEST_CASE("gpu emulation: the kernel function with grid 1 and grid 7, against th
         const uint32_t lrow = map.left_rows[li], rrow = map.col_right_rows[c];
         REQUIRE(left.birthdate[lrow] == right.birthdate[rrow]);
         ++scored;
-        const nm::kernels::PairScore s = nm::kernels::score_fuzzy_pair(
-            prep.lf.view(lrow), prep.rf.view(rrow), nullptr, prep.with_middle, scratch.data());
+        const nm::kernels::PairScore s =
+            nm::kernels::score_fuzzy_pair(prep.left_fuzzy.view(lrow), prep.right_fuzzy().view(rrow),
+                                          nullptr, prep.with_middle, scratch.data());
         if (s.label == nm::kernels::kNoMatch) continue;
         ++hist[s.score >= 100.0 ? 100 : static_cast<size_t>(s.score)];
         if (s.confidence >= prep.keep)

@@ -147,7 +147,7 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
   // The segments: distinct left runs, each packed once.
   std::vector<std::pair<uint32_t, uint32_t>> runs;
   uint32_t max_len = 0;
-  const FuzzyTable& rf = prep.right_fuzzy();
+  const FuzzyTable& right_fuzzy = prep.right_fuzzy();
   for (uint32_t c = 0; c < L.n_cols; ++c) {
     const auto& col = cols[c];
     CHECK(col.right == (resident ? b.map.col_right_rows[c] : c));
@@ -159,11 +159,11 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
     }
     const uint32_t rrow = b.map.col_right_rows[c];
     if (!resident)
-      check_record(b.right()[c], b.cps(), L.n_cps, rf, prep.right, rrow,
+      check_record(b.right()[c], b.cps(), L.n_cps, right_fuzzy, prep.right, rrow,
                    rorder != nullptr ? rorder[rrow] : rrow);
     // Scratch sizing: the longest string of any record the batch scores,
     // resident right records included.
-    const FuzzyRecord& rr = rf.records[rrow];
+    const FuzzyRecord& rr = right_fuzzy.records[rrow];
     max_len = std::max({max_len, rr.full_len, rr.part_len[0], rr.part_len[1], rr.part_len[2]});
     const uint32_t tag = b.map.col_tags[c];
     for (uint32_t i = 0; i < col.left_count; ++i) {
@@ -184,17 +184,19 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
   CHECK(run_total == L.n_left);
   for (uint32_t li = 0; li < L.n_left; ++li) {
     const uint32_t lrow = b.map.left_rows[li];
-    check_record(b.left()[li], b.cps(), L.n_cps, prep.lf, prep.left, lrow,
+    check_record(b.left()[li], b.cps(), L.n_cps, prep.left_fuzzy, prep.left, lrow,
                  lorder != nullptr ? lorder[lrow] : lrow);
-    const FuzzyRecord& lr = prep.lf.records[lrow];
+    const FuzzyRecord& lr = prep.left_fuzzy.records[lrow];
     max_len = std::max({max_len, lr.full_len, lr.part_len[0], lr.part_len[1], lr.part_len[2]});
   }
   CHECK(L.max_len == max_len);
   // Code points: every record's run inside n_cps, and nothing unaccounted.
   size_t cp_sum = 0;
-  for (uint32_t li = 0; li < L.n_left; ++li) cp_sum += record_cps(prep.lf.records[b.map.left_rows[li]]);
+  for (uint32_t li = 0; li < L.n_left; ++li)
+    cp_sum += record_cps(prep.left_fuzzy.records[b.map.left_rows[li]]);
   if (!resident)
-    for (uint32_t c = 0; c < L.n_cols; ++c) cp_sum += record_cps(rf.records[b.map.col_right_rows[c]]);
+    for (uint32_t c = 0; c < L.n_cols; ++c)
+      cp_sum += record_cps(right_fuzzy.records[b.map.col_right_rows[c]]);
   CHECK(cp_sum == L.n_cps);
 }
 
@@ -231,14 +233,14 @@ struct Fixture {
     prep = std::make_unique<PreparedTables>(left, right, opt, false, 1);
     std::vector<uint32_t> even, odd;
     for (uint32_t r = 0; r < left.size(); ++r) (r % 2 == 0 ? even : odd).push_back(r);
-    const KeyedRows rk = nm::sort_by_key(prep->rkeys, 1);
+    const KeyedRows rk = nm::sort_by_key(prep->right_keys, 1);
     jobs.resize(3);
-    jobs[0].lk = nm::sort_rows_by_key(prep->lkeys, even.data(), even.size());
+    jobs[0].lk = nm::sort_rows_by_key(prep->left_keys, even.data(), even.size());
     jobs[0].rk = rk;
     jobs[0].sub = nm::plan_tiles(jobs[0].lk, jobs[0].rk, tile_pairs);
     jobs[0].tag = 100;
     jobs[1].tag = 101;  // no tiles
-    jobs[2].lk = nm::sort_rows_by_key(prep->lkeys, odd.data(), odd.size());
+    jobs[2].lk = nm::sort_rows_by_key(prep->left_keys, odd.data(), odd.size());
     jobs[2].rk = rk;
     jobs[2].sub = nm::plan_tiles(jobs[2].lk, jobs[2].rk, tile_pairs);
     jobs[2].tag = 102;
@@ -365,7 +367,7 @@ TEST_CASE("gpu packer: no jobs, only empty jobs, dedupe order copied") {
     m.dedupe = true;
     const PreparedTables prep(f.left, f.left, m, true, 1);
     std::vector<RectJob> jobs(2);  // an empty job first
-    jobs[1].lk = nm::sort_by_key(prep.lkeys, 1);
+    jobs[1].lk = nm::sort_by_key(prep.left_keys, 1);
     jobs[1].rk = jobs[1].lk;
     jobs[1].sub = nm::plan_tiles(jobs[1].lk, jobs[1].rk, 64);
     jobs[1].tag = 9;
@@ -412,10 +414,10 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
     m.dedupe = dedupe;
     const PreparedTables prep(f.left, dedupe ? f.left : f.right, m, dedupe, 1);
     const RawTable& rtab = dedupe ? f.left : f.right;
-    const FuzzyTable& rf = prep.right_fuzzy();
+    const FuzzyTable& right_fuzzy = prep.right_fuzzy();
     std::vector<RectJob> jobs(1);
-    jobs[0].lk = nm::sort_by_key(prep.lkeys, 1);
-    jobs[0].rk = dedupe ? jobs[0].lk : nm::sort_by_key(prep.rkeys, 1);
+    jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
+    jobs[0].rk = dedupe ? jobs[0].lk : nm::sort_by_key(prep.right_keys, 1);
     jobs[0].sub = nm::plan_tiles(jobs[0].lk, jobs[0].rk, 60);
     jobs[0].tag = 5;
     const std::vector<uint64_t>& rorder = dedupe ? f.lorder : f.rorder;
@@ -423,13 +425,13 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
 
     // The resident table: every right record, in row order, code points exact.
     const nm::gpu::ResidentLayout rl = nm::gpu::resident_layout(prep);
-    CHECK(rl.n_records == rf.records.size());
+    CHECK(rl.n_records == right_fuzzy.records.size());
     CHECK(rl.records_off % 16 == 0);
     CHECK(rl.cps_off % 16 == 0);
     CHECK(rl.records_off + size_t{rl.n_records} * sizeof(nm::kernels::DevRecord) <= rl.cps_off);
     size_t cps = 0;
     uint32_t max_len = 0;
-    for (const FuzzyRecord& r : rf.records) {
+    for (const FuzzyRecord& r : right_fuzzy.records) {
       cps += record_cps(r);
       max_len = std::max({max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
     }
@@ -443,7 +445,8 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
     const auto* recs = reinterpret_cast<const nm::kernels::DevRecord*>(rbase + rl.records_off);
     const auto* rcps = reinterpret_cast<const uint32_t*>(rbase + rl.cps_off);
     for (uint32_t row = 0; row < rl.n_records; ++row)
-      check_record(recs[row], rcps, static_cast<uint32_t>(cps), rf, rtab, row, rorder[row]);
+      check_record(recs[row], rcps, static_cast<uint32_t>(cps), right_fuzzy, rtab, row,
+                   rorder[row]);
 
     // Batches for it: no right records, columns name table rows; every pair once.
     const TilePacker packer(prep, jobs, order, true);

@@ -110,8 +110,8 @@ size_t first_wait(const std::vector<DeviceOp>& ops, int event, size_t from) {
 // One job over left x right as compare_backends builds it.
 std::vector<nm::RectJob> one_job(const nm::PreparedTables& prep, uint64_t tile_pairs) {
   std::vector<nm::RectJob> jobs(1);
-  jobs[0].lk = nm::sort_by_key(prep.lkeys, 1);
-  jobs[0].rk = nm::sort_by_key(prep.rkeys, 1);
+  jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
+  jobs[0].rk = nm::sort_by_key(prep.right_keys, 1);
   jobs[0].sub = nm::plan_tiles(jobs[0].lk, jobs[0].rk, tile_pairs);
   jobs[0].tag = 3;
   return jobs;

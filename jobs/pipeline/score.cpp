@@ -90,8 +90,8 @@ void PieceCutter::start_tile(uint32_t id) {
   const std::vector<uint32_t> rs =
       right_index.slice(records_.right_side(), t.block, t.r_begin, t.r_end);
   pending_ = RectJob{};
-  pending_.lk = sort_rows_by_key(prep_.lkeys, ls.data(), ls.size());
-  pending_.rk = sort_rows_by_key(prep_.rkeys, rs.data(), rs.size());
+  pending_.lk = sort_rows_by_key(prep_.left_keys, ls.data(), ls.size());
+  pending_.rk = sort_rows_by_key(prep_.right_keys, rs.data(), rs.size());
   pending_.sub = plan_tiles(pending_.lk, pending_.rk, limits_.sub_tile_pairs);
   pending_.tag = id;
   pending_at_ = 0;

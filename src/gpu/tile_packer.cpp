@@ -43,15 +43,15 @@ uint32_t longest(const FuzzyRecord& r) {
 }  // namespace
 
 ResidentLayout resident_layout(const PreparedTables& prep) {
-  const FuzzyTable& rf = prep.right_fuzzy();
+  const FuzzyTable& right_fuzzy = prep.right_fuzzy();
   ResidentLayout L;
-  if (rf.records.size() > 0xFFFFFFFFull) {
+  if (right_fuzzy.records.size() > 0xFFFFFFFFull) {
     L.total = ~size_t{0};
     return L;
   }
-  L.n_records = static_cast<uint32_t>(rf.records.size());
+  L.n_records = static_cast<uint32_t>(right_fuzzy.records.size());
   size_t cps = 0;
-  for (const FuzzyRecord& r : rf.records) {
+  for (const FuzzyRecord& r : right_fuzzy.records) {
     cps += cps_of(r);
     L.max_len = std::max(L.max_len, longest(r));
   }
@@ -71,13 +71,13 @@ void pack_resident(const PreparedTables& prep, const PairOrder& order, const Res
   auto* base = static_cast<unsigned char*>(dst);
   auto* recs = reinterpret_cast<kernels::DevRecord*>(base + L.records_off);
   auto* cps = reinterpret_cast<uint32_t*>(base + L.cps_off);
-  const FuzzyTable& rf = prep.right_fuzzy();
+  const FuzzyTable& right_fuzzy = prep.right_fuzzy();
   uint32_t pos = 0;
   for (uint32_t row = 0; row < L.n_records; ++row) {
-    const FuzzyRecord& r = rf.records[row];
+    const FuzzyRecord& r = right_fuzzy.records[row];
     const size_t n = cps_of(r);
-    std::memcpy(cps + pos, rf.code_points.data() + r.offset, n * 4);
-    fill_record(recs[row], rf, prep.right, row, order.right_order, pos);
+    std::memcpy(cps + pos, right_fuzzy.code_points.data() + r.offset, n * 4);
+    fill_record(recs[row], right_fuzzy, prep.right, row, order.right_order, pos);
     pos += static_cast<uint32_t>(n);
   }
 }
@@ -121,8 +121,8 @@ BatchSpan TilePacker::next_span(ColumnCursor from, uint64_t max_pairs, size_t ma
   BatchSpan s;
   s.begin = from;
   s.end = from;
-  const FuzzyTable& lf = prep_.lf;
-  const FuzzyTable& rf = prep_.right_fuzzy();
+  const FuzzyTable& left_fuzzy = prep_.left_fuzzy;
+  const FuzzyTable& right_fuzzy = prep_.right_fuzzy();
   size_t rec_bytes = 0, cp_words = 0;
   bool have_tile = false;
   ColumnCursor cur_tile{};
@@ -133,12 +133,12 @@ BatchSpan TilePacker::next_span(ColumnCursor from, uint64_t max_pairs, size_t ma
     size_t add_rec = 0, add_cp = 0;
     if (!resident_) {
       add_rec = sizeof(kernels::DevRecord);
-      add_cp = cps_of(rf.records[job.rk.rows[s.end.jr]]);
+      add_cp = cps_of(right_fuzzy.records[job.rk.rows[s.end.jr]]);
     }
     if (new_segment) {
       for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
         add_rec += sizeof(kernels::DevRecord);
-        add_cp += cps_of(lf.records[job.lk.rows[i]]);
+        add_cp += cps_of(left_fuzzy.records[job.lk.rows[i]]);
       }
     }
     const uint32_t cols = s.columns + 1;
@@ -188,8 +188,8 @@ void TilePacker::walk(const BatchSpan& span, OnSegment&& on_segment, OnColumn&& 
 
 BatchLayout TilePacker::layout(const BatchSpan& span) const {
   BatchLayout L;
-  const FuzzyTable& lf = prep_.lf;
-  const FuzzyTable& rf = prep_.right_fuzzy();
+  const FuzzyTable& left_fuzzy = prep_.left_fuzzy;
+  const FuzzyTable& right_fuzzy = prep_.right_fuzzy();
   size_t cps = 0;
   auto count = [&](const FuzzyRecord& r) {
     cps += cps_of(r);
@@ -198,11 +198,11 @@ BatchLayout TilePacker::layout(const BatchSpan& span) const {
   walk(
       span,
       [&](const RectJob& job, const Tile& t) {
-        for (uint32_t i = t.l_begin; i < t.l_end; ++i) count(lf.records[job.lk.rows[i]]);
+        for (uint32_t i = t.l_begin; i < t.l_end; ++i) count(left_fuzzy.records[job.lk.rows[i]]);
         L.n_left += t.l_end - t.l_begin;
       },
       [&](uint32_t, const RectJob&, const Tile&, uint32_t rrow) {
-        const FuzzyRecord& r = rf.records[rrow];
+        const FuzzyRecord& r = right_fuzzy.records[rrow];
         if (resident_) {
           // Not packed, but its strings size this batch's scratch.
           L.max_len = std::max(L.max_len, longest(r));
@@ -237,8 +237,8 @@ BatchMap TilePacker::pack(const BatchSpan& span, const BatchLayout& L, void* dst
   auto* cps = reinterpret_cast<uint32_t*>(base + L.cps_off);
   auto* cols = reinterpret_cast<kernels::DevColumn*>(base + L.cols_off);
   auto* groups = reinterpret_cast<kernels::DevGroup*>(base + L.groups_off);
-  const FuzzyTable& lf = prep_.lf;
-  const FuzzyTable& rf = prep_.right_fuzzy();
+  const FuzzyTable& left_fuzzy = prep_.left_fuzzy;
+  const FuzzyTable& right_fuzzy = prep_.right_fuzzy();
   BatchMap map;
   map.left_rows.reserve(L.n_left);
   map.col_right_rows.reserve(L.n_cols);
@@ -260,12 +260,12 @@ BatchMap TilePacker::pack(const BatchSpan& span, const BatchLayout& L, void* dst
         seg_begin = nl;
         for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
           const uint32_t row = job.lk.rows[i];
-          put(left[nl++], lf, prep_.left, row, order_.left_order);
+          put(left[nl++], left_fuzzy, prep_.left, row, order_.left_order);
           map.left_rows.push_back(row);
         }
       },
       [&](uint32_t k, const RectJob& job, const Tile& t, uint32_t rrow) {
-        if (!resident_) put(right[k], rf, prep_.right, rrow, order_.right_order);
+        if (!resident_) put(right[k], right_fuzzy, prep_.right, rrow, order_.right_order);
         map.col_right_rows.push_back(rrow);
         map.col_tags.push_back(job.tag);
         const uint32_t g = k / kernels::kGroupCols;

@@ -84,11 +84,12 @@ std::string long_names_note(const PreparedTables& prep) {
       if (f.records[r].full_len > f.records[best].full_len) best = r;
     return best;
   };
-  const FuzzyTable& lf = prep.lf;
-  const FuzzyTable& rf = prep.right_fuzzy();
-  if (lf.records.empty() || rf.records.empty()) return {};
-  const size_t l = longest(lf), r = longest(rf);
-  const std::string note = long_pair_note(lf.records[l].full_len, rf.records[r].full_len);
+  const FuzzyTable& left_fuzzy = prep.left_fuzzy;
+  const FuzzyTable& right_fuzzy = prep.right_fuzzy();
+  if (left_fuzzy.records.empty() || right_fuzzy.records.empty()) return {};
+  const size_t l = longest(left_fuzzy), r = longest(right_fuzzy);
+  const std::string note =
+      long_pair_note(left_fuzzy.records[l].full_len, right_fuzzy.records[r].full_len);
   if (note.empty()) return {};
   return fmt::format(
       "long names: table 1 id {} and table 2 id {} have the longest {} (scored only "
@@ -122,17 +123,18 @@ PreparedTables::PreparedTables(const RawTable& l, const RawTable& r, const Match
   keep = alg.households ? opt.household_threshold : opt.threshold;
   shortcut = fuzzy && !opt.exhaustive && keep > phonetic_shortcut_bound();
   if (fuzzy) {
-    lf = prepare_fuzzy(left, with_middle, threads);
-    if (!same) rf = prepare_fuzzy(right, with_middle, threads);
-    lkeys = fuzzy_keys(left, lf, shortcut);
-    if (!same) rkeys = fuzzy_keys(right, rf, shortcut);
+    left_fuzzy = prepare_fuzzy(left, with_middle, threads);
+    if (!same) right_fuzzy_own = prepare_fuzzy(right, with_middle, threads);
+    left_keys = fuzzy_keys(left, left_fuzzy, shortcut);
+    if (!same) right_keys = fuzzy_keys(right, right_fuzzy_own, shortcut);
   } else {
-    lx = prepare_exact(left, opt.fuzzy_normalization, with_middle, threads);
-    if (!same) rx = prepare_exact(right, opt.fuzzy_normalization, with_middle, threads);
-    lkeys = exact_keys(left, lx, with_middle);
-    if (!same) rkeys = exact_keys(right, rx, with_middle);
+    left_exact = prepare_exact(left, opt.fuzzy_normalization, with_middle, threads);
+    if (!same)
+      right_exact_own = prepare_exact(right, opt.fuzzy_normalization, with_middle, threads);
+    left_keys = exact_keys(left, left_exact, with_middle);
+    if (!same) right_keys = exact_keys(right, right_exact_own, with_middle);
   }
-  if (same) rkeys = lkeys;
+  if (same) right_keys = left_keys;
 }
 
 uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs,
@@ -148,10 +150,10 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   threads = std::max(1u, threads);
   const RawTable& left = prep.left;
   const RawTable& right = prep.right;
-  const FuzzyTable& lf = prep.lf;
-  const FuzzyTable& rfr = prep.right_fuzzy();
-  const ExactKeys& lx = prep.lx;
-  const ExactKeys& rxr = prep.right_exact();
+  const FuzzyTable& left_fuzzy = prep.left_fuzzy;
+  const FuzzyTable& right_fuzzy = prep.right_fuzzy();
+  const ExactKeys& left_exact = prep.left_exact;
+  const ExactKeys& right_exact = prep.right_exact();
   const bool fuzzy = prep.fuzzy, with_middle = prep.with_middle;
   const kernels::CandidateRule rule{order.dedupe, with_middle, prep.keep};
   auto before = [&](uint32_t l, uint32_t r) {
@@ -161,7 +163,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   };
 
   std::vector<Worker> workers(threads);
-  const uint32_t max_len = std::max(lf.max_len, rfr.max_len);
+  const uint32_t max_len = std::max(left_fuzzy.max_len, right_fuzzy.max_len);
   for (auto& w : workers) w.scratch.resize(kernels::metric_scratch_words(max_len) + 8);
   std::atomic<uint64_t> done{0};
   uint64_t total = 0;
@@ -175,7 +177,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
     for (uint32_t jr = tile.r_begin; jr < tile.r_end; ++jr) {
       const uint32_t r = rk.rows[jr];
       if (fuzzy) {
-        const kernels::FuzzyView b = rfr.view(r);
+        const kernels::FuzzyView b = right_fuzzy.view(r);
         const bool use_pattern = kernels::uses_pattern(b.full_len);
         if (use_pattern) w.pattern->build(b.full, b.full_len);
         const uint64_t r_order = order.right_order ? order.right_order[r] : uint64_t{r};
@@ -183,8 +185,8 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
           const uint32_t l = lk.rows[il];
           scored += kernels::score_candidate</*kCpuPaths=*/true>(
               rule, [&] { return order.left_order ? order.left_order[l] : uint64_t{l}; }, r_order,
-              left.birthdate[l], right.birthdate[r], [&] { return lf.view(l); }, b, w.pattern.get(),
-              w.scratch.data(), [&](uint32_t bin) { ++w.hist[bin]; },
+              left.birthdate[l], right.birthdate[r], [&] { return left_fuzzy.view(l); }, b,
+              w.pattern.get(), w.scratch.data(), [&](uint32_t bin) { ++w.hist[bin]; },
               [&](const kernels::PairScore& s) {
                 w.out.push_back(ScoredPair{l, r, job.tag, s.confidence, static_cast<float>(s.lev),
                                            static_cast<float>(s.jw), static_cast<float>(s.mp),
@@ -198,7 +200,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
           if (order.dedupe && !before(l, r)) continue;
           ++scored;
           if (left.birthdate[l] != right.birthdate[r]) continue;
-          if (!exact_names_match(lx, l, rxr, r, with_middle)) continue;
+          if (!exact_names_match(left_exact, l, right_exact, r, with_middle)) continue;
           ++w.hist[100];
           w.out.push_back(
               ScoredPair{l, r, job.tag, 1.0f, 100.0f, 100.0f, 100.0f, kernels::kDirect});
@@ -258,8 +260,8 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
 
 RectJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads) {
   RectJob job;
-  job.lk = sort_by_key(prep.lkeys, threads);
-  job.rk = prep.same_table ? job.lk : sort_by_key(prep.rkeys, threads);
+  job.lk = sort_by_key(prep.left_keys, threads);
+  job.rk = prep.same_table ? job.lk : sort_by_key(prep.right_keys, threads);
   job.sub = plan_tiles(job.lk, job.rk, tile_pairs);
   return job;
 }

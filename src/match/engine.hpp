@@ -49,11 +49,13 @@ struct PreparedTables {
   bool same_table;  // right is the left table itself (single-process dedupe)
   bool fuzzy, with_middle, shortcut;
   float keep;  // pairs below this confidence are not kept
-  ExactKeys lx, rx;
-  FuzzyTable lf, rf;
-  std::vector<uint64_t> lkeys, rkeys;
-  const FuzzyTable& right_fuzzy() const { return same_table ? lf : rf; }
-  const ExactKeys& right_exact() const { return same_table ? lx : rx; }
+  ExactKeys left_exact;                         // exact algorithms (A1/A2)
+  ExactKeys right_exact_own;                    // empty with same_table: read through right_exact()
+  FuzzyTable left_fuzzy;                        // fuzzy algorithms
+  FuzzyTable right_fuzzy_own;                   // empty with same_table: read through right_fuzzy()
+  std::vector<uint64_t> left_keys, right_keys;  // right_keys is a copy of left_keys with same_table
+  const FuzzyTable& right_fuzzy() const { return same_table ? left_fuzzy : right_fuzzy_own; }
+  const ExactKeys& right_exact() const { return same_table ? left_exact : right_exact_own; }
 };
 
 // One rectangle of work: left entries x right entries grouped by key, cut
