@@ -19,7 +19,7 @@
 namespace nm::jobs::explain {
 namespace {
 
-RawTable one_row_table(const Side& s) {
+RawTable one_row_table(const ExplainedPerson& s) {
   RawTable t;
   t.source = s.from_file ? s.source : "command line";
   t.push({s.id, "", s.name[0], s.name[1], s.name[2], ""}, s.birthdate, s.line);
@@ -91,11 +91,12 @@ std::string label_reason(const FuzzyExplanation& e) {
 
 }  // namespace
 
-bool birthdates_match(const Side& a, const Side& b) {
+bool birthdates_match(const ExplainedPerson& a, const ExplainedPerson& b) {
   return a.birthdate != kNoDate && a.birthdate == b.birthdate;
 }
 
-ExactExplanation explain_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows) {
+ExactExplanation explain_exact(const ExplainedPerson& a, const ExplainedPerson& b,
+                               const MatchOptions& m, bool rows) {
   ExactExplanation e;
   e.with_middle = algorithm_traits(m.algorithm).middle_in_rule;
   const ExactKeys ka = prepare_exact(one_row_table(a), m.fuzzy_normalization, true, 1);
@@ -123,7 +124,8 @@ ExactExplanation explain_exact(const Side& a, const Side& b, const MatchOptions&
   return e;
 }
 
-FuzzyExplanation explain_fuzzy(const Side& a, const Side& b, const MatchOptions& m, bool rows) {
+FuzzyExplanation explain_fuzzy(const ExplainedPerson& a, const ExplainedPerson& b,
+                               const MatchOptions& m, bool rows) {
   FuzzyExplanation e;
   const AlgorithmTraits alg = algorithm_traits(m.algorithm);
   e.with_middle = alg.middle_in_rule;

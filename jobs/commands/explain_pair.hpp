@@ -18,8 +18,8 @@ namespace nm::jobs::explain {
 inline constexpr std::array<const char*, 3> kNameFields = {"first_name", "middle_name",
                                                            "last_name"};
 
-// One side of the pair: raw names plus, when read from a file, where from.
-struct Side {
+// One person of the explained pair: raw names plus, when read from a file, where from.
+struct ExplainedPerson {
   std::array<std::string, 3> name;  // first, middle, last (raw)
   bool from_file = false;
   std::string source, id;
@@ -27,7 +27,7 @@ struct Side {
   int32_t birthdate = kNoDate;
 };
 
-bool birthdates_match(const Side& a, const Side& b);
+bool birthdates_match(const ExplainedPerson& a, const ExplainedPerson& b);
 
 // ------------------------------------------------------- algorithms 1, 2 ----
 
@@ -49,9 +49,10 @@ struct ExactExplanation {
 };
 
 // `rows`: the sides were read from files (birthdates known; else assumed equal).
-ExactExplanation explain_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows);
-void print_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows,
-                 const ExactExplanation& e, bool as_json);
+ExactExplanation explain_exact(const ExplainedPerson& a, const ExplainedPerson& b,
+                               const MatchOptions& m, bool rows);
+void print_exact(const ExplainedPerson& a, const ExplainedPerson& b, const MatchOptions& m,
+                 bool rows, const ExactExplanation& e, bool as_json);
 
 // ---------------------------------------------------- algorithms 3 to 6 ----
 
@@ -74,8 +75,9 @@ struct FuzzyExplanation {
   std::string reason;
 };
 
-FuzzyExplanation explain_fuzzy(const Side& a, const Side& b, const MatchOptions& m, bool rows);
-void print_fuzzy(const Side& a, const Side& b, const MatchOptions& m, bool rows,
-                 const FuzzyExplanation& e, bool as_json);
+FuzzyExplanation explain_fuzzy(const ExplainedPerson& a, const ExplainedPerson& b,
+                               const MatchOptions& m, bool rows);
+void print_fuzzy(const ExplainedPerson& a, const ExplainedPerson& b, const MatchOptions& m,
+                 bool rows, const FuzzyExplanation& e, bool as_json);
 
 }  // namespace nm::jobs::explain
