@@ -203,7 +203,7 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
 std::map<PairKey, int> expected_pairs(const std::vector<RectJob>& jobs) {
   std::map<PairKey, int> m;
   for (const RectJob& j : jobs)
-    for (const nm::Tile& t : j.sub.tiles)
+    for (const nm::Chunk& t : j.sub.chunks)
       for (uint32_t l = t.l_begin; l < t.l_end; ++l)
         for (uint32_t r = t.r_begin; r < t.r_end; ++r) ++m[{j.tag, j.lk.rows[l], j.rk.rows[r]}];
   return m;
@@ -237,12 +237,12 @@ struct Fixture {
     jobs.resize(3);
     jobs[0].lk = nm::sort_rows_by_key(prep->left_keys, even.data(), even.size());
     jobs[0].rk = rk;
-    jobs[0].sub = nm::plan_tiles(jobs[0].lk, jobs[0].rk, tile_pairs);
+    jobs[0].sub = nm::plan_chunks(jobs[0].lk, jobs[0].rk, tile_pairs);
     jobs[0].tag = 100;
     jobs[1].tag = 101;  // no tiles
     jobs[2].lk = nm::sort_rows_by_key(prep->left_keys, odd.data(), odd.size());
     jobs[2].rk = rk;
-    jobs[2].sub = nm::plan_tiles(jobs[2].lk, jobs[2].rk, tile_pairs);
+    jobs[2].sub = nm::plan_chunks(jobs[2].lk, jobs[2].rk, tile_pairs);
     jobs[2].tag = 102;
     for (size_t r = 0; r < left.size(); ++r) lorder.push_back(1000 + 3 * r);
     for (size_t r = 0; r < right.size(); ++r) rorder.push_back(5 + 7 * r);
@@ -260,7 +260,7 @@ TEST_CASE("gpu packer: every candidate pair exactly once, for any budget") {
     uint64_t total = 0;
     for (const auto& [k, n] : want) total += static_cast<uint64_t>(n);
     REQUIRE(total > 1000);
-    REQUIRE(f.jobs[0].sub.tiles.size() > 1);
+    REQUIRE(f.jobs[0].sub.chunks.size() > 1);
     CHECK(packer.total_pairs() == total);
     for (const auto& [k, n] : want) REQUIRE(n == 1);
 
@@ -369,7 +369,7 @@ TEST_CASE("gpu packer: no jobs, only empty jobs, dedupe order copied") {
     std::vector<RectJob> jobs(2);  // an empty job first
     jobs[1].lk = nm::sort_by_key(prep.left_keys, 1);
     jobs[1].rk = jobs[1].lk;
-    jobs[1].sub = nm::plan_tiles(jobs[1].lk, jobs[1].rk, 64);
+    jobs[1].sub = nm::plan_chunks(jobs[1].lk, jobs[1].rk, 64);
     jobs[1].tag = 9;
     const PairOrder dorder{true, f.lorder.data(), f.lorder.data()};
     const TilePacker packer(prep, jobs, dorder);
@@ -418,7 +418,7 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
     std::vector<RectJob> jobs(1);
     jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
     jobs[0].rk = dedupe ? jobs[0].lk : nm::sort_by_key(prep.right_keys, 1);
-    jobs[0].sub = nm::plan_tiles(jobs[0].lk, jobs[0].rk, 60);
+    jobs[0].sub = nm::plan_chunks(jobs[0].lk, jobs[0].rk, 60);
     jobs[0].tag = 5;
     const std::vector<uint64_t>& rorder = dedupe ? f.lorder : f.rorder;
     const PairOrder order{dedupe, f.lorder.data(), rorder.data()};

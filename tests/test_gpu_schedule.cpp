@@ -112,7 +112,7 @@ std::vector<nm::RectJob> one_job(const nm::PreparedTables& prep, uint64_t tile_p
   std::vector<nm::RectJob> jobs(1);
   jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
   jobs[0].rk = nm::sort_by_key(prep.right_keys, 1);
-  jobs[0].sub = nm::plan_tiles(jobs[0].lk, jobs[0].rk, tile_pairs);
+  jobs[0].sub = nm::plan_chunks(jobs[0].lk, jobs[0].rk, tile_pairs);
   jobs[0].tag = 3;
   return jobs;
 }

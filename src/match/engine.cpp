@@ -169,19 +169,19 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   uint64_t total = 0;
   for (const RectJob& j : jobs) total += j.sub.candidate_pairs;
 
-  auto score_tile = [&](const RectJob& job, const Tile& tile, unsigned tid) {
+  auto score_chunk = [&](const RectJob& job, const Chunk& chunk, unsigned tid) {
     const KeyedRows& lk = job.lk;
     const KeyedRows& rk = job.rk;
     Worker& w = workers[tid];
     uint64_t scored = 0;
-    for (uint32_t jr = tile.r_begin; jr < tile.r_end; ++jr) {
+    for (uint32_t jr = chunk.r_begin; jr < chunk.r_end; ++jr) {
       const uint32_t r = rk.rows[jr];
       if (fuzzy) {
         const kernels::FuzzyView b = right_fuzzy.view(r);
         const bool use_pattern = kernels::uses_pattern(b.full_len);
         if (use_pattern) w.pattern->build(b.full, b.full_len);
         const uint64_t r_order = order.right_order ? order.right_order[r] : uint64_t{r};
-        for (uint32_t il = tile.l_begin; il < tile.l_end; ++il) {
+        for (uint32_t il = chunk.l_begin; il < chunk.l_end; ++il) {
           const uint32_t l = lk.rows[il];
           scored += kernels::score_candidate</*kCpuPaths=*/true>(
               rule, [&] { return order.left_order ? order.left_order[l] : uint64_t{l}; }, r_order,
@@ -195,7 +195,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
         }
         if (use_pattern) w.pattern->clear(b.full, b.full_len);
       } else {
-        for (uint32_t il = tile.l_begin; il < tile.l_end; ++il) {
+        for (uint32_t il = chunk.l_begin; il < chunk.l_end; ++il) {
           const uint32_t l = lk.rows[il];
           if (order.dedupe && !before(l, r)) continue;
           ++scored;
@@ -209,12 +209,12 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
     }
     w.scored += scored;
     if (progress) {
-      const uint64_t d = done.fetch_add(tile.pairs(), std::memory_order_relaxed) + tile.pairs();
+      const uint64_t d = done.fetch_add(chunk.pairs(), std::memory_order_relaxed) + chunk.pairs();
       if (tid == 0) progress(d, total);
     }
   };
-  // Tasks are runs of consecutive sub-tiles of one job of at least kTaskPairs
-  // pairs: most blocks are tiny, and one atomic hand-out per tile would cost
+  // Tasks are runs of consecutive chunks of one job of at least kTaskPairs
+  // pairs: most blocks are tiny, and one atomic hand-out per chunk would cost
   // more than the scoring.
   constexpr uint64_t kTaskPairs = 1 << 14;
   struct Task {
@@ -223,22 +223,22 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   };
   std::vector<Task> tasks;
   for (size_t j = 0; j < jobs.size(); ++j) {
-    const auto& tiles = jobs[j].sub.tiles;
+    const auto& chunks = jobs[j].sub.chunks;
     uint64_t acc = kTaskPairs;
-    for (size_t ti = 0; ti < tiles.size(); ++ti) {
+    for (size_t ti = 0; ti < chunks.size(); ++ti) {
       if (acc >= kTaskPairs) {
         tasks.push_back(
             Task{static_cast<uint32_t>(j), static_cast<uint32_t>(ti), static_cast<uint32_t>(ti)});
         acc = 0;
       }
       ++tasks.back().end;
-      acc += tiles[ti].pairs();
+      acc += chunks[ti].pairs();
     }
   }
   parallel_for(tasks.size(), threads, [&](size_t t, unsigned tid) {
     const RectJob& job = jobs[tasks[t].job];
     for (uint32_t ti = tasks[t].begin; ti < tasks[t].end; ++ti)
-      score_tile(job, job.sub.tiles[ti], tid);
+      score_chunk(job, job.sub.chunks[ti], tid);
   });
 
   uint64_t scored = 0;
@@ -262,7 +262,7 @@ RectJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigne
   RectJob job;
   job.lk = sort_by_key(prep.left_keys, threads);
   job.rk = prep.same_table ? job.lk : sort_by_key(prep.right_keys, threads);
-  job.sub = plan_tiles(job.lk, job.rk, tile_pairs);
+  job.sub = plan_chunks(job.lk, job.rk, tile_pairs);
   return job;
 }
 

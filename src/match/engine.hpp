@@ -59,15 +59,15 @@ struct PreparedTables {
 };
 
 // One rectangle of work: left entries x right entries grouped by key, cut
-// into sub-tiles for the threads. `tag` is copied into every kept pair.
+// into chunks for the threads. `tag` is copied into every kept pair.
 struct RectJob {
   KeyedRows lk, rk;
-  TilePlan sub;
+  ChunkPlan sub;
   uint32_t tag = 0;
 };
 
 // All of both tables as one job (one process): rows sorted by key, blocks
-// cut into sub-tiles of at most tile_pairs pairs; with a same-table
+// cut into chunks of at most tile_pairs pairs; with a same-table
 // preparation both sides are the left table's rows.
 RectJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads);
 

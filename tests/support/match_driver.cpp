@@ -20,7 +20,7 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
   std::vector<RectJob> jobs(1);
   jobs[0] = whole_table_job(prep, opt.tile_pairs, threads);
   st.blocks = jobs[0].sub.blocks;
-  st.tiles = jobs[0].sub.tiles.size();
+  st.tiles = jobs[0].sub.chunks.size();
   st.partition_s = t0.seconds();
 
   t0.restart();
