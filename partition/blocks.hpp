@@ -24,7 +24,7 @@ KeyedRows sort_by_key(const std::vector<uint64_t>& keys, unsigned threads);
 KeyedRows sort_rows_by_key(const std::vector<uint64_t>& keys, const uint32_t* rows, size_t n);
 
 // A rectangle of one block: left entries [l_begin, l_end) x right entries
-// [r_begin, r_end) of the KeyedRows arrays.
+// [r_begin, r_end) of the KeyedRows arrays; the unit the engine's threads take.
 struct Chunk {
   uint32_t l_begin, l_end, r_begin, r_end;
   uint64_t pairs() const { return uint64_t(l_end - l_begin) * (r_end - r_begin); }

@@ -84,7 +84,7 @@ class PieceCutter {
 };
 
 void PieceCutter::start_tile(uint32_t id) {
-  const PlanTile& t = plan_.tiles[id];
+  const Tile& t = plan_.tiles[id];
   const BlockIndex& right_index = records_.right_is_left ? left_index_ : right_index_;
   const std::vector<uint32_t> ls = left_index_.slice(records_.left, t.block, t.l_begin, t.l_end);
   const std::vector<uint32_t> rs =

@@ -64,7 +64,7 @@ io::PairFileMeta run_meta(const RunContext& run, const LoadedTables& loaded, con
 std::vector<io::TileRecord> tile_records(const Plan& plan) {
   std::vector<io::TileRecord> tiles(plan.tiles.size());
   for (size_t t = 0; t < plan.tiles.size(); ++t) {
-    const PlanTile& p = plan.tiles[t];
+    const Tile& p = plan.tiles[t];
     tiles[t] = io::TileRecord{
         plan.blocks[p.block].key, p.l_begin, p.l_end, p.r_begin, p.r_end, p.cost, p.rank};
   }
