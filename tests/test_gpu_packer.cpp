@@ -29,7 +29,7 @@ using nm::MatchOptions;
 using nm::PairOrder;
 using nm::PreparedTables;
 using nm::RawTable;
-using nm::RectJob;
+using nm::ScoreJob;
 using nm::gpu::BatchLayout;
 using nm::gpu::BatchMap;
 using nm::gpu::BatchSpan;
@@ -200,10 +200,10 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
   CHECK(cp_sum == L.n_cps);
 }
 
-std::map<PairKey, int> expected_pairs(const std::vector<RectJob>& jobs) {
+std::map<PairKey, int> expected_pairs(const std::vector<ScoreJob>& jobs) {
   std::map<PairKey, int> m;
-  for (const RectJob& j : jobs)
-    for (const nm::Chunk& t : j.sub.chunks)
+  for (const ScoreJob& j : jobs)
+    for (const nm::Chunk& t : j.chunks.chunks)
       for (uint32_t l = t.l_begin; l < t.l_end; ++l)
         for (uint32_t r = t.r_begin; r < t.r_end; ++r) ++m[{j.tag, j.lk.rows[l], j.rk.rows[r]}];
   return m;
@@ -213,7 +213,7 @@ struct Fixture {
   RawTable left, right;
   MatchOptions opt;
   std::unique_ptr<PreparedTables> prep;
-  std::vector<RectJob> jobs;
+  std::vector<ScoreJob> jobs;
   std::vector<uint64_t> lorder, rorder;
 
   // Three jobs over the same tables: even left rows, an empty job, odd left
@@ -237,12 +237,12 @@ struct Fixture {
     jobs.resize(3);
     jobs[0].lk = nm::sort_rows_by_key(prep->left_keys, even.data(), even.size());
     jobs[0].rk = rk;
-    jobs[0].sub = nm::plan_chunks(jobs[0].lk, jobs[0].rk, tile_pairs);
+    jobs[0].chunks = nm::plan_chunks(jobs[0].lk, jobs[0].rk, tile_pairs);
     jobs[0].tag = 100;
     jobs[1].tag = 101;  // no tiles
     jobs[2].lk = nm::sort_rows_by_key(prep->left_keys, odd.data(), odd.size());
     jobs[2].rk = rk;
-    jobs[2].sub = nm::plan_chunks(jobs[2].lk, jobs[2].rk, tile_pairs);
+    jobs[2].chunks = nm::plan_chunks(jobs[2].lk, jobs[2].rk, tile_pairs);
     jobs[2].tag = 102;
     for (size_t r = 0; r < left.size(); ++r) lorder.push_back(1000 + 3 * r);
     for (size_t r = 0; r < right.size(); ++r) rorder.push_back(5 + 7 * r);
@@ -260,7 +260,7 @@ TEST_CASE("gpu packer: every candidate pair exactly once, for any budget") {
     uint64_t total = 0;
     for (const auto& [k, n] : want) total += static_cast<uint64_t>(n);
     REQUIRE(total > 1000);
-    REQUIRE(f.jobs[0].sub.chunks.size() > 1);
+    REQUIRE(f.jobs[0].chunks.chunks.size() > 1);
     CHECK(packer.total_pairs() == total);
     for (const auto& [k, n] : want) REQUIRE(n == 1);
 
@@ -351,13 +351,13 @@ TEST_CASE("gpu packer: no jobs, only empty jobs, dedupe order copied") {
   Fixture f(1 << 20);
   const PairOrder order{};
   {
-    const std::vector<RectJob> none;
+    const std::vector<ScoreJob> none;
     const TilePacker packer(*f.prep, none, order);
     CHECK(packer.at_end(packer.start()));
     CHECK(packer.total_pairs() == 0);
   }
   {
-    std::vector<RectJob> empties(3);
+    std::vector<ScoreJob> empties(3);
     const TilePacker packer(*f.prep, empties, order);
     CHECK(packer.at_end(packer.start()));
   }
@@ -366,10 +366,10 @@ TEST_CASE("gpu packer: no jobs, only empty jobs, dedupe order copied") {
     MatchOptions m = f.opt;
     m.dedupe = true;
     const PreparedTables prep(f.left, f.left, m, true, 1);
-    std::vector<RectJob> jobs(2);  // an empty job first
+    std::vector<ScoreJob> jobs(2);  // an empty job first
     jobs[1].lk = nm::sort_by_key(prep.left_keys, 1);
     jobs[1].rk = jobs[1].lk;
-    jobs[1].sub = nm::plan_chunks(jobs[1].lk, jobs[1].rk, 64);
+    jobs[1].chunks = nm::plan_chunks(jobs[1].lk, jobs[1].rk, 64);
     jobs[1].tag = 9;
     const PairOrder dorder{true, f.lorder.data(), f.lorder.data()};
     const TilePacker packer(prep, jobs, dorder);
@@ -415,10 +415,10 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
     const PreparedTables prep(f.left, dedupe ? f.left : f.right, m, dedupe, 1);
     const RawTable& rtab = dedupe ? f.left : f.right;
     const FuzzyTable& right_fuzzy = prep.right_fuzzy();
-    std::vector<RectJob> jobs(1);
+    std::vector<ScoreJob> jobs(1);
     jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
     jobs[0].rk = dedupe ? jobs[0].lk : nm::sort_by_key(prep.right_keys, 1);
-    jobs[0].sub = nm::plan_chunks(jobs[0].lk, jobs[0].rk, 60);
+    jobs[0].chunks = nm::plan_chunks(jobs[0].lk, jobs[0].rk, 60);
     jobs[0].tag = 5;
     const std::vector<uint64_t>& rorder = dedupe ? f.lorder : f.rorder;
     const PairOrder order{dedupe, f.lorder.data(), rorder.data()};

@@ -108,11 +108,11 @@ size_t first_wait(const std::vector<DeviceOp>& ops, int event, size_t from) {
 }
 
 // One job over left x right as compare_backends builds it.
-std::vector<nm::RectJob> one_job(const nm::PreparedTables& prep, uint64_t tile_pairs) {
-  std::vector<nm::RectJob> jobs(1);
+std::vector<nm::ScoreJob> one_job(const nm::PreparedTables& prep, uint64_t tile_pairs) {
+  std::vector<nm::ScoreJob> jobs(1);
   jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
   jobs[0].rk = nm::sort_by_key(prep.right_keys, 1);
-  jobs[0].sub = nm::plan_chunks(jobs[0].lk, jobs[0].rk, tile_pairs);
+  jobs[0].chunks = nm::plan_chunks(jobs[0].lk, jobs[0].rk, tile_pairs);
   jobs[0].tag = 3;
   return jobs;
 }
@@ -470,7 +470,7 @@ TEST_CASE("gpu schedule: the resident right table is sent once per table and ord
   const RawTable right = nm::gpu::random_table(82, o, &left);
   const MatchOptions m = a3(0.8f);
   const nm::PreparedTables prep(left, right, m, false, 1);
-  const std::vector<nm::RectJob> jobs = one_job(prep, 1 << 12);
+  const std::vector<nm::ScoreJob> jobs = one_job(prep, 1 << 12);
   std::vector<nm::ScoredPair> cpu;
   const uint64_t cpu_scored = nm::score_jobs(prep, jobs, nm::PairOrder{}, 1, cpu);
   REQUIRE(!cpu.empty());
@@ -507,7 +507,7 @@ TEST_CASE("gpu schedule: the resident right table is sent once per table and ord
   // Another preparation of the same tables: sent again, same results.
   {
     const nm::PreparedTables prep2(left, right, m, false, 1);
-    const std::vector<nm::RectJob> jobs2 = one_job(prep2, 1 << 12);
+    const std::vector<nm::ScoreJob> jobs2 = one_job(prep2, 1 << 12);
     out.clear();
     CHECK(rig.scorer.score(prep2, jobs2, nm::PairOrder{}, out) == cpu_scored);
     CHECK(same_pairs(out, cpu));

@@ -65,7 +65,7 @@ class PieceCutter {
   }
   // The next piece's jobs and the tiles whose last chunks are in it; no
   // jobs when every tile is done.
-  void next(std::vector<RectJob>& jobs, std::vector<uint32_t>& finished);
+  void next(std::vector<ScoreJob>& jobs, std::vector<uint32_t>& finished);
   size_t tiles_started() const { return next_; }
   size_t tiles() const { return tiles_.size(); }
 
@@ -77,7 +77,7 @@ class PieceCutter {
   BlockIndex left_index_, right_index_;
   std::vector<uint32_t> tiles_;
   PieceLimits limits_;
-  RectJob pending_;        // the tile whose chunks are being scored ...
+  ScoreJob pending_;       // the tile whose chunks are being scored ...
   size_t pending_at_ = 0;  // ... from this one on
   bool have_pending_ = false;
   size_t next_ = 0;
@@ -89,16 +89,16 @@ void PieceCutter::start_tile(uint32_t id) {
   const std::vector<uint32_t> ls = left_index_.slice(records_.left, t.block, t.l_begin, t.l_end);
   const std::vector<uint32_t> rs =
       right_index.slice(records_.right_side(), t.block, t.r_begin, t.r_end);
-  pending_ = RectJob{};
+  pending_ = ScoreJob{};
   pending_.lk = sort_rows_by_key(prep_.left_keys, ls.data(), ls.size());
   pending_.rk = sort_rows_by_key(prep_.right_keys, rs.data(), rs.size());
-  pending_.sub = plan_chunks(pending_.lk, pending_.rk, limits_.chunk_pairs);
+  pending_.chunks = plan_chunks(pending_.lk, pending_.rk, limits_.chunk_pairs);
   pending_.tag = id;
   pending_at_ = 0;
   have_pending_ = true;
 }
 
-void PieceCutter::next(std::vector<RectJob>& jobs, std::vector<uint32_t>& finished) {
+void PieceCutter::next(std::vector<ScoreJob>& jobs, std::vector<uint32_t>& finished) {
   uint64_t cost = 0, fine = 0;
   for (;;) {
     if (!have_pending_) {
@@ -109,7 +109,7 @@ void PieceCutter::next(std::vector<RectJob>& jobs, std::vector<uint32_t>& finish
       cost += plan_.tiles[id].cost;
       start_tile(id);
     }
-    const std::vector<Chunk>& chunks = pending_.sub.chunks;
+    const std::vector<Chunk>& chunks = pending_.chunks.chunks;
     if (pending_at_ == 0 && fine + fine_pairs(chunks, 0, chunks.size()) <= limits_.fine_cap) {
       fine += fine_pairs(chunks, 0, chunks.size());  // the whole tile fits
       finished.push_back(pending_.tag);
@@ -124,12 +124,12 @@ void PieceCutter::next(std::vector<RectJob>& jobs, std::vector<uint32_t>& finish
            (fine + f + chunks[e].pairs() <= limits_.fine_cap || (jobs.empty() && e == pending_at_)))
       f += chunks[e++].pairs();
     if (e == pending_at_) break;  // the next piece goes on with it
-    RectJob part;
+    ScoreJob part;
     part.lk = pending_.lk;
     part.rk = pending_.rk;
-    part.sub.chunks.assign(chunks.begin() + static_cast<ptrdiff_t>(pending_at_),
-                           chunks.begin() + static_cast<ptrdiff_t>(e));
-    part.sub.candidate_pairs = f;
+    part.chunks.chunks.assign(chunks.begin() + static_cast<ptrdiff_t>(pending_at_),
+                              chunks.begin() + static_cast<ptrdiff_t>(e));
+    part.chunks.candidate_pairs = f;
     part.tag = pending_.tag;
     jobs.push_back(std::move(part));
     fine += f;
@@ -296,7 +296,7 @@ ScoreOutcome score_tiles(RunContext& run, const ScoringRecords& records, const P
   // ranks leave the loop together (each piece's append is collective).
   std::exception_ptr score_error;
   for (;;) {
-    std::vector<RectJob> jobs;
+    std::vector<ScoreJob> jobs;
     std::vector<uint32_t> finished;  // tiles whose last chunks are in this piece
     try {
       cutter.next(jobs, finished);

@@ -273,7 +273,7 @@ void GpuScorer::finish(Slot& s, std::vector<ScoredPair>& out) {
   s.busy = false;
 }
 
-uint64_t GpuScorer::score(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+uint64_t GpuScorer::score(const PreparedTables& prep, const std::vector<ScoreJob>& jobs,
                           const PairOrder& order, std::vector<ScoredPair>& out) {
   const uint64_t scored_before = counters()[0];
   const bool resident = make_resident(prep, order);

@@ -62,7 +62,7 @@ class GpuScorer final : public OffloadScorer {
   // Scores every job (fuzzy algorithms only); kept pairs are appended to
   // `out` (batch by batch, each batch in (column, left) order). Returns the
   // number of pairs put through the rule.
-  uint64_t score(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+  uint64_t score(const PreparedTables& prep, const std::vector<ScoreJob>& jobs,
                  const PairOrder& order, std::vector<ScoredPair>& out) override;
 
   // The run's counters, copied from the device (one small copy).

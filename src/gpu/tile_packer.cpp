@@ -82,12 +82,12 @@ void pack_resident(const PreparedTables& prep, const PairOrder& order, const Res
   }
 }
 
-TilePacker::TilePacker(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+TilePacker::TilePacker(const PreparedTables& prep, const std::vector<ScoreJob>& jobs,
                        const PairOrder& order, bool resident_right)
     : prep_(prep), jobs_(jobs), order_(order), resident_(resident_right) {
   if (!prep.fuzzy) throw std::logic_error("TilePacker: the GPU backend scores fuzzy algorithms only");
-  for (const RectJob& j : jobs) {
-    for (const Chunk& t : j.sub.chunks) {
+  for (const ScoreJob& j : jobs) {
+    for (const Chunk& t : j.chunks.chunks) {
       if (t.l_end - t.l_begin > kMaxColumnPairs)
         throw std::logic_error("TilePacker: a sub-tile is wider than a column can be");
       total_pairs_ += t.pairs();
@@ -97,14 +97,14 @@ TilePacker::TilePacker(const PreparedTables& prep, const std::vector<RectJob>& j
 
 ColumnCursor TilePacker::start() const {
   ColumnCursor c{0, 0, 0};
-  while (c.job < jobs_.size() && jobs_[c.job].sub.chunks.empty()) ++c.job;
-  if (c.job < jobs_.size()) c.jr = jobs_[c.job].sub.chunks[0].r_begin;
+  while (c.job < jobs_.size() && jobs_[c.job].chunks.chunks.empty()) ++c.job;
+  if (c.job < jobs_.size()) c.jr = jobs_[c.job].chunks.chunks[0].r_begin;
   // Chunks are never empty (plan_chunks only emits blocks present on both sides).
   return c;
 }
 
 void TilePacker::advance(ColumnCursor& c) const {
-  const auto& chunks = jobs_[c.job].sub.chunks;
+  const auto& chunks = jobs_[c.job].chunks.chunks;
   if (++c.jr < chunks[c.tile].r_end) return;
   if (++c.tile < chunks.size()) {
     c.jr = chunks[c.tile].r_begin;
@@ -112,8 +112,8 @@ void TilePacker::advance(ColumnCursor& c) const {
   }
   c.tile = 0;
   ++c.job;
-  while (c.job < jobs_.size() && jobs_[c.job].sub.chunks.empty()) ++c.job;
-  c.jr = c.job < jobs_.size() ? jobs_[c.job].sub.chunks[0].r_begin : 0;
+  while (c.job < jobs_.size() && jobs_[c.job].chunks.chunks.empty()) ++c.job;
+  c.jr = c.job < jobs_.size() ? jobs_[c.job].chunks.chunks[0].r_begin : 0;
 }
 
 BatchSpan TilePacker::next_span(ColumnCursor from, uint64_t max_pairs, size_t max_bytes,
@@ -127,8 +127,8 @@ BatchSpan TilePacker::next_span(ColumnCursor from, uint64_t max_pairs, size_t ma
   bool have_tile = false;
   ColumnCursor cur_tile{};
   while (!at_end(s.end) && s.columns < max_cols) {
-    const RectJob& job = jobs_[s.end.job];
-    const Chunk& t = job.sub.chunks[s.end.tile];
+    const ScoreJob& job = jobs_[s.end.job];
+    const Chunk& t = job.chunks.chunks[s.end.tile];
     const bool new_segment = !have_tile || s.end.job != cur_tile.job || s.end.tile != cur_tile.tile;
     size_t add_rec = 0, add_cp = 0;
     if (!resident_) {
@@ -174,8 +174,8 @@ void TilePacker::walk(const BatchSpan& span, OnSegment&& on_segment, OnColumn&& 
   bool have_tile = false;
   ColumnCursor cur{};
   for (uint32_t k = 0; k < span.columns; ++k) {
-    const RectJob& job = jobs_[c.job];
-    const Chunk& t = job.sub.chunks[c.tile];
+    const ScoreJob& job = jobs_[c.job];
+    const Chunk& t = job.chunks.chunks[c.tile];
     if (!have_tile || c.job != cur.job || c.tile != cur.tile) {
       have_tile = true;
       cur = c;
@@ -197,11 +197,11 @@ BatchLayout TilePacker::layout(const BatchSpan& span) const {
   };
   walk(
       span,
-      [&](const RectJob& job, const Chunk& t) {
+      [&](const ScoreJob& job, const Chunk& t) {
         for (uint32_t i = t.l_begin; i < t.l_end; ++i) count(left_fuzzy.records[job.lk.rows[i]]);
         L.n_left += t.l_end - t.l_begin;
       },
-      [&](uint32_t, const RectJob&, const Chunk&, uint32_t rrow) {
+      [&](uint32_t, const ScoreJob&, const Chunk&, uint32_t rrow) {
         const FuzzyRecord& r = right_fuzzy.records[rrow];
         if (resident_) {
           // Not packed, but its strings size this batch's scratch.
@@ -256,7 +256,7 @@ BatchMap TilePacker::pack(const BatchSpan& span, const BatchLayout& L, void* dst
   uint32_t nl = 0;
   walk(
       span,
-      [&](const RectJob& job, const Chunk& t) {
+      [&](const ScoreJob& job, const Chunk& t) {
         seg_begin = nl;
         for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
           const uint32_t row = job.lk.rows[i];
@@ -264,7 +264,7 @@ BatchMap TilePacker::pack(const BatchSpan& span, const BatchLayout& L, void* dst
           map.left_rows.push_back(row);
         }
       },
-      [&](uint32_t k, const RectJob& job, const Chunk& t, uint32_t rrow) {
+      [&](uint32_t k, const ScoreJob& job, const Chunk& t, uint32_t rrow) {
         if (!resident_) put(right[k], right_fuzzy, prep_.right, rrow, order_.right_order);
         map.col_right_rows.push_back(rrow);
         map.col_tags.push_back(job.tag);

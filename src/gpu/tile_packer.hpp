@@ -60,7 +60,7 @@ class TilePacker {
   // Fuzzy jobs only (algorithms 3–6). The objects must outlive the packer.
   // With `resident_right` the batches hold no right records: columns name
   // rows of the resident table (pack_resident) instead.
-  TilePacker(const PreparedTables& prep, const std::vector<RectJob>& jobs, const PairOrder& order,
+  TilePacker(const PreparedTables& prep, const std::vector<ScoreJob>& jobs, const PairOrder& order,
              bool resident_right = false);
 
   ColumnCursor start() const;
@@ -84,7 +84,7 @@ class TilePacker {
   template <class OnSegment, class OnColumn>
   void walk(const BatchSpan& span, OnSegment&& on_segment, OnColumn&& on_column) const;
   const PreparedTables& prep_;
-  const std::vector<RectJob>& jobs_;
+  const std::vector<ScoreJob>& jobs_;
   PairOrder order_;
   bool resident_;
   uint64_t total_pairs_ = 0;

@@ -137,12 +137,12 @@ PreparedTables::PreparedTables(const RawTable& l, const RawTable& r, const Match
   if (same) right_keys = left_keys;
 }
 
-uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+uint64_t score_jobs(const PreparedTables& prep, const std::vector<ScoreJob>& jobs,
                     const PairOrder& order, unsigned threads, std::vector<ScoredPair>& out,
                     const ProgressFn& progress, OffloadScorer* offload, ScoreHistogram* hist) {
   if (offload != nullptr && prep.fuzzy) {
     uint64_t total = 0;
-    for (const RectJob& j : jobs) total += j.sub.candidate_pairs;
+    for (const ScoreJob& j : jobs) total += j.chunks.candidate_pairs;
     const uint64_t scored = offload->score(prep, jobs, order, out);
     if (progress) progress(total, total);
     return scored;
@@ -167,9 +167,9 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   for (auto& w : workers) w.scratch.resize(kernels::metric_scratch_words(max_len) + 8);
   std::atomic<uint64_t> done{0};
   uint64_t total = 0;
-  for (const RectJob& j : jobs) total += j.sub.candidate_pairs;
+  for (const ScoreJob& j : jobs) total += j.chunks.candidate_pairs;
 
-  auto score_chunk = [&](const RectJob& job, const Chunk& chunk, unsigned tid) {
+  auto score_chunk = [&](const ScoreJob& job, const Chunk& chunk, unsigned tid) {
     const KeyedRows& lk = job.lk;
     const KeyedRows& rk = job.rk;
     Worker& w = workers[tid];
@@ -223,7 +223,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   };
   std::vector<Task> tasks;
   for (size_t j = 0; j < jobs.size(); ++j) {
-    const auto& chunks = jobs[j].sub.chunks;
+    const auto& chunks = jobs[j].chunks.chunks;
     uint64_t acc = kTaskPairs;
     for (size_t ti = 0; ti < chunks.size(); ++ti) {
       if (acc >= kTaskPairs) {
@@ -236,9 +236,9 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
     }
   }
   parallel_for(tasks.size(), threads, [&](size_t t, unsigned tid) {
-    const RectJob& job = jobs[tasks[t].job];
+    const ScoreJob& job = jobs[tasks[t].job];
     for (uint32_t ti = tasks[t].begin; ti < tasks[t].end; ++ti)
-      score_chunk(job, job.sub.chunks[ti], tid);
+      score_chunk(job, job.chunks.chunks[ti], tid);
   });
 
   uint64_t scored = 0;
@@ -258,11 +258,11 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   return scored;
 }
 
-RectJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads) {
-  RectJob job;
+ScoreJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads) {
+  ScoreJob job;
   job.lk = sort_by_key(prep.left_keys, threads);
   job.rk = prep.same_table ? job.lk : sort_by_key(prep.right_keys, threads);
-  job.sub = plan_chunks(job.lk, job.rk, tile_pairs);
+  job.chunks = plan_chunks(job.lk, job.rk, tile_pairs);
   return job;
 }
 

@@ -31,7 +31,7 @@ using ProgressFn = std::function<void(uint64_t pairs_done, uint64_t pairs_total)
 // tables the engine was given.
 struct ScoredPair {
   uint32_t left, right;
-  uint32_t tile;  // the RectJob's tag
+  uint32_t tile;  // the ScoreJob's tag
   float confidence;
   float lev, jw, mp;  // metric values in percent (100 for direct/exact matches)
   uint8_t label;
@@ -58,18 +58,20 @@ struct PreparedTables {
   const ExactKeys& right_exact() const { return same_table ? left_exact : right_exact_own; }
 };
 
-// One rectangle of work: left entries x right entries grouped by key, cut
-// into chunks for the threads. `tag` is copied into every kept pair.
-struct RectJob {
+// One rectangle of work handed to the scorer (CPU threads or the GPU
+// backend): left entries x right entries grouped by key, cut into chunks for
+// the threads. `tag` (the plan Tile's id in a distributed run) is copied into
+// every kept pair.
+struct ScoreJob {
   KeyedRows lk, rk;
-  ChunkPlan sub;
+  ChunkPlan chunks;
   uint32_t tag = 0;
 };
 
 // All of both tables as one job (one process): rows sorted by key, blocks
 // cut into chunks of at most tile_pairs pairs; with a same-table
 // preparation both sides are the left table's rows.
-RectJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads);
+ScoreJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads);
 
 // With dedupe a pair is scored only when left_order[l] < right_order[r]
 // (global row numbers); null orders mean the row indices themselves.
@@ -85,7 +87,7 @@ struct PairOrder {
 class OffloadScorer {
  public:
   virtual ~OffloadScorer() = default;
-  virtual uint64_t score(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+  virtual uint64_t score(const PreparedTables& prep, const std::vector<ScoreJob>& jobs,
                          const PairOrder& order, std::vector<ScoredPair>& out) = 0;
 };
 
@@ -95,7 +97,7 @@ class OffloadScorer {
 // is given, every matching pair is counted in it (CPU backend; the GPU
 // backend keeps its histogram on the device). Returns the number of pairs
 // put through the rule.
-uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+uint64_t score_jobs(const PreparedTables& prep, const std::vector<ScoreJob>& jobs,
                     const PairOrder& order, unsigned threads, std::vector<ScoredPair>& out,
                     const ProgressFn& progress = {}, OffloadScorer* offload = nullptr,
                     ScoreHistogram* hist = nullptr);
