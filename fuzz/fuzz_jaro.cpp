@@ -16,26 +16,26 @@ using nm::fuzz::expect_equal;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // One pattern table for the whole run, cleared after each use as the engine does.
-  static const std::unique_ptr<nm::hd::Pattern64> pattern = [] {
-    auto p = std::make_unique<nm::hd::Pattern64>();
+  static const std::unique_ptr<nm::kernels::Pattern64> pattern = [] {
+    auto p = std::make_unique<nm::kernels::Pattern64>();
     p->reset_all();
     return p;
   }();
   const auto [a, b] = nm::fuzz::two_strings(data, size);
   const auto la = static_cast<uint32_t>(a.size()), lb = static_cast<uint32_t>(b.size());
-  std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(la > lb ? la : lb));
+  std::vector<uint32_t> scratch(nm::kernels::metric_scratch_words(la > lb ? la : lb));
   const double want = nm::ref::jaro(a, b);
 
-  const bool use_pattern = lb >= 1 && lb <= nm::hd::kWordBits;
+  const bool use_pattern = lb >= 1 && lb <= nm::kernels::kWordBits;
   if (use_pattern) pattern->build(b.data(), lb);
-  const nm::hd::Pattern64* pb = use_pattern ? pattern.get() : nullptr;
-  const double got = nm::hd::jaro(a.data(), la, b.data(), lb, pb, scratch.data());
+  const nm::kernels::Pattern64* pb = use_pattern ? pattern.get() : nullptr;
+  const double got = nm::kernels::jaro(a.data(), la, b.data(), lb, pb, scratch.data());
   expect_equal(got, want, "jaro", a, b);
   if (use_pattern) pattern->clear(b.data(), lb);
-  expect_equal(nm::hd::jaro(a.data(), la, b.data(), lb, nullptr, scratch.data()), want,
+  expect_equal(nm::kernels::jaro(a.data(), la, b.data(), lb, nullptr, scratch.data()), want,
                "jaro without a pattern", a, b);
 
-  expect_equal(nm::hd::jaro_winkler_from_jaro(got, a.data(), la, b.data(), lb),
+  expect_equal(nm::kernels::jaro_winkler_from_jaro(got, a.data(), la, b.data(), lb),
                nm::ref::jaro_winkler(a, b), "jaro_winkler", a, b);
   return 0;
 }

@@ -35,7 +35,7 @@ struct PairRecord {
 };
 
 // One row of /plan/tiles.
-struct TileRecord {
+struct TileRow {
   uint64_t block_key, l_begin, l_end, r_begin, r_end, cost;
   uint32_t rank;
 };
@@ -87,7 +87,7 @@ class PairFileWriter {
   // the same meta and tiles (meta.format/format_version are set by the writer).
   // Throws InputError when the file cannot be created.
   static PairFileWriter create(MPI_Comm comm, const std::string& path, const PairFileMeta& meta,
-                               const std::vector<TileRecord>& tiles);
+                               const std::vector<TileRow>& tiles);
   // Opens an existing file for --resume: attempts += 1, complete = 0. Throws
   // InputError (on every rank) if it is missing, corrupt (its attributes, plan,
   // piece table or done marks fail their checksums) or not a pair file.
@@ -102,7 +102,7 @@ class PairFileWriter {
   const PairFileMeta& meta() const;
   uint32_t generation() const;  // = the attempts attribute: 1, then +1 per resume
   // Plan and done marks as read at open (create: all 0). Not updated by appends.
-  std::vector<TileRecord> tiles() const;
+  std::vector<TileRow> tiles() const;
   std::vector<uint32_t> done_marks() const;
 
   // Appends this rank's piece: `pairs` sorted by (left, right); the payload of
@@ -154,7 +154,7 @@ class PairFileReader {
   const PairFileMeta& meta() const;
   bool complete() const;
   uint32_t attempts() const;
-  std::vector<TileRecord> tiles() const;
+  std::vector<TileRow> tiles() const;
   std::vector<uint32_t> done_marks() const;
   std::vector<RankStats> rank_stats() const;
   std::vector<PieceRecord> pieces() const;

@@ -6,10 +6,10 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/hd.hpp"
+#include "kernels/host_device.hpp"
 #include "kernels/pair_scoring.hpp"
 
-namespace nm::hd {
+namespace nm::kernels {
 
 inline constexpr uint32_t kHistBins = 101;  // floor(score) of every matching pair, 0..100
 
@@ -55,4 +55,4 @@ NM_HD NM_INLINE bool score_candidate(const CandidateRule& rule, const LeftOrder&
   return true;
 }
 
-}  // namespace nm::hd
+}  // namespace nm::kernels

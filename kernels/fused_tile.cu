@@ -1,5 +1,5 @@
 // The fused tile kernel: the phases of kernels/fused_tile.hpp with the
-// schedule of hd::emulate_block (a block takes one group at a time,
+// schedule of kernels::emulate_block (a block takes one group at a time,
 // grid-stride over groups; __syncthreads() where the emulation ends a phase).
 // The emulation adds a block's count to t.scored, the kernel each thread's:
 // the same total.
@@ -7,31 +7,32 @@
 
 namespace nm::gpu {
 
-__global__ void __launch_bounds__(hd::kBlockThreads) fused_tile_kernel(hd::TileView t) {
-  __shared__ hd::BlockShared sh;
+__global__ void __launch_bounds__(kernels::kBlockThreads) fused_tile_kernel(kernels::TileView t) {
+  __shared__ kernels::BlockShared sh;
   const uint32_t tid = threadIdx.x;
   const uint32_t nthreads = blockDim.x;
-  hd::reset_shared(sh, tid, nthreads);
+  kernels::reset_shared(sh, tid, nthreads);
   __syncthreads();
   uint32_t* const scratch =
       t.scratch + (static_cast<uint64_t>(blockIdx.x) * nthreads + tid) * t.scratch_words;
   unsigned long long scored = 0;
   for (uint32_t g = blockIdx.x; g < t.n_groups; g += gridDim.x) {
-    hd::build_group(t, g, tid, sh);
+    kernels::build_group(t, g, tid, sh);
     __syncthreads();
-    const hd::DevGroup G = t.groups[g];
+    const kernels::DevGroup G = t.groups[g];
     uint32_t k = 0;
     for (uint32_t i = tid; i < G.pairs; i += nthreads)
-      scored += hd::score_group_pair(t, G.col_begin, G.col_end - G.col_begin, i, sh, scratch, k);
+      scored +=
+          kernels::score_group_pair(t, G.col_begin, G.col_end - G.col_begin, i, sh, scratch, k);
     __syncthreads();
-    hd::clear_group(t, g, tid, sh);
+    kernels::clear_group(t, g, tid, sh);
     __syncthreads();
   }
-  hd::flush_hist(t, tid, nthreads, sh);
-  if (scored != 0) hd::atomic_add_u64(t.scored, scored);
+  kernels::flush_hist(t, tid, nthreads, sh);
+  if (scored != 0) kernels::atomic_add_u64(t.scored, scored);
 }
 
-void launch_fused_tile(const hd::TileView& view, uint32_t grid, uint32_t block,
+void launch_fused_tile(const kernels::TileView& view, uint32_t grid, uint32_t block,
                        cudaStream_t stream) {
   fused_tile_kernel<<<grid, block, 0, stream>>>(view);
 }

@@ -5,9 +5,9 @@
 // most kGroupCols; a thread block takes one group at a time (grid-stride over
 // groups): its first threads build the Pattern64 of each column's right name
 // in shared memory, then all threads stride over the group's pairs, scoring
-// each with hd::score_candidate (kernels/candidate_pair.hpp, the CPU backend's code). Pairs that are kept
-// are compacted on the device: an atomic counter hands out slots of the
-// survivor list, so only survivors are copied back.
+// each with kernels::score_candidate (kernels/candidate_pair.hpp, the CPU backend's code). Pairs
+// that are kept are compacted on the device: an atomic counter hands out slots of the survivor
+// list, so only survivors are copied back.
 //
 // kernels/fused_tile.cu wraps these functions in the __global__ kernel;
 // emulate_fused_kernel() below runs the same phases on the CPU for every
@@ -15,10 +15,10 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/hd.hpp"
 #include "kernels/candidate_pair.hpp"
+#include "kernels/host_device.hpp"
 
-namespace nm::hd {
+namespace nm::kernels {
 
 inline constexpr uint32_t kGroupCols = 16;      // right records per group (shared patterns)
 inline constexpr uint32_t kBlockThreads = 128;  // threads per block
@@ -206,4 +206,4 @@ inline void emulate_fused_kernel(const TileView& t, uint32_t grid, uint32_t bloc
   for (uint32_t bx = 0; bx < grid; ++bx) emulate_block(t, bx, grid, block, sh);
 }
 
-}  // namespace nm::hd
+}  // namespace nm::kernels

@@ -11,7 +11,7 @@ namespace nm::gpu {
 
 // Enqueues fused_tile_kernel<<<grid, block, 0, stream>>>(view). Errors are
 // reported by cudaGetLastError() afterwards, as for any launch.
-void launch_fused_tile(const hd::TileView& view, uint32_t grid, uint32_t block,
+void launch_fused_tile(const kernels::TileView& view, uint32_t grid, uint32_t block,
                        cudaStream_t stream);
 
 // Blocks of `block` threads of the fused kernel one multiprocessor holds at once.

@@ -26,7 +26,7 @@
 #include <immintrin.h>
 #endif
 
-namespace nm::hd {
+namespace nm::kernels {
 namespace {
 
 constexpr uint32_t kScalarBand = 4;  // blocks per scalar band
@@ -332,4 +332,4 @@ uint32_t levenshtein_blocks(const uint32_t* p, uint32_t m, const uint32_t* t, ui
   return static_cast<uint32_t>(dist);
 }
 
-}  // namespace nm::hd
+}  // namespace nm::kernels

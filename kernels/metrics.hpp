@@ -8,9 +8,9 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/hd.hpp"
+#include "kernels/host_device.hpp"
 
-namespace nm::hd {
+namespace nm::kernels {
 
 inline constexpr uint32_t kWordBits = 64;
 
@@ -445,4 +445,4 @@ NM_HD NM_INLINE double levenshtein_pct(uint32_t dist, uint32_t bytes_a, uint32_t
   return (1.0 - static_cast<double>(dist) / static_cast<double>(max_len)) * 100.0;
 }
 
-}  // namespace nm::hd
+}  // namespace nm::kernels

@@ -3,10 +3,10 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/hd.hpp"
+#include "kernels/host_device.hpp"
 #include "kernels/metrics.hpp"
 
-namespace nm::hd {
+namespace nm::kernels {
 
 enum Label : uint8_t { kNoMatch = 0, kDirect = 1, kCase1 = 2, kCase2 = 3, kCase3 = 4 };
 
@@ -180,4 +180,4 @@ NM_HD inline PairScore score_fuzzy_pair(const FuzzyView& a, const FuzzyView& b, 
   return r;
 }
 
-}  // namespace nm::hd
+}  // namespace nm::kernels

@@ -32,9 +32,9 @@ KeyedRows sort_by_key(const std::vector<uint64_t>& keys, unsigned /*threads*/) {
   return sort_rows_by_key(keys, nullptr, keys.size());
 }
 
-TilePlan plan_tiles(const KeyedRows& left, const KeyedRows& right, uint64_t max_tile_pairs) {
-  TilePlan plan;
-  if (max_tile_pairs == 0) max_tile_pairs = 1;
+ChunkPlan plan_chunks(const KeyedRows& left, const KeyedRows& right, uint64_t max_chunk_pairs) {
+  ChunkPlan plan;
+  if (max_chunk_pairs == 0) max_chunk_pairs = 1;
   size_t i = 0, j = 0;
   const size_t nl = left.keys.size(), nr = right.keys.size();
   while (i < nl && j < nr) {
@@ -55,11 +55,11 @@ TilePlan plan_tiles(const KeyedRows& left, const KeyedRows& right, uint64_t max_
     ++plan.blocks;
     plan.candidate_pairs += pairs;
     plan.largest_block_pairs = std::max(plan.largest_block_pairs, pairs);
-    const uint64_t slice = std::max<uint64_t>(1, max_tile_pairs / cols);
+    const uint64_t slice = std::max<uint64_t>(1, max_chunk_pairs / cols);
     for (size_t s = i; s < ie; s += slice) {
       const size_t se = std::min<size_t>(ie, s + slice);
-      plan.tiles.push_back(Tile{static_cast<uint32_t>(s), static_cast<uint32_t>(se),
-                                static_cast<uint32_t>(j), static_cast<uint32_t>(je)});
+      plan.chunks.push_back(Chunk{static_cast<uint32_t>(s), static_cast<uint32_t>(se),
+                                  static_cast<uint32_t>(j), static_cast<uint32_t>(je)});
     }
     i = ie;
     j = je;

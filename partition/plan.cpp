@@ -117,7 +117,7 @@ void assign_ranks(Plan& plan) {
   for (uint32_t r = 0; r < plan.options.ranks; ++r) heap[r] = {0, r};
   const size_t n = heap.size();
   for (const auto& [neg_cost, id] : order) {
-    PlanTile& tile = plan.tiles[id];
+    Tile& tile = plan.tiles[id];
     tile.rank = heap[0].rank;
     Slot s{heap[0].load + tile.cost, heap[0].rank};
     size_t i = 0;
@@ -183,8 +183,7 @@ u128 grid_tile_count(const BlockSize& b, Grid g, bool dedupe) {
   return u128(s) * (s + 1) / 2 - singles;
 }
 
-void append_tiles(uint32_t bi, const BlockSize& b, Grid g, bool dedupe,
-                  std::vector<PlanTile>& out) {
+void append_tiles(uint32_t bi, const BlockSize& b, Grid g, bool dedupe, std::vector<Tile>& out) {
   for (uint64_t i = 0; i < g.gl; ++i) {
     const uint64_t lb = cut_at(b.left, g.gl, i), le = cut_at(b.left, g.gl, i + 1);
     for (uint64_t j = dedupe ? i : 0; j < g.gr; ++j) {
@@ -194,7 +193,7 @@ void append_tiles(uint32_t bi, const BlockSize& b, Grid g, bool dedupe,
       const auto cost =
           static_cast<uint64_t>(dedupe && i == j ? u128(n) * (n - 1) / 2 : u128(n) * (re - rb));
       if (cost == 0) continue;
-      out.push_back(PlanTile{bi, lb, le, rb, re, cost, 0});
+      out.push_back(Tile{bi, lb, le, rb, re, cost, 0});
     }
   }
 }
@@ -214,7 +213,7 @@ void compute_summary(Plan& plan) {
   plan.tile_cap = compute_tile_cap(plan.total_cost, o);
   plan.rank_cost.assign(o.ranks, 0);
   plan.largest_tile = 0;
-  for (const PlanTile& t : plan.tiles) {
+  for (const Tile& t : plan.tiles) {
     if (t.rank >= o.ranks) throw std::invalid_argument("plan: a tile names a rank out of range");
     plan.rank_cost[t.rank] += t.cost;
     plan.largest_tile = std::max(plan.largest_tile, t.cost);

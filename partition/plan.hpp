@@ -43,7 +43,10 @@ struct PlanOptions {
   uint64_t max_tile_pairs = 1ull << 26;  // always cut above this (bounds a tile's memory/time)
 };
 
-struct PlanTile {
+// The distributed plan's unit of work: a rectangle of one block, owned by one
+// rank; its id is its index in Plan::tiles. The score stage cuts it into
+// Chunks (partition/blocks.hpp).
+struct Tile {
   uint32_t block;           // index into Plan::blocks
   uint64_t l_begin, l_end;  // slice of the block's left records, by position
                             // (records of a block are ordered by global row number)
@@ -59,7 +62,7 @@ struct Plan {
   // Sorted by key, keys unique. Blocks that cost nothing (left or right 0;
   // with dedupe fewer than 2 records) are dropped.
   std::vector<BlockSize> blocks;
-  std::vector<PlanTile> tiles;      // ordered by (block, l_begin, r_begin); tile id = index
+  std::vector<Tile> tiles;          // ordered by (block, l_begin, r_begin); tile id = index
   std::vector<uint64_t> rank_cost;  // predicted pairs per rank
   // Records each rank must receive; a record needed by two tiles of the same
   // rank counts once. With dedupe there is one table: both vectors hold the

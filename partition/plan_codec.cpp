@@ -30,7 +30,7 @@ Grid grid_of(const Plan& plan, size_t b, size_t tb, size_t te) {
   const BlockSize& block = plan.blocks[b];
   std::vector<uint64_t> ls, rs;
   for (size_t t = tb; t < te; ++t) {
-    const PlanTile& tile = plan.tiles[t];
+    const Tile& tile = plan.tiles[t];
     if (tile.l_begin >= block.left || tile.r_begin >= block.right)
       throw std::invalid_argument("serialize_plan: a tile lies outside its block");
     push_new(ls, tile.l_begin);
@@ -41,12 +41,12 @@ Grid grid_of(const Plan& plan, size_t b, size_t tb, size_t te) {
   Grid g;
   g.gl = ls.size();
   g.gr = plan.options.dedupe ? g.gl : rs.size();
-  std::vector<PlanTile> expect;
+  std::vector<Tile> expect;
   if (g.gl > 0 && g.gr > 0)
     append_tiles(static_cast<uint32_t>(b), plan.blocks[b], g, plan.options.dedupe, expect);
   bool same = expect.size() == te - tb;
   for (size_t i = 0; same && i < expect.size(); ++i) {
-    const PlanTile &x = expect[i], &y = plan.tiles[tb + i];
+    const Tile &x = expect[i], &y = plan.tiles[tb + i];
     same = x.l_begin == y.l_begin && x.l_end == y.l_end && x.r_begin == y.r_begin &&
            x.r_end == y.r_end && x.cost == y.cost;
   }
@@ -107,7 +107,7 @@ std::string serialize_plan(const Plan& plan) {
     prev_key = block.key;
   }
   w.varint(plan.tiles.size());
-  for (const PlanTile& t : plan.tiles) {
+  for (const Tile& t : plan.tiles) {
     if (t.rank >= o.ranks)
       throw std::invalid_argument("serialize_plan: a tile's rank is out of range");
     w.varint(t.rank);
@@ -179,7 +179,7 @@ Plan deserialize_plan(std::string_view bytes) {
   plan.tiles.reserve(ntiles);
   for (size_t b = 0; b < plan.blocks.size(); ++b)
     append_tiles(static_cast<uint32_t>(b), plan.blocks[b], grids[b], o.dedupe, plan.tiles);
-  for (PlanTile& t : plan.tiles) {
+  for (Tile& t : plan.tiles) {
     const uint64_t r = in.varint();
     if (r >= o.ranks) in.fail("a tile's rank is out of range");
     t.rank = static_cast<uint32_t>(r);
@@ -214,7 +214,7 @@ uint64_t plan_hash(const Plan& plan) {
     buf.flush(false);
   }
   buf.put(plan.tiles.size(), 8);
-  for (const PlanTile& t : plan.tiles) {
+  for (const Tile& t : plan.tiles) {
     buf.put(t.block, 4);
     buf.put(t.l_begin, 8);
     buf.put(t.l_end, 8);

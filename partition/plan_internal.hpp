@@ -34,7 +34,7 @@ u128 grid_tile_count(const BlockSize& b, Grid g, bool dedupe);
 
 // Appends the tiles of block `bi` cut by `g`, in (left slice, right slice)
 // order, with rank 0; zero-cost tiles are left out.
-void append_tiles(uint32_t bi, const BlockSize& b, Grid g, bool dedupe, std::vector<PlanTile>& out);
+void append_tiles(uint32_t bi, const BlockSize& b, Grid g, bool dedupe, std::vector<Tile>& out);
 
 // Tile ranges [begin, end) of each block; throws std::invalid_argument when
 // the tiles are not ordered by block.

@@ -87,7 +87,7 @@ BlockRouting route_block(const Plan& plan, size_t b, size_t tb, size_t te) {
   const bool dedupe = plan.options.dedupe;
   BlockRouting out;
   for (size_t t = tb; t < te; ++t) {
-    const PlanTile& tile = plan.tiles[t];
+    const Tile& tile = plan.tiles[t];
     if (tile.l_begin >= tile.l_end || tile.l_end > block.left || tile.r_begin >= tile.r_end ||
         tile.r_end > block.right)
       throw std::invalid_argument("plan: a tile lies outside its block");
@@ -107,7 +107,7 @@ BlockRouting route_block(const Plan& plan, size_t b, size_t tb, size_t te) {
   if (!dedupe) reserve_slices(out.right_ranks, te - tb, 1);
   size_t lh = 0, rh = 0;
   for (size_t t = tb; t < te; ++t) {
-    const PlanTile& tile = plan.tiles[t];
+    const Tile& tile = plan.tiles[t];
     route(out.left_cuts, out.left_ranks, tile.l_begin, tile.l_end, tile.rank, lh);
     if (dedupe)
       route(out.left_cuts, out.left_ranks, tile.r_begin, tile.r_end, tile.rank, rh);

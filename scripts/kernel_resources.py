@@ -17,7 +17,7 @@ usage: kernel_resources.py BUILD_DIR SOURCE_DIR [--extra-flag FLAG]...
 --extra-flag appends flags to the nvcc command (e.g. -lineinfo). Note that
 -maxrregcount does not apply to a kernel with __launch_bounds__: to see this
 test fail on a spill, give the kernel a minimum of blocks per SM instead,
-e.g. __launch_bounds__(hd::kBlockThreads, 16) (32 registers: it spills).
+e.g. __launch_bounds__(kernels::kBlockThreads, 16) (32 registers: it spills).
 """
 import argparse
 import json

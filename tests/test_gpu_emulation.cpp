@@ -1,9 +1,9 @@
 // The GPU backend run on the CPU emulation of the device (EmulatedDevice +
-// hd::emulate_fused_kernel) must equal the CPU backend bit for bit: random
+// kernels::emulate_fused_kernel) must equal the CPU backend bit for bit: random
 // tables over algorithms, thresholds, dedupe, tile sizes, emulated grid sizes,
-// batch sizes and with / without the resident right table; hand-made blocks whose pair counts sit on the kernel's
-// block size and the batch size; and the kernel function itself, run with
-// different grids and checked against a pair-by-pair evaluation of the rule.
+// batch sizes and with / without the resident right table; hand-made blocks whose pair counts sit
+// on the kernel's block size and the batch size; and the kernel function itself, run with different
+// grids and checked against a pair-by-pair evaluation of the rule.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -155,18 +155,18 @@ RawTable hand_table(size_t count, const Name& same, int32_t other_day) {
 
 // One run of the kernel function alone, with fresh outputs; survivors sorted.
 struct KernelRun {
-  std::vector<nm::hd::Survivor> out;
+  std::vector<nm::kernels::Survivor> out;
   uint32_t count = 0;
   unsigned long long scored = 0;
-  std::array<unsigned long long, nm::hd::kHistBins> hist{};
+  std::array<unsigned long long, nm::kernels::kHistBins> hist{};
 };
 
-KernelRun run_kernel(nm::hd::TileView v, uint32_t grid, uint32_t capacity, uint32_t max_len) {
+KernelRun run_kernel(nm::kernels::TileView v, uint32_t grid, uint32_t capacity, uint32_t max_len) {
   KernelRun r;
   r.out.resize(capacity);  // exactly `capacity`: a write beyond is caught by ASan
-  const uint32_t words = nm::hd::metric_scratch_words(max_len) + 8;
-  std::vector<uint32_t> scratch(size_t{grid} * nm::hd::kBlockThreads * words);
-  auto shared = std::make_unique<nm::hd::BlockShared>();  // the block's shared memory
+  const uint32_t words = nm::kernels::metric_scratch_words(max_len) + 8;
+  std::vector<uint32_t> scratch(size_t{grid} * nm::kernels::kBlockThreads * words);
+  auto shared = std::make_unique<nm::kernels::BlockShared>();  // the block's shared memory
   v.out = r.out.data();
   v.capacity = capacity;
   v.survivors = &r.count;
@@ -174,15 +174,16 @@ KernelRun run_kernel(nm::hd::TileView v, uint32_t grid, uint32_t capacity, uint3
   v.hist = r.hist.data();
   v.scratch = scratch.data();
   v.scratch_words = words;
-  nm::hd::emulate_fused_kernel(v, grid, nm::hd::kBlockThreads, *shared);
+  nm::kernels::emulate_fused_kernel(v, grid, nm::kernels::kBlockThreads, *shared);
   r.out.resize(std::min(r.count, capacity));
-  std::sort(r.out.begin(), r.out.end(), [](const nm::hd::Survivor& a, const nm::hd::Survivor& b) {
-    return std::tie(a.col, a.left) < std::tie(b.col, b.left);
-  });
+  std::sort(r.out.begin(), r.out.end(),
+            [](const nm::kernels::Survivor& a, const nm::kernels::Survivor& b) {
+              return std::tie(a.col, a.left) < std::tie(b.col, b.left);
+            });
   return r;
 }
 
-bool same_survivor(const nm::hd::Survivor& a, const nm::hd::Survivor& b) {
+bool same_survivor(const nm::kernels::Survivor& a, const nm::kernels::Survivor& b) {
   return std::memcmp(&a, &b, sizeof a) == 0;
 }
 
@@ -312,10 +313,10 @@ TEST_CASE("gpu emulation: the kernel function with grid 1 and grid 7, against th
     m.threshold = 0.75f;
     m.exhaustive = true;
     const nm::PreparedTables prep(left, right, m, false, 1);
-    std::vector<nm::RectJob> jobs(1);
-    jobs[0].lk = nm::sort_by_key(prep.lkeys, 1);
-    jobs[0].rk = nm::sort_by_key(prep.rkeys, 1);
-    jobs[0].sub = nm::plan_tiles(jobs[0].lk, jobs[0].rk, 1 << 20);
+    std::vector<nm::ScoreJob> jobs(1);
+    jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
+    jobs[0].rk = nm::sort_by_key(prep.right_keys, 1);
+    jobs[0].chunks = nm::plan_chunks(jobs[0].lk, jobs[0].rk, 1 << 20);
     const nm::PairOrder order{};
     const nm::gpu::TilePacker packer(prep, jobs, order);
     const nm::gpu::BatchSpan span = packer.next_span(packer.start(), ~uint64_t{0}, ~size_t{0});
@@ -324,7 +325,8 @@ TEST_CASE("gpu emulation: the kernel function with grid 1 and grid 7, against th
     REQUIRE(lay.n_groups > 7);  // grid 7 strides over more than one group per block
     std::vector<uint64_t> buf((lay.total + 7) / 8);
     const nm::gpu::BatchMap map = packer.pack(span, lay, buf.data());
-    const nm::hd::TileView v = nm::gpu::view_of(lay, buf.data(), prep.with_middle, false, prep.keep);
+    const nm::kernels::TileView v =
+        nm::gpu::view_of(lay, buf.data(), prep.with_middle, false, prep.keep);
 
     const uint32_t big = static_cast<uint32_t>(span.pairs);
     const KernelRun g1 = run_kernel(v, 1, big, lay.max_len);
@@ -336,11 +338,11 @@ TEST_CASE("gpu emulation: the kernel function with grid 1 and grid 7, against th
     for (size_t i = 0; i < g1.out.size(); ++i) CHECK(same_survivor(g1.out[i], g7.out[i]));
 
     // The rule pair by pair on the prepared tables (no bit-parallel pattern).
-    std::vector<nm::hd::Survivor> want;
-    std::array<unsigned long long, nm::hd::kHistBins> hist{};
+    std::vector<nm::kernels::Survivor> want;
+    std::array<unsigned long long, nm::kernels::kHistBins> hist{};
     unsigned long long scored = 0;
-    std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(lay.max_len) + 8);
-    const auto* cols = reinterpret_cast<const nm::hd::DevColumn*>(
+    std::vector<uint32_t> scratch(nm::kernels::metric_scratch_words(lay.max_len) + 8);
+    const auto* cols = reinterpret_cast<const nm::kernels::DevColumn*>(
         reinterpret_cast<const unsigned char*>(buf.data()) + lay.cols_off);
     for (uint32_t c = 0; c < lay.n_cols; ++c) {
       for (uint32_t i = 0; i < cols[c].left_count; ++i) {
@@ -348,9 +350,10 @@ TEST_CASE("gpu emulation: the kernel function with grid 1 and grid 7, against th
         const uint32_t lrow = map.left_rows[li], rrow = map.col_right_rows[c];
         REQUIRE(left.birthdate[lrow] == right.birthdate[rrow]);
         ++scored;
-        const nm::hd::PairScore s = nm::hd::score_fuzzy_pair(
-            prep.lf.view(lrow), prep.rf.view(rrow), nullptr, prep.with_middle, scratch.data());
-        if (s.label == nm::hd::kNoMatch) continue;
+        const nm::kernels::PairScore s =
+            nm::kernels::score_fuzzy_pair(prep.left_fuzzy.view(lrow), prep.right_fuzzy().view(rrow),
+                                          nullptr, prep.with_middle, scratch.data());
+        if (s.label == nm::kernels::kNoMatch) continue;
         ++hist[s.score >= 100.0 ? 100 : static_cast<size_t>(s.score)];
         if (s.confidence >= prep.keep)
           want.push_back({c, li, s.confidence, static_cast<float>(s.lev), static_cast<float>(s.jw),
@@ -380,7 +383,7 @@ TEST_CASE("gpu emulation: the kernel function with grid 1 and grid 7, against th
       const nm::gpu::BatchMap rmap = rpacker.pack(rspan, rlay, rb.data());
       CHECK(rmap.left_rows == map.left_rows);
       CHECK(rmap.col_right_rows == map.col_right_rows);
-      const nm::hd::TileView rv =
+      const nm::kernels::TileView rv =
           nm::gpu::view_of(rlay, rb.data(), prep.with_middle, false, prep.keep, &rl, rbuf.data());
       const KernelRun r5 = run_kernel(rv, 5, big, std::max(rlay.max_len, rl.max_len));
       CHECK(r5.count == g1.count);
@@ -398,9 +401,9 @@ TEST_CASE("gpu emulation: the kernel function with grid 1 and grid 7, against th
     CHECK(small.scored == g1.scored);
     CHECK(small.hist == g1.hist);
     REQUIRE(small.out.size() == cap);
-    for (const nm::hd::Survivor& s : small.out)
+    for (const nm::kernels::Survivor& s : small.out)
       CHECK(std::binary_search(g1.out.begin(), g1.out.end(), s,
-                               [](const nm::hd::Survivor& a, const nm::hd::Survivor& b) {
+                               [](const nm::kernels::Survivor& a, const nm::kernels::Survivor& b) {
                                  return std::tie(a.col, a.left) < std::tie(b.col, b.left);
                                }));
   }

@@ -29,7 +29,7 @@ using nm::MatchOptions;
 using nm::PairOrder;
 using nm::PreparedTables;
 using nm::RawTable;
-using nm::RectJob;
+using nm::ScoreJob;
 using nm::gpu::BatchLayout;
 using nm::gpu::BatchMap;
 using nm::gpu::BatchSpan;
@@ -62,18 +62,18 @@ struct Packed {
       if (base[lay.total + i] != 0xAB) return false;
     return true;
   }
-  const nm::hd::DevRecord* left() const {
-    return reinterpret_cast<const nm::hd::DevRecord*>(base + lay.left_off);
+  const nm::kernels::DevRecord* left() const {
+    return reinterpret_cast<const nm::kernels::DevRecord*>(base + lay.left_off);
   }
-  const nm::hd::DevRecord* right() const {
-    return reinterpret_cast<const nm::hd::DevRecord*>(base + lay.right_off);
+  const nm::kernels::DevRecord* right() const {
+    return reinterpret_cast<const nm::kernels::DevRecord*>(base + lay.right_off);
   }
   const uint32_t* cps() const { return reinterpret_cast<const uint32_t*>(base + lay.cps_off); }
-  const nm::hd::DevColumn* cols() const {
-    return reinterpret_cast<const nm::hd::DevColumn*>(base + lay.cols_off);
+  const nm::kernels::DevColumn* cols() const {
+    return reinterpret_cast<const nm::kernels::DevColumn*>(base + lay.cols_off);
   }
-  const nm::hd::DevGroup* groups() const {
-    return reinterpret_cast<const nm::hd::DevGroup*>(base + lay.groups_off);
+  const nm::kernels::DevGroup* groups() const {
+    return reinterpret_cast<const nm::kernels::DevGroup*>(base + lay.groups_off);
   }
 };
 
@@ -82,7 +82,7 @@ size_t record_cps(const FuzzyRecord& r) {
 }
 
 // The packed record equals the prepared one (code points copied exactly).
-void check_record(const nm::hd::DevRecord& d, const uint32_t* cps, uint32_t n_cps,
+void check_record(const nm::kernels::DevRecord& d, const uint32_t* cps, uint32_t n_cps,
                   const FuzzyTable& ft, const RawTable& tab, uint32_t row, uint64_t order) {
   const FuzzyRecord& r = ft.records[row];
   CHECK(d.full_len == r.full_len);
@@ -107,17 +107,17 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
   for (size_t off : {L.left_off, L.right_off, L.cps_off, L.cols_off, L.groups_off})
     CHECK(off % 16 == 0);
   CHECK(L.total % 16 == 0);
-  CHECK(L.left_off + size_t{L.n_left} * sizeof(nm::hd::DevRecord) <= L.right_off);
-  CHECK(L.right_off + size_t{L.n_right} * sizeof(nm::hd::DevRecord) <= L.cps_off);
+  CHECK(L.left_off + size_t{L.n_left} * sizeof(nm::kernels::DevRecord) <= L.right_off);
+  CHECK(L.right_off + size_t{L.n_right} * sizeof(nm::kernels::DevRecord) <= L.cps_off);
   CHECK(L.cps_off + size_t{L.n_cps} * 4 <= L.cols_off);
-  CHECK(L.cols_off + size_t{L.n_cols} * sizeof(nm::hd::DevColumn) <= L.groups_off);
-  CHECK(L.groups_off + size_t{L.n_groups} * sizeof(nm::hd::DevGroup) <= L.total);
+  CHECK(L.cols_off + size_t{L.n_cols} * sizeof(nm::kernels::DevColumn) <= L.groups_off);
+  CHECK(L.groups_off + size_t{L.n_groups} * sizeof(nm::kernels::DevGroup) <= L.total);
   CHECK(b.guard_intact());
   CHECK(b.span.bytes >= L.total);  // the budget figure is not an underestimate
 
   CHECK(L.n_cols == b.span.columns);
   CHECK(L.n_right == (resident ? 0 : b.span.columns));
-  CHECK(L.n_groups == (L.n_cols + nm::hd::kGroupCols - 1) / nm::hd::kGroupCols);
+  CHECK(L.n_groups == (L.n_cols + nm::kernels::kGroupCols - 1) / nm::kernels::kGroupCols);
   REQUIRE(b.map.left_rows.size() == L.n_left);
   REQUIRE(b.map.col_right_rows.size() == L.n_cols);
   REQUIRE(b.map.col_tags.size() == L.n_cols);
@@ -131,7 +131,7 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
     const auto& G = groups[g];
     CHECK(G.col_begin == next_col);
     CHECK(G.col_end > G.col_begin);
-    CHECK(G.col_end - G.col_begin <= nm::hd::kGroupCols);
+    CHECK(G.col_end - G.col_begin <= nm::kernels::kGroupCols);
     uint64_t sum = 0;
     for (uint32_t c = G.col_begin; c < G.col_end; ++c) {
       CHECK(cols[c].pair_begin == sum);  // prefix sums within the group
@@ -147,7 +147,7 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
   // The segments: distinct left runs, each packed once.
   std::vector<std::pair<uint32_t, uint32_t>> runs;
   uint32_t max_len = 0;
-  const FuzzyTable& rf = prep.right_fuzzy();
+  const FuzzyTable& right_fuzzy = prep.right_fuzzy();
   for (uint32_t c = 0; c < L.n_cols; ++c) {
     const auto& col = cols[c];
     CHECK(col.right == (resident ? b.map.col_right_rows[c] : c));
@@ -159,11 +159,11 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
     }
     const uint32_t rrow = b.map.col_right_rows[c];
     if (!resident)
-      check_record(b.right()[c], b.cps(), L.n_cps, rf, prep.right, rrow,
+      check_record(b.right()[c], b.cps(), L.n_cps, right_fuzzy, prep.right, rrow,
                    rorder != nullptr ? rorder[rrow] : rrow);
     // Scratch sizing: the longest string of any record the batch scores,
     // resident right records included.
-    const FuzzyRecord& rr = rf.records[rrow];
+    const FuzzyRecord& rr = right_fuzzy.records[rrow];
     max_len = std::max({max_len, rr.full_len, rr.part_len[0], rr.part_len[1], rr.part_len[2]});
     const uint32_t tag = b.map.col_tags[c];
     for (uint32_t i = 0; i < col.left_count; ++i) {
@@ -184,24 +184,26 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
   CHECK(run_total == L.n_left);
   for (uint32_t li = 0; li < L.n_left; ++li) {
     const uint32_t lrow = b.map.left_rows[li];
-    check_record(b.left()[li], b.cps(), L.n_cps, prep.lf, prep.left, lrow,
+    check_record(b.left()[li], b.cps(), L.n_cps, prep.left_fuzzy, prep.left, lrow,
                  lorder != nullptr ? lorder[lrow] : lrow);
-    const FuzzyRecord& lr = prep.lf.records[lrow];
+    const FuzzyRecord& lr = prep.left_fuzzy.records[lrow];
     max_len = std::max({max_len, lr.full_len, lr.part_len[0], lr.part_len[1], lr.part_len[2]});
   }
   CHECK(L.max_len == max_len);
   // Code points: every record's run inside n_cps, and nothing unaccounted.
   size_t cp_sum = 0;
-  for (uint32_t li = 0; li < L.n_left; ++li) cp_sum += record_cps(prep.lf.records[b.map.left_rows[li]]);
+  for (uint32_t li = 0; li < L.n_left; ++li)
+    cp_sum += record_cps(prep.left_fuzzy.records[b.map.left_rows[li]]);
   if (!resident)
-    for (uint32_t c = 0; c < L.n_cols; ++c) cp_sum += record_cps(rf.records[b.map.col_right_rows[c]]);
+    for (uint32_t c = 0; c < L.n_cols; ++c)
+      cp_sum += record_cps(right_fuzzy.records[b.map.col_right_rows[c]]);
   CHECK(cp_sum == L.n_cps);
 }
 
-std::map<PairKey, int> expected_pairs(const std::vector<RectJob>& jobs) {
+std::map<PairKey, int> expected_pairs(const std::vector<ScoreJob>& jobs) {
   std::map<PairKey, int> m;
-  for (const RectJob& j : jobs)
-    for (const nm::Tile& t : j.sub.tiles)
+  for (const ScoreJob& j : jobs)
+    for (const nm::Chunk& t : j.chunks.chunks)
       for (uint32_t l = t.l_begin; l < t.l_end; ++l)
         for (uint32_t r = t.r_begin; r < t.r_end; ++r) ++m[{j.tag, j.lk.rows[l], j.rk.rows[r]}];
   return m;
@@ -211,7 +213,7 @@ struct Fixture {
   RawTable left, right;
   MatchOptions opt;
   std::unique_ptr<PreparedTables> prep;
-  std::vector<RectJob> jobs;
+  std::vector<ScoreJob> jobs;
   std::vector<uint64_t> lorder, rorder;
 
   // Three jobs over the same tables: even left rows, an empty job, odd left
@@ -231,16 +233,16 @@ struct Fixture {
     prep = std::make_unique<PreparedTables>(left, right, opt, false, 1);
     std::vector<uint32_t> even, odd;
     for (uint32_t r = 0; r < left.size(); ++r) (r % 2 == 0 ? even : odd).push_back(r);
-    const KeyedRows rk = nm::sort_by_key(prep->rkeys, 1);
+    const KeyedRows rk = nm::sort_by_key(prep->right_keys, 1);
     jobs.resize(3);
-    jobs[0].lk = nm::sort_rows_by_key(prep->lkeys, even.data(), even.size());
+    jobs[0].lk = nm::sort_rows_by_key(prep->left_keys, even.data(), even.size());
     jobs[0].rk = rk;
-    jobs[0].sub = nm::plan_tiles(jobs[0].lk, jobs[0].rk, tile_pairs);
+    jobs[0].chunks = nm::plan_chunks(jobs[0].lk, jobs[0].rk, tile_pairs);
     jobs[0].tag = 100;
     jobs[1].tag = 101;  // no tiles
-    jobs[2].lk = nm::sort_rows_by_key(prep->lkeys, odd.data(), odd.size());
+    jobs[2].lk = nm::sort_rows_by_key(prep->left_keys, odd.data(), odd.size());
     jobs[2].rk = rk;
-    jobs[2].sub = nm::plan_tiles(jobs[2].lk, jobs[2].rk, tile_pairs);
+    jobs[2].chunks = nm::plan_chunks(jobs[2].lk, jobs[2].rk, tile_pairs);
     jobs[2].tag = 102;
     for (size_t r = 0; r < left.size(); ++r) lorder.push_back(1000 + 3 * r);
     for (size_t r = 0; r < right.size(); ++r) rorder.push_back(5 + 7 * r);
@@ -258,7 +260,7 @@ TEST_CASE("gpu packer: every candidate pair exactly once, for any budget") {
     uint64_t total = 0;
     for (const auto& [k, n] : want) total += static_cast<uint64_t>(n);
     REQUIRE(total > 1000);
-    REQUIRE(f.jobs[0].sub.tiles.size() > 1);
+    REQUIRE(f.jobs[0].chunks.chunks.size() > 1);
     CHECK(packer.total_pairs() == total);
     for (const auto& [k, n] : want) REQUIRE(n == 1);
 
@@ -349,13 +351,13 @@ TEST_CASE("gpu packer: no jobs, only empty jobs, dedupe order copied") {
   Fixture f(1 << 20);
   const PairOrder order{};
   {
-    const std::vector<RectJob> none;
+    const std::vector<ScoreJob> none;
     const TilePacker packer(*f.prep, none, order);
     CHECK(packer.at_end(packer.start()));
     CHECK(packer.total_pairs() == 0);
   }
   {
-    std::vector<RectJob> empties(3);
+    std::vector<ScoreJob> empties(3);
     const TilePacker packer(*f.prep, empties, order);
     CHECK(packer.at_end(packer.start()));
   }
@@ -364,10 +366,10 @@ TEST_CASE("gpu packer: no jobs, only empty jobs, dedupe order copied") {
     MatchOptions m = f.opt;
     m.dedupe = true;
     const PreparedTables prep(f.left, f.left, m, true, 1);
-    std::vector<RectJob> jobs(2);  // an empty job first
-    jobs[1].lk = nm::sort_by_key(prep.lkeys, 1);
+    std::vector<ScoreJob> jobs(2);  // an empty job first
+    jobs[1].lk = nm::sort_by_key(prep.left_keys, 1);
     jobs[1].rk = jobs[1].lk;
-    jobs[1].sub = nm::plan_tiles(jobs[1].lk, jobs[1].rk, 64);
+    jobs[1].chunks = nm::plan_chunks(jobs[1].lk, jobs[1].rk, 64);
     jobs[1].tag = 9;
     const PairOrder dorder{true, f.lorder.data(), f.lorder.data()};
     const TilePacker packer(prep, jobs, dorder);
@@ -389,7 +391,7 @@ TEST_CASE("gpu packer: view_of points at the packed sections") {
   const TilePacker packer(*f.prep, f.jobs, order);
   const BatchSpan s = packer.next_span(packer.start(), 2000, kAllBytes);
   const Packed b(packer, s);
-  const nm::hd::TileView v = nm::gpu::view_of(b.lay, b.base, true, true, 0.75f);
+  const nm::kernels::TileView v = nm::gpu::view_of(b.lay, b.base, true, true, 0.75f);
   CHECK(static_cast<const void*>(v.left) == b.base + b.lay.left_off);
   CHECK(static_cast<const void*>(v.right) == b.base + b.lay.right_off);
   CHECK(static_cast<const void*>(v.cps) == b.base + b.lay.cps_off);
@@ -399,7 +401,7 @@ TEST_CASE("gpu packer: view_of points at the packed sections") {
   CHECK(v.with_middle == 1u);
   CHECK(v.dedupe == 1u);
   CHECK(v.keep == 0.75f);
-  const nm::hd::TileView w = nm::gpu::view_of(b.lay, b.base, false, false, 0.5f);
+  const nm::kernels::TileView w = nm::gpu::view_of(b.lay, b.base, false, false, 0.5f);
   CHECK(w.with_middle == 0u);
   CHECK(w.dedupe == 0u);
 }
@@ -412,24 +414,24 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
     m.dedupe = dedupe;
     const PreparedTables prep(f.left, dedupe ? f.left : f.right, m, dedupe, 1);
     const RawTable& rtab = dedupe ? f.left : f.right;
-    const FuzzyTable& rf = prep.right_fuzzy();
-    std::vector<RectJob> jobs(1);
-    jobs[0].lk = nm::sort_by_key(prep.lkeys, 1);
-    jobs[0].rk = dedupe ? jobs[0].lk : nm::sort_by_key(prep.rkeys, 1);
-    jobs[0].sub = nm::plan_tiles(jobs[0].lk, jobs[0].rk, 60);
+    const FuzzyTable& right_fuzzy = prep.right_fuzzy();
+    std::vector<ScoreJob> jobs(1);
+    jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
+    jobs[0].rk = dedupe ? jobs[0].lk : nm::sort_by_key(prep.right_keys, 1);
+    jobs[0].chunks = nm::plan_chunks(jobs[0].lk, jobs[0].rk, 60);
     jobs[0].tag = 5;
     const std::vector<uint64_t>& rorder = dedupe ? f.lorder : f.rorder;
     const PairOrder order{dedupe, f.lorder.data(), rorder.data()};
 
     // The resident table: every right record, in row order, code points exact.
     const nm::gpu::ResidentLayout rl = nm::gpu::resident_layout(prep);
-    CHECK(rl.n_records == rf.records.size());
+    CHECK(rl.n_records == right_fuzzy.records.size());
     CHECK(rl.records_off % 16 == 0);
     CHECK(rl.cps_off % 16 == 0);
-    CHECK(rl.records_off + size_t{rl.n_records} * sizeof(nm::hd::DevRecord) <= rl.cps_off);
+    CHECK(rl.records_off + size_t{rl.n_records} * sizeof(nm::kernels::DevRecord) <= rl.cps_off);
     size_t cps = 0;
     uint32_t max_len = 0;
-    for (const FuzzyRecord& r : rf.records) {
+    for (const FuzzyRecord& r : right_fuzzy.records) {
       cps += record_cps(r);
       max_len = std::max({max_len, r.full_len, r.part_len[0], r.part_len[1], r.part_len[2]});
     }
@@ -440,10 +442,11 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
         rbuf.data() + ((16 - reinterpret_cast<uintptr_t>(rbuf.data()) % 16) % 16);
     nm::gpu::pack_resident(prep, order, rl, rbase);
     for (size_t i = 0; i < 64; ++i) REQUIRE(rbase[rl.total + i] == 0xCD);
-    const auto* recs = reinterpret_cast<const nm::hd::DevRecord*>(rbase + rl.records_off);
+    const auto* recs = reinterpret_cast<const nm::kernels::DevRecord*>(rbase + rl.records_off);
     const auto* rcps = reinterpret_cast<const uint32_t*>(rbase + rl.cps_off);
     for (uint32_t row = 0; row < rl.n_records; ++row)
-      check_record(recs[row], rcps, static_cast<uint32_t>(cps), rf, rtab, row, rorder[row]);
+      check_record(recs[row], rcps, static_cast<uint32_t>(cps), right_fuzzy, rtab, row,
+                   rorder[row]);
 
     // Batches for it: no right records, columns name table rows; every pair once.
     const TilePacker packer(prep, jobs, order, true);
@@ -457,7 +460,8 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
       CHECK(s.bytes <= p.bytes);  // smaller without the right records
       const Packed b(packer, s);
       check_batch(b, prep, f.lorder.data(), rorder.data(), seen, true);
-      const nm::hd::TileView v = nm::gpu::view_of(b.lay, b.base, true, dedupe, 0.8f, &rl, rbase);
+      const nm::kernels::TileView v =
+          nm::gpu::view_of(b.lay, b.base, true, dedupe, 0.8f, &rl, rbase);
       CHECK(static_cast<const void*>(v.right) == rbase + rl.records_off);
       CHECK(static_cast<const void*>(v.right_cps) == rbase + rl.cps_off);
       CHECK(static_cast<const void*>(v.cps) == b.base + b.lay.cps_off);
@@ -468,7 +472,7 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
     CHECK(seen == expected_pairs(jobs));
     // Without a resident table, view_of reads the right records from the batch.
     const Packed b(plain, plain.next_span(plain.start(), 300, ~size_t{0}));
-    const nm::hd::TileView v = nm::gpu::view_of(b.lay, b.base, true, dedupe, 0.8f);
+    const nm::kernels::TileView v = nm::gpu::view_of(b.lay, b.base, true, dedupe, 0.8f);
     CHECK(static_cast<const void*>(v.right) == b.base + b.lay.right_off);
     CHECK(v.right_cps == v.cps);
   }

@@ -63,7 +63,7 @@ class FakeDevice : public DeviceApi {
   void copy_to_device(int, void*, const void*, size_t) override { throw std::logic_error("copy"); }
   void copy_to_host(int, void*, const void*, size_t) override { throw std::logic_error("copy"); }
   void fill_zero(int, void*, size_t) override { throw std::logic_error("fill_zero"); }
-  void launch_fused(int, const nm::hd::TileView&, nm::gpu::LaunchConfig) override {
+  void launch_fused(int, const nm::kernels::TileView&, nm::gpu::LaunchConfig) override {
     throw std::logic_error("launch_fused");
   }
   void record(int, int) override { throw std::logic_error("record"); }

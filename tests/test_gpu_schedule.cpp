@@ -108,11 +108,11 @@ size_t first_wait(const std::vector<DeviceOp>& ops, int event, size_t from) {
 }
 
 // One job over left x right as compare_backends builds it.
-std::vector<nm::RectJob> one_job(const nm::PreparedTables& prep, uint64_t tile_pairs) {
-  std::vector<nm::RectJob> jobs(1);
-  jobs[0].lk = nm::sort_by_key(prep.lkeys, 1);
-  jobs[0].rk = nm::sort_by_key(prep.rkeys, 1);
-  jobs[0].sub = nm::plan_tiles(jobs[0].lk, jobs[0].rk, tile_pairs);
+std::vector<nm::ScoreJob> one_job(const nm::PreparedTables& prep, uint64_t tile_pairs) {
+  std::vector<nm::ScoreJob> jobs(1);
+  jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
+  jobs[0].rk = nm::sort_by_key(prep.right_keys, 1);
+  jobs[0].chunks = nm::plan_chunks(jobs[0].lk, jobs[0].rk, tile_pairs);
   jobs[0].tag = 3;
   return jobs;
 }
@@ -208,7 +208,7 @@ TEST_CASE("gpu schedule: streams, events, overlap and buffer reuse in the operat
       if (w + 1 < ops.size() && ops[w + 1].kind == DeviceOp::kCopyToHost &&
           ops[w + 1].bytes != sizeof(uint32_t)) {
         CHECK(ops[w + 1].stream == b[k].stream);
-        CHECK(ops[w + 1].bytes % sizeof(nm::hd::Survivor) == 0);
+        CHECK(ops[w + 1].bytes % sizeof(nm::kernels::Survivor) == 0);
         REQUIRE(w + 3 < ops.size());
         CHECK(ops[w + 2].kind == DeviceOp::kRecord);
         CHECK(ops[w + 2].event == b[k].event);
@@ -240,7 +240,7 @@ TEST_CASE("gpu schedule: streams, events, overlap and buffer reuse in the operat
           ++frees;
           break;
         case DeviceOp::kCopyToHost:
-          if (op.bytes != sizeof(uint32_t) && op.bytes % sizeof(nm::hd::Survivor) == 0 &&
+          if (op.bytes != sizeof(uint32_t) && op.bytes % sizeof(nm::kernels::Survivor) == 0 &&
               op.bytes != nm::gpu::kDeviceCounterWords * sizeof(uint64_t))
             ++survivor_copies;
           break;
@@ -470,7 +470,7 @@ TEST_CASE("gpu schedule: the resident right table is sent once per table and ord
   const RawTable right = nm::gpu::random_table(82, o, &left);
   const MatchOptions m = a3(0.8f);
   const nm::PreparedTables prep(left, right, m, false, 1);
-  const std::vector<nm::RectJob> jobs = one_job(prep, 1 << 12);
+  const std::vector<nm::ScoreJob> jobs = one_job(prep, 1 << 12);
   std::vector<nm::ScoredPair> cpu;
   const uint64_t cpu_scored = nm::score_jobs(prep, jobs, nm::PairOrder{}, 1, cpu);
   REQUIRE(!cpu.empty());
@@ -507,7 +507,7 @@ TEST_CASE("gpu schedule: the resident right table is sent once per table and ord
   // Another preparation of the same tables: sent again, same results.
   {
     const nm::PreparedTables prep2(left, right, m, false, 1);
-    const std::vector<nm::RectJob> jobs2 = one_job(prep2, 1 << 12);
+    const std::vector<nm::ScoreJob> jobs2 = one_job(prep2, 1 << 12);
     out.clear();
     CHECK(rig.scorer.score(prep2, jobs2, nm::PairOrder{}, out) == cpu_scored);
     CHECK(same_pairs(out, cpu));

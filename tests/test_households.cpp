@@ -175,7 +175,8 @@ TEST_CASE("households: the tie window is M - c < FLT_EPSILON, strictly") {
       {"12", "", "Ann", "Lea", "H2", kBd},
   });
   auto run = [&](float c0, float c1, bool table2_view = false) {
-    std::vector<nm::test::MatchPair> pairs = {{0, 0, c0, nm::hd::kCase1}, {0, 1, c1, nm::hd::kCase1}};
+    std::vector<nm::test::MatchPair> pairs = {{0, 0, c0, nm::kernels::kCase1},
+                                              {0, 1, c1, nm::kernels::kCase1}};
     return render(nm::test::aggregate_households(t1, t2, pairs, table2_view));
   };
   // One float step below 1: within FLT_EPSILON, a tie.

@@ -137,9 +137,9 @@ TEST_CASE("metrics: fast kernels equal the reference on 100,000 random pairs") {
   Gen gen(0x6e616d655f6d6174ULL);  // fixed seed
   // One Pattern64 reused across all pairs (build -> clear -> build, as the
   // engine does), one fresh table per pair for comparison.
-  auto reused = std::make_unique<nm::hd::Pattern64>();
+  auto reused = std::make_unique<nm::kernels::Pattern64>();
   reused->reset_all();
-  auto fresh = std::make_unique<nm::hd::Pattern64>();
+  auto fresh = std::make_unique<nm::kernels::Pattern64>();
 
   constexpr int kPairs = 100000;
   int long_pairs = 0, pattern_pairs = 0, boosted = 0;
@@ -150,11 +150,11 @@ TEST_CASE("metrics: fast kernels equal the reference on 100,000 random pairs") {
     auto [a, b] = gen.pair();
     const uint32_t la = len32(a), lb = len32(b);
     if (la > 64 || lb > 64) ++long_pairs;
-    std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(std::max(la, lb)));
+    std::vector<uint32_t> scratch(nm::kernels::metric_scratch_words(std::max(la, lb)));
 
     // The pattern of b, as the engine builds it: only for 1..64 code points.
-    const bool use_pattern = lb >= 1 && lb <= nm::hd::kWordBits;
-    const nm::hd::Pattern64* pb = nullptr;
+    const bool use_pattern = lb >= 1 && lb <= nm::kernels::kWordBits;
+    const nm::kernels::Pattern64* pb = nullptr;
     if (use_pattern) {
       ++pattern_pairs;
       reused->build(b.data(), lb);
@@ -168,15 +168,16 @@ TEST_CASE("metrics: fast kernels equal the reference on 100,000 random pairs") {
     }
 
     const uint32_t want_dist = nm::ref::levenshtein(a, b);
-    const uint32_t got_dist = nm::hd::levenshtein(a.data(), la, b.data(), lb, pb, scratch.data());
+    const uint32_t got_dist =
+        nm::kernels::levenshtein(a.data(), la, b.data(), lb, pb, scratch.data());
     if (got_dist != want_dist) {
       if (++lev_fail <= 5)
         FAIL_CHECK("levenshtein " << show(a) << " " << show(b) << ": " << got_dist
                                   << " != " << want_dist);
     }
     // The exact DP path on every pair, both directions.
-    const uint32_t dp_ab = nm::hd::levenshtein_dp(a.data(), la, b.data(), lb, scratch.data());
-    const uint32_t dp_ba = nm::hd::levenshtein_dp(b.data(), lb, a.data(), la, scratch.data());
+    const uint32_t dp_ab = nm::kernels::levenshtein_dp(a.data(), la, b.data(), lb, scratch.data());
+    const uint32_t dp_ba = nm::kernels::levenshtein_dp(b.data(), lb, a.data(), la, scratch.data());
     if (dp_ab != want_dist || dp_ba != want_dist) {
       if (++dp_fail <= 5)
         FAIL_CHECK("levenshtein_dp " << show(a) << " " << show(b) << ": " << dp_ab << "/" << dp_ba
@@ -185,7 +186,7 @@ TEST_CASE("metrics: fast kernels equal the reference on 100,000 random pairs") {
     // The bit-parallel path with the pattern on a fresh table, and with the
     // fresh table (pattern of b, text a).
     if (use_pattern) {
-      const uint32_t my_fresh = nm::hd::levenshtein_myers(*fresh, a.data(), la);
+      const uint32_t my_fresh = nm::kernels::levenshtein_myers(*fresh, a.data(), la);
       if (my_fresh != want_dist) {
         if (++myers_fail <= 5)
           FAIL_CHECK("levenshtein_myers " << show(a) << " " << show(b) << ": " << my_fresh
@@ -194,13 +195,14 @@ TEST_CASE("metrics: fast kernels equal the reference on 100,000 random pairs") {
     }
 
     const double want_jaro = nm::ref::jaro(a, b);
-    const double got_jaro = nm::hd::jaro(a.data(), la, b.data(), lb, pb, scratch.data());
+    const double got_jaro = nm::kernels::jaro(a.data(), la, b.data(), lb, pb, scratch.data());
     if (!(got_jaro == want_jaro)) {
       if (++jaro_fail <= 5)
         FAIL_CHECK("jaro " << show(a) << " " << show(b) << ": " << got_jaro << " != " << want_jaro);
     }
     // The exact (scratch) path on every pair.
-    const double got_jaro_exact = nm::hd::jaro(a.data(), la, b.data(), lb, nullptr, scratch.data());
+    const double got_jaro_exact =
+        nm::kernels::jaro(a.data(), la, b.data(), lb, nullptr, scratch.data());
     if (!(got_jaro_exact == want_jaro)) {
       if (++jaro_exact_fail <= 5)
         FAIL_CHECK("jaro (exact path) " << show(a) << " " << show(b) << ": " << got_jaro_exact
@@ -209,7 +211,7 @@ TEST_CASE("metrics: fast kernels equal the reference on 100,000 random pairs") {
     if (want_jaro > 0.7) ++boosted;
 
     const double want_jw = nm::ref::jaro_winkler(a, b);
-    const double got_jw = nm::hd::jaro_winkler_from_jaro(got_jaro, a.data(), la, b.data(), lb);
+    const double got_jw = nm::kernels::jaro_winkler_from_jaro(got_jaro, a.data(), la, b.data(), lb);
     if (!(got_jw == want_jw)) {
       if (++jw_fail <= 5)
         FAIL_CHECK("jaro_winkler " << show(a) << " " << show(b) << ": " << got_jw
@@ -218,8 +220,8 @@ TEST_CASE("metrics: fast kernels equal the reference on 100,000 random pairs") {
 
     const double want_pct = nm::ref::levenshtein_pct(a, b);
     const double got_pct =
-        nm::hd::levenshtein_pct(got_dist, static_cast<uint32_t>(nm::ref::utf8_length(a)),
-                                static_cast<uint32_t>(nm::ref::utf8_length(b)));
+        nm::kernels::levenshtein_pct(got_dist, static_cast<uint32_t>(nm::ref::utf8_length(a)),
+                                     static_cast<uint32_t>(nm::ref::utf8_length(b)));
     if (!(got_pct == want_pct)) {
       if (++pct_fail <= 5)
         FAIL_CHECK("levenshtein_pct " << show(a) << " " << show(b) << ": " << got_pct
@@ -245,14 +247,14 @@ TEST_CASE("metrics: fast kernels equal the reference on 100,000 random pairs") {
 
 TEST_CASE("metrics: Pattern64 build -> clear -> build equals a fresh table") {
   Gen gen(42);
-  auto reused = std::make_unique<nm::hd::Pattern64>();
+  auto reused = std::make_unique<nm::kernels::Pattern64>();
   reused->reset_all();
   int checked = 0;
   for (int it = 0; it < 2000; ++it) {
     const CodePoints p = gen.random_string(1 + gen.below(64));
     const CodePoints text = gen.random_string(gen.length());
     reused->build(p.data(), len32(p));
-    auto fresh = std::make_unique<nm::hd::Pattern64>();
+    auto fresh = std::make_unique<nm::kernels::Pattern64>();
     fresh->reset_all();
     fresh->build(p.data(), len32(p));
     REQUIRE(reused->len == fresh->len);
@@ -261,8 +263,8 @@ TEST_CASE("metrics: Pattern64 build -> clear -> build equals a fresh table") {
     for (uint32_t c : kAlphabet) REQUIRE(reused->get(c) == fresh->get(c));
     REQUIRE(reused->get(0x10FFFF) == 0);
     const uint32_t want = nm::ref::levenshtein(p, text);
-    REQUIRE(nm::hd::levenshtein_myers(*reused, text.data(), len32(text)) == want);
-    REQUIRE(nm::hd::levenshtein_myers(*fresh, text.data(), len32(text)) == want);
+    REQUIRE(nm::kernels::levenshtein_myers(*reused, text.data(), len32(text)) == want);
+    REQUIRE(nm::kernels::levenshtein_myers(*fresh, text.data(), len32(text)) == want);
     reused->clear(p.data(), len32(p));
     // A cleared table is all zero again.
     for (uint32_t c = 0; c < 128; ++c) REQUIRE(reused->get(c) == 0);
@@ -275,7 +277,7 @@ TEST_CASE("metrics: Pattern64 build -> clear -> build equals a fresh table") {
 TEST_CASE("metrics: edge lengths 0, 1, 63, 64, 65 on both sides") {
   Gen gen(7);
   const uint32_t lens[] = {0, 1, 2, 63, 64, 65, 100};
-  auto pat = std::make_unique<nm::hd::Pattern64>();
+  auto pat = std::make_unique<nm::kernels::Pattern64>();
   pat->reset_all();
   int checked = 0;
   for (uint32_t la : lens) {
@@ -284,15 +286,16 @@ TEST_CASE("metrics: edge lengths 0, 1, 63, 64, 65 on both sides") {
         const CodePoints a = gen.random_string(la);
         const CodePoints b = rep % 2 ? gen.random_string(lb) : gen.mutate(gen.random_string(lb));
         const uint32_t na = len32(a), nb = len32(b);
-        std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(std::max(na, nb)));
+        std::vector<uint32_t> scratch(nm::kernels::metric_scratch_words(std::max(na, nb)));
         const bool use_pattern = nb >= 1 && nb <= 64;
         if (use_pattern) pat->build(b.data(), nb);
-        const nm::hd::Pattern64* pb = use_pattern ? pat.get() : nullptr;
+        const nm::kernels::Pattern64* pb = use_pattern ? pat.get() : nullptr;
         CAPTURE(show(a));
         CAPTURE(show(b));
-        CHECK(nm::hd::levenshtein(a.data(), na, b.data(), nb, pb, scratch.data()) ==
+        CHECK(nm::kernels::levenshtein(a.data(), na, b.data(), nb, pb, scratch.data()) ==
               nm::ref::levenshtein(a, b));
-        CHECK(nm::hd::jaro(a.data(), na, b.data(), nb, pb, scratch.data()) == nm::ref::jaro(a, b));
+        CHECK(nm::kernels::jaro(a.data(), na, b.data(), nb, pb, scratch.data()) ==
+              nm::ref::jaro(a, b));
         if (use_pattern) pat->clear(b.data(), nb);
         ++checked;
       }
@@ -312,16 +315,17 @@ struct JwCase {
 double fast_jaro(const std::u32string& s1, const std::u32string& s2) {
   const CodePoints a = nm::ref::to_code_points(s1), b = nm::ref::to_code_points(s2);
   std::vector<uint32_t> scratch(
-      nm::hd::metric_scratch_words(static_cast<uint32_t>(std::max(a.size(), b.size()))));
-  auto pat = std::make_unique<nm::hd::Pattern64>();
+      nm::kernels::metric_scratch_words(static_cast<uint32_t>(std::max(a.size(), b.size()))));
+  auto pat = std::make_unique<nm::kernels::Pattern64>();
   pat->reset_all();
   pat->build(b.data(), len32(b));
-  return nm::hd::jaro(a.data(), len32(a), b.data(), len32(b), pat.get(), scratch.data());
+  return nm::kernels::jaro(a.data(), len32(a), b.data(), len32(b), pat.get(), scratch.data());
 }
 
 double fast_jw(const std::u32string& s1, const std::u32string& s2) {
   const CodePoints a = nm::ref::to_code_points(s1), b = nm::ref::to_code_points(s2);
-  return nm::hd::jaro_winkler_from_jaro(fast_jaro(s1, s2), a.data(), len32(a), b.data(), len32(b));
+  return nm::kernels::jaro_winkler_from_jaro(fast_jaro(s1, s2), a.data(), len32(a), b.data(),
+                                             len32(b));
 }
 
 }  // namespace
@@ -367,10 +371,10 @@ TEST_CASE("metrics: Jaro–Winkler boost only above 0.7, prefix at most 4") {
 
 TEST_CASE("metrics: Levenshtein % uses UTF-8 byte lengths") {
   // "王" (3 bytes) vs "a" (1 byte): distance 1, max_len 3.
-  CHECK(nm::hd::levenshtein_pct(1, 3, 1) == (1.0 - 1.0 / 3.0) * 100.0);
-  CHECK(nm::hd::levenshtein_pct(0, 0, 0) == 100.0);
-  CHECK(nm::hd::levenshtein_pct(2, 4, 2) == 50.0);
-  CHECK(nm::ref::levenshtein_pct(U"王", U"a") == nm::hd::levenshtein_pct(1, 3, 1));
+  CHECK(nm::kernels::levenshtein_pct(1, 3, 1) == (1.0 - 1.0 / 3.0) * 100.0);
+  CHECK(nm::kernels::levenshtein_pct(0, 0, 0) == 100.0);
+  CHECK(nm::kernels::levenshtein_pct(2, 4, 2) == 50.0);
+  CHECK(nm::ref::levenshtein_pct(U"王", U"a") == nm::kernels::levenshtein_pct(1, 3, 1));
   CHECK(nm::ref::levenshtein_pct(U"😀", U"") == 75.0);
 }
 
@@ -444,10 +448,10 @@ const char* alpha_name(Alpha k) {
   }
 }
 
-std::vector<nm::hd::BlockKernel> block_kernels() {
-  std::vector<nm::hd::BlockKernel> out{nm::hd::BlockKernel::kScalar};
-  if (nm::hd::block_kernel_available(nm::hd::BlockKernel::kAvx512))
-    out.push_back(nm::hd::BlockKernel::kAvx512);
+std::vector<nm::kernels::BlockKernel> block_kernels() {
+  std::vector<nm::kernels::BlockKernel> out{nm::kernels::BlockKernel::kScalar};
+  if (nm::kernels::block_kernel_available(nm::kernels::BlockKernel::kAvx512))
+    out.push_back(nm::kernels::BlockKernel::kAvx512);
   else
     MESSAGE("this CPU has no AVX-512: only the scalar band kernel is tested");
   return out;
@@ -455,25 +459,25 @@ std::vector<nm::hd::BlockKernel> block_kernels() {
 
 // Compares every long path on one pair; returns the number of mismatches.
 int check_long_pair(const CodePoints& a, const CodePoints& b, const char* what) {
-  namespace hd = nm::hd;
+  namespace kernels = nm::kernels;
   const uint32_t la = len32(a), lb = len32(b);
   const uint32_t lmax = std::max(la, lb);
   int fails = 0;
   // Exactly the words the engine gives a worker; ASan sees any overrun.
-  std::vector<uint32_t> scratch(hd::metric_scratch_words(lmax));
+  std::vector<uint32_t> scratch(kernels::metric_scratch_words(lmax));
   const uint32_t want = nm::ref::levenshtein(a, b);
-  const uint32_t got = hd::levenshtein(a.data(), la, b.data(), lb, nullptr, scratch.data());
+  const uint32_t got = kernels::levenshtein(a.data(), la, b.data(), lb, nullptr, scratch.data());
   if (got != want && ++fails <= 3)
     FAIL_CHECK(what << ": levenshtein " << la << "x" << lb << " " << got << " != " << want << "\n"
                     << show(a) << "\n"
                     << show(b));
   if (la > 0 && lb > 0) {
-    for (const hd::BlockKernel k : block_kernels()) {
+    for (const kernels::BlockKernel k : block_kernels()) {
       // Both strings as the pattern, with exactly the words the call needs.
-      std::vector<uint32_t> s1(hd::levenshtein_blocks_words(la, lb));
-      std::vector<uint32_t> s2(hd::levenshtein_blocks_words(lb, la));
-      const uint32_t d1 = hd::levenshtein_blocks(a.data(), la, b.data(), lb, s1.data(), k);
-      const uint32_t d2 = hd::levenshtein_blocks(b.data(), lb, a.data(), la, s2.data(), k);
+      std::vector<uint32_t> s1(kernels::levenshtein_blocks_words(la, lb));
+      std::vector<uint32_t> s2(kernels::levenshtein_blocks_words(lb, la));
+      const uint32_t d1 = kernels::levenshtein_blocks(a.data(), la, b.data(), lb, s1.data(), k);
+      const uint32_t d2 = kernels::levenshtein_blocks(b.data(), lb, a.data(), la, s2.data(), k);
       if ((d1 != want || d2 != want) && ++fails <= 3)
         FAIL_CHECK(what << ": levenshtein_blocks kernel " << static_cast<int>(k) << " " << la << "x"
                         << lb << " " << d1 << "/" << d2 << " != " << want);
@@ -481,20 +485,20 @@ int check_long_pair(const CodePoints& a, const CodePoints& b, const char* what) 
   }
   for (const uint32_t k : {0u, 1u, 2u, 5u}) {
     std::vector<uint32_t> s(2 * (2 * k + 1));
-    const uint32_t at_most = hd::levenshtein_at_most(a.data(), la, b.data(), lb, k, s.data());
+    const uint32_t at_most = kernels::levenshtein_at_most(a.data(), la, b.data(), lb, k, s.data());
     if (at_most != std::min(want, k + 1) && ++fails <= 3)
       FAIL_CHECK(what << ": levenshtein_at_most k=" << k << " " << at_most
                       << " != " << std::min(want, k + 1));
   }
   const double want_jaro = nm::ref::jaro(a, b);
-  const double got_jaro = hd::jaro(a.data(), la, b.data(), lb, nullptr, scratch.data());
+  const double got_jaro = kernels::jaro(a.data(), la, b.data(), lb, nullptr, scratch.data());
   if (!(got_jaro == want_jaro) && ++fails <= 3)
     FAIL_CHECK(what << ": jaro " << la << "x" << lb << " " << got_jaro << " != " << want_jaro);
   if (la > 0 && lb > 0) {
     const uint32_t half = std::max(la, lb) / 2;
-    std::vector<uint32_t> s(hd::jaro_long_words(la, lb));
+    std::vector<uint32_t> s(kernels::jaro_long_words(la, lb));
     const double direct =
-        hd::jaro_long(a.data(), la, b.data(), lb, half > 0 ? half - 1 : 0, s.data());
+        kernels::jaro_long(a.data(), la, b.data(), lb, half > 0 ? half - 1 : 0, s.data());
     if (!(direct == want_jaro) && ++fails <= 3)
       FAIL_CHECK(what << ": jaro_long " << la << "x" << lb << " " << direct << " != " << want_jaro);
   }
@@ -543,7 +547,7 @@ TEST_CASE("metrics: the CPU paths and the kernel's paths give the same pair scor
   // score_fuzzy_pair with the CPU's long paths (and their early exits) and
   // with the CUDA kernel's plain paths, as its emulation runs them: every
   // label, score and confidence equal, on long full names and long parts.
-  namespace hd = nm::hd;
+  namespace kernels = nm::kernels;
   LongGen gen(0x5c0e);
   int fails = 0, matched = 0, case3 = 0;
   for (int it = 0; it < 300; ++it) {
@@ -569,18 +573,18 @@ TEST_CASE("metrics: the CPU paths and the kernel's paths give the same pair scor
     const uint32_t parts_b[3] = {len32(f2), 0, len32(l2)};
     CodePoints full_a(ra.begin(), ra.begin() + la), full_b(rb.begin(), rb.begin() + lb);
     const uint32_t code = gen.g.below(2) == 0 ? 7 : 8;  // the phonetic vote, at random
-    const hd::FuzzyView va =
-        hd::fuzzy_view_at(ra.data(), la, static_cast<uint32_t>(nm::ref::utf8_length(full_a)), 7,
-                          nm::char_class_mask(ra.data(), la), parts_a);
-    const hd::FuzzyView vb =
-        hd::fuzzy_view_at(rb.data(), lb, static_cast<uint32_t>(nm::ref::utf8_length(full_b)), code,
-                          nm::char_class_mask(rb.data(), lb), parts_b);
-    std::vector<uint32_t> scratch(hd::metric_scratch_words(std::max(la, lb)));
+    const kernels::FuzzyView va =
+        kernels::fuzzy_view_at(ra.data(), la, static_cast<uint32_t>(nm::ref::utf8_length(full_a)),
+                               7, nm::char_class_mask(ra.data(), la), parts_a);
+    const kernels::FuzzyView vb =
+        kernels::fuzzy_view_at(rb.data(), lb, static_cast<uint32_t>(nm::ref::utf8_length(full_b)),
+                               code, nm::char_class_mask(rb.data(), lb), parts_b);
+    std::vector<uint32_t> scratch(kernels::metric_scratch_words(std::max(la, lb)));
     for (const bool all : {false, true}) {
-      const hd::PairScore cpu =
-          hd::score_fuzzy_pair<true>(va, vb, nullptr, false, scratch.data(), all);
-      const hd::PairScore dev =
-          hd::score_fuzzy_pair<false>(va, vb, nullptr, false, scratch.data(), all);
+      const kernels::PairScore cpu =
+          kernels::score_fuzzy_pair<true>(va, vb, nullptr, false, scratch.data(), all);
+      const kernels::PairScore dev =
+          kernels::score_fuzzy_pair<false>(va, vb, nullptr, false, scratch.data(), all);
       if ((cpu.label != dev.label || !(cpu.score == dev.score) ||
            !(cpu.confidence == dev.confidence)) &&
           ++fails <= 3)
@@ -592,9 +596,10 @@ TEST_CASE("metrics: the CPU paths and the kernel's paths give the same pair scor
            !(cpu.jaro == nm::ref::jaro(full_a, full_b))) &&
           ++fails <= 3)
         FAIL_CHECK("pair " << it << ": all_metrics dist/jaro differ from the reference");
-      if (!all && cpu.label != hd::kNoMatch) ++matched;
+      if (!all && cpu.label != kernels::kNoMatch) ++matched;
       // CASE 2 at 88 or more runs the CASE 3 check (the banded one on long parts).
-      if (!all && (cpu.label == hd::kCase3 || (cpu.label == hd::kCase2 && cpu.score >= 88.0)))
+      if (!all &&
+          (cpu.label == kernels::kCase3 || (cpu.label == kernels::kCase2 && cpu.score >= 88.0)))
         ++case3;
     }
   }

@@ -31,7 +31,7 @@ using nm::io::PairFileWriter;
 using nm::io::PairRecord;
 using nm::io::PieceRecord;
 using nm::io::RankStats;
-using nm::io::TileRecord;
+using nm::io::TileRow;
 
 using nm::test::TempDir;
 
@@ -58,8 +58,8 @@ PairFileMeta test_meta() {
   return m;
 }
 
-std::vector<TileRecord> test_tiles(uint32_t n) {
-  std::vector<TileRecord> tiles;
+std::vector<TileRow> test_tiles(uint32_t n) {
+  std::vector<TileRow> tiles;
   for (uint32_t i = 0; i < n; ++i)
     tiles.push_back({20000u + i, i * 10u, i * 10u + 7, i * 20u, i * 20u + 9, 63u + i, i % 3});
   return tiles;
@@ -155,7 +155,7 @@ void check_meta_equal(const PairFileMeta& a, const PairFileMeta& b) {
   CHECK(a.plan_hash == b.plan_hash);
 }
 
-void check_tiles_equal(const std::vector<TileRecord>& a, const std::vector<TileRecord>& b) {
+void check_tiles_equal(const std::vector<TileRow>& a, const std::vector<TileRow>& b) {
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     CHECK(a[i].block_key == b[i].block_key);
@@ -195,7 +195,7 @@ TEST_CASE("pair_file: round trip of meta, plan, pieces with payloads, marks, sta
   TempDir dir;
   const std::string path = dir.file("pairs.h5");
   const PairFileMeta meta = test_meta();
-  const std::vector<TileRecord> tiles = test_tiles(5);
+  const std::vector<TileRow> tiles = test_tiles(5);
   const Piece a = make_piece(1, 3, 0, {0});
   const Piece empty = make_piece(2, 0, 0, {2});
   const Piece b = make_piece(3, 70, 1, {1, 4});
@@ -338,7 +338,7 @@ TEST_CASE(
     "pair_file: each resume is a new generation and marks keep the generation that wrote them") {
   TempDir dir;
   const std::string path = dir.file("resume.h5");
-  const std::vector<TileRecord> tiles = test_tiles(4);
+  const std::vector<TileRow> tiles = test_tiles(4);
   const Piece first = make_piece(10, 5, 0, {0});
   const Piece unfinished = make_piece(11, 4, 1, {});  // tile 1's pairs, tile not finished
   const Piece second = make_piece(12, 6, 1, {1, 2});
@@ -429,7 +429,7 @@ TEST_CASE("pair_file: invalid appends are refused and leave the file usable") {
 TEST_CASE("pair_file: a writer killed without closing leaves the last flushed pieces and marks") {
   TempDir dir;
   const std::string path = dir.file("killed.h5");
-  const std::vector<TileRecord> tiles = test_tiles(4);
+  const std::vector<TileRow> tiles = test_tiles(4);
   const Piece pieces[3] = {make_piece(21, 1000, 0, {0}), make_piece(22, 0, 0, {1}),
                            make_piece(23, 70000, 2, {2})};
   world();  // the child inherits an initialised MPI and uses MPI_COMM_SELF

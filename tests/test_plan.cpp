@@ -29,7 +29,7 @@ namespace {
 using nm::BlockSize;
 using nm::Plan;
 using nm::PlanOptions;
-using nm::PlanTile;
+using nm::Tile;
 
 uint64_t block_cost(const BlockSize& b, bool dedupe) {
   return dedupe ? (b.left < 2 ? 0 : b.left * (b.left - 1) / 2) : b.left * b.right;
@@ -74,7 +74,7 @@ void check_structure(const Plan& plan, const std::vector<BlockSize>& input) {
   std::vector<uint64_t> rank_cost(o.ranks, 0);
   uint64_t sum = 0, largest_tile = 0;
   for (size_t t = 0; t < plan.tiles.size(); ++t) {
-    const PlanTile& x = plan.tiles[t];
+    const Tile& x = plan.tiles[t];
     REQUIRE(x.block < plan.blocks.size());
     REQUIRE(x.rank < o.ranks);
     const BlockSize& b = plan.blocks[x.block];
@@ -93,7 +93,7 @@ void check_structure(const Plan& plan, const std::vector<BlockSize>& input) {
       CHECK(x.l_end == b.left);
     }
     if (t > 0) {
-      const PlanTile& p = plan.tiles[t - 1];
+      const Tile& p = plan.tiles[t - 1];
       CHECK(std::tie(p.block, p.l_begin, p.r_begin) < std::tie(x.block, x.l_begin, x.r_begin));
     }
     rank_cost[x.rank] += x.cost;
@@ -114,7 +114,7 @@ void check_coverage(const Plan& plan) {
   for (size_t b = 0; b < plan.blocks.size(); ++b) {
     const BlockSize& block = plan.blocks[b];
     std::vector<int> seen(block.left * block.right, 0);
-    for (const PlanTile& t : plan.tiles) {
+    for (const Tile& t : plan.tiles) {
       if (t.block != b) continue;
       for (uint64_t l = t.l_begin; l < t.l_end; ++l)
         for (uint64_t r = t.r_begin; r < t.r_end; ++r)
@@ -134,7 +134,7 @@ void check_coverage(const Plan& plan) {
 // Slices of one side of a block differ in size by at most one record.
 void check_near_equal_slices(const Plan& plan) {
   std::map<uint32_t, std::set<std::pair<uint64_t, uint64_t>>> left, right;
-  for (const PlanTile& t : plan.tiles) {
+  for (const Tile& t : plan.tiles) {
     left[t.block].insert({t.l_begin, t.l_end});
     right[t.block].insert({t.r_begin, t.r_end});
   }
@@ -175,7 +175,7 @@ void check_routing(const Plan& plan) {
   for (size_t b = 0; b < plan.blocks.size(); ++b) {
     const BlockSize& block = plan.blocks[b];
     std::vector<std::set<uint32_t>> need_l(block.left), need_r(block.right);
-    for (const PlanTile& t : plan.tiles) {
+    for (const Tile& t : plan.tiles) {
       if (t.block != b) continue;
       for (uint64_t p = t.l_begin; p < t.l_end; ++p) need_l[p].insert(t.rank);
       for (uint64_t p = t.r_begin; p < t.r_end; ++p) (dd ? need_l : need_r)[p].insert(t.rank);
@@ -221,7 +221,7 @@ void check_same(const Plan& a, const Plan& b) {
   }
   REQUIRE(a.tiles.size() == b.tiles.size());
   for (size_t i = 0; i < a.tiles.size(); ++i) {
-    const PlanTile &x = a.tiles[i], &y = b.tiles[i];
+    const Tile &x = a.tiles[i], &y = b.tiles[i];
     CHECK(std::tie(x.block, x.l_begin, x.l_end, x.r_begin, x.r_end, x.cost, x.rank) ==
           std::tie(y.block, y.l_begin, y.l_end, y.r_begin, y.r_end, y.cost, y.rank));
   }
@@ -504,7 +504,7 @@ TEST_CASE("plan: a skewed registry is cut and balanced over 1,024 ranks") {
       plan.blocks.begin());
   REQUIRE(big < plan.blocks.size());
   const auto pieces = std::count_if(plan.tiles.begin(), plan.tiles.end(),
-                                    [&](const PlanTile& t) { return t.block == big; });
+                                    [&](const Tile& t) { return t.block == big; });
   CHECK(pieces >= 1000);
   CHECK(plan.largest_block == 500000ull * 500000ull);
   CHECK(plan.imbalance <= 1.05);

@@ -58,15 +58,15 @@ using nm::test::encode_utf8;
 
 // Scores a against b as the engine does: the pattern of b when it has 1..64
 // code points, else none.
-nm::hd::PairScore score(const nm::hd::FuzzyView& a, const nm::hd::FuzzyView& b, bool with_middle,
-                        bool all_metrics, uint32_t max_len) {
-  auto pat = std::make_unique<nm::hd::Pattern64>();
+nm::kernels::PairScore score(const nm::kernels::FuzzyView& a, const nm::kernels::FuzzyView& b,
+                             bool with_middle, bool all_metrics, uint32_t max_len) {
+  auto pat = std::make_unique<nm::kernels::Pattern64>();
   pat->reset_all();
-  const bool use_pattern = b.full_len >= 1 && b.full_len <= nm::hd::kWordBits;
+  const bool use_pattern = b.full_len >= 1 && b.full_len <= nm::kernels::kWordBits;
   if (use_pattern) pat->build(b.full, b.full_len);
-  std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(max_len) + 8);
-  return nm::hd::score_fuzzy_pair(a, b, use_pattern ? pat.get() : nullptr, with_middle,
-                                  scratch.data(), all_metrics);
+  std::vector<uint32_t> scratch(nm::kernels::metric_scratch_words(max_len) + 8);
+  return nm::kernels::score_fuzzy_pair(a, b, use_pattern ? pat.get() : nullptr, with_middle,
+                                       scratch.data(), all_metrics);
 }
 
 std::string confidence_text(float f) {
@@ -107,7 +107,7 @@ TEST_CASE("fuzzy rule: every row of fuzzy_golden.tsv") {
     const nm::FuzzyTable p2 = nm::prepare_fuzzy(t2, with_middle, 1);
     REQUIRE(p1.records.size() == 1);
     REQUIRE(p2.records.size() == 1);
-    const nm::hd::FuzzyView a = p1.view(0), b = p2.view(0);
+    const nm::kernels::FuzzyView a = p1.view(0), b = p2.view(0);
 
     // The full strings, through the trace and through the prepared table.
     const nm::FuzzyTrace tr1 =
@@ -124,7 +124,7 @@ TEST_CASE("fuzzy rule: every row of fuzzy_golden.tsv") {
     CHECK(b.phon_code == (tr2.phonetic.empty() ? 0u : nm::pack_metaphone(tr2.metaphone)));
 
     const uint32_t max_len = std::max(p1.max_len, p2.max_len);
-    const nm::hd::PairScore s = score(a, b, with_middle, true, max_len);
+    const nm::kernels::PairScore s = score(a, b, with_middle, true, max_len);
     const double lev = std::strtod(f[9].c_str(), nullptr);
     const double jw = std::strtod(f[10].c_str(), nullptr);
     const double mp = std::strtod(f[11].c_str(), nullptr);
@@ -132,8 +132,8 @@ TEST_CASE("fuzzy rule: every row of fuzzy_golden.tsv") {
     CHECK(std::fabs(s.jw - jw) < 5e-7);
     CHECK(s.mp == mp);
     CHECK(std::string(nm::label_name(s.label)) == f[12]);
-    CHECK((f[12] == "NO MATCH") == (s.label == nm::hd::kNoMatch));
-    if (s.label == nm::hd::kNoMatch) {
+    CHECK((f[12] == "NO MATCH") == (s.label == nm::kernels::kNoMatch));
+    if (s.label == nm::kernels::kNoMatch) {
       CHECK(f[13].empty());
       CHECK(f[14].empty());
     } else {
@@ -145,16 +145,16 @@ TEST_CASE("fuzzy rule: every row of fuzzy_golden.tsv") {
 
     // The early-exit mode gives the same label, score and confidence; so do
     // the other argument order and the path without a pattern.
-    const nm::hd::PairScore quick = score(a, b, with_middle, false, max_len);
+    const nm::kernels::PairScore quick = score(a, b, with_middle, false, max_len);
     CHECK(quick.label == s.label);
     CHECK(quick.score == s.score);
     CHECK(quick.confidence == s.confidence);
-    const nm::hd::PairScore rev = score(b, a, with_middle, true, max_len);
+    const nm::kernels::PairScore rev = score(b, a, with_middle, true, max_len);
     CHECK(rev.label == s.label);
     CHECK(std::fabs(rev.score - s.score) < 5e-7);
-    std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(max_len) + 8);
-    const nm::hd::PairScore nopat =
-        nm::hd::score_fuzzy_pair(a, b, nullptr, with_middle, scratch.data(), true);
+    std::vector<uint32_t> scratch(nm::kernels::metric_scratch_words(max_len) + 8);
+    const nm::kernels::PairScore nopat =
+        nm::kernels::score_fuzzy_pair(a, b, nullptr, with_middle, scratch.data(), true);
     CHECK(nopat.lev == s.lev);
     CHECK(nopat.jw == s.jw);
     CHECK(nopat.label == s.label);
@@ -171,8 +171,8 @@ TEST_CASE("fuzzy rule: a blank full string never pairs") {
   const nm::FuzzyTable p1 = nm::prepare_fuzzy(t1, false, 1);
   const nm::FuzzyTable p2 = nm::prepare_fuzzy(t2, false, 1);
   CHECK(p1.view(0).full_len == 0);
-  const nm::hd::PairScore s = score(p1.view(0), p2.view(0), false, true, 8);
-  CHECK(s.label == nm::hd::kNoMatch);
+  const nm::kernels::PairScore s = score(p1.view(0), p2.view(0), false, true, 8);
+  CHECK(s.label == nm::kernels::kNoMatch);
   CHECK(s.confidence == 0.0f);
 }
 
@@ -225,23 +225,23 @@ TEST_CASE("fuzzy rule: without a phonetic match a pair never exceeds phonetic_sh
     t.push({"1", "u", first, "", last, ""}, 7305, r + 2);
   }
   const nm::FuzzyTable p = nm::prepare_fuzzy(t, false, 1);
-  auto pat = std::make_unique<nm::hd::Pattern64>();
+  auto pat = std::make_unique<nm::kernels::Pattern64>();
   pat->reset_all();
-  std::vector<uint32_t> scratch(nm::hd::metric_scratch_words(p.max_len) + 8);
+  std::vector<uint32_t> scratch(nm::kernels::metric_scratch_words(p.max_len) + 8);
   uint64_t checked = 0, matched_without_mp = 0, over = 0;
   float highest = 0;
   for (size_t j = 0; j < kRows; ++j) {
-    const nm::hd::FuzzyView b = p.view(j);
+    const nm::kernels::FuzzyView b = p.view(j);
     const bool use_pattern = b.full_len >= 1 && b.full_len <= 64;
     if (use_pattern) pat->build(b.full, b.full_len);
     for (size_t i = 0; i < kRows; ++i) {
-      const nm::hd::FuzzyView a = p.view(i);
+      const nm::kernels::FuzzyView a = p.view(i);
       if (a.phon_code != 0 && a.phon_code == b.phon_code) continue;
-      if (nm::hd::same_string(a.full, a.full_len, b.full, b.full_len)) continue;
-      const nm::hd::PairScore s = nm::hd::score_fuzzy_pair(a, b, use_pattern ? pat.get() : nullptr,
-                                                           false, scratch.data(), true);
+      if (nm::kernels::same_string(a.full, a.full_len, b.full, b.full_len)) continue;
+      const nm::kernels::PairScore s = nm::kernels::score_fuzzy_pair(
+          a, b, use_pattern ? pat.get() : nullptr, false, scratch.data(), true);
       ++checked;
-      if (s.label != nm::hd::kNoMatch) ++matched_without_mp;
+      if (s.label != nm::kernels::kNoMatch) ++matched_without_mp;
       if (s.confidence > bound) ++over;
       highest = std::max(highest, s.confidence);
     }
@@ -262,21 +262,21 @@ TEST_CASE("fuzzy rule: without a phonetic match a pair never exceeds phonetic_sh
   const nm::FuzzyTable p1 = nm::prepare_fuzzy(t1, false, 1), p2 = nm::prepare_fuzzy(t2, false, 1);
   REQUIRE(p1.view(0).phon_code != p2.view(0).phon_code);
   REQUIRE(p2.view(0).full_len > 64);
-  const nm::hd::PairScore near =
+  const nm::kernels::PairScore near =
       score(p1.view(0), p2.view(0), false, true, std::max(p1.max_len, p2.max_len));
   CAPTURE(near.lev);
   CAPTURE(near.jw);
   CAPTURE(near.mp);
-  CHECK(near.label == nm::hd::kCase2);
+  CHECK(near.label == nm::kernels::kCase2);
   CHECK(near.confidence > 0.66f);
   CHECK(near.confidence <= bound);
 }
 
 namespace {
 
-nm::hd::PairScore score_names(std::string_view f1, std::string_view m1, std::string_view l1,
-                              std::string_view f2, std::string_view m2, std::string_view l2,
-                              bool with_middle, bool all_metrics) {
+nm::kernels::PairScore score_names(std::string_view f1, std::string_view m1, std::string_view l1,
+                                   std::string_view f2, std::string_view m2, std::string_view l2,
+                                   bool with_middle, bool all_metrics) {
   const nm::RawTable t1 = one_row_table(f1, m1, l1);
   const nm::RawTable t2 = one_row_table(f2, m2, l2);
   const nm::FuzzyTable p1 = nm::prepare_fuzzy(t1, with_middle, 1),
@@ -290,10 +290,10 @@ TEST_CASE("fuzzy rule: the vote boundaries are inclusive (>= 85)") {
   // 20 bytes, distance 3: lev is exactly 85.0; different metaphone codes
   // (Xavier: S..., Javier: J...); jw 90. Two votes -> CASE 2.
   for (bool all : {true, false}) {
-    const nm::hd::PairScore s =
+    const nm::kernels::PairScore s =
         score_names("Xavier", "", "delacruz abcd", "Javier", "", "delacruz abxy", false, all);
     CAPTURE(all);
-    CHECK(s.label == nm::hd::kCase2);
+    CHECK(s.label == nm::kernels::kCase2);
     CHECK(s.score == (85.0 + 90.0 + 0.0) / 3.0);
     if (all) {
       CHECK(s.lev == 85.0);
@@ -303,9 +303,9 @@ TEST_CASE("fuzzy rule: the vote boundaries are inclusive (>= 85)") {
   // "anna bkt" / "anna pcd": 8 code points each, 5 matches, no transposition,
   // prefix 4: jw is exactly 85.0; lev 62.5; metaphone ANPK both. -> CASE 2.
   for (bool all : {true, false}) {
-    const nm::hd::PairScore s = score_names("Anna", "", "Bkt", "Anna", "", "Pcd", false, all);
+    const nm::kernels::PairScore s = score_names("Anna", "", "Bkt", "Anna", "", "Pcd", false, all);
     CAPTURE(all);
-    CHECK(s.label == nm::hd::kCase2);
+    CHECK(s.label == nm::kernels::kCase2);
     CHECK(s.jw == 85.0);
     CHECK(s.mp == 100.0);
     CHECK(s.score == (62.5 + 85.0 + 100.0) / 3.0);
@@ -316,12 +316,12 @@ TEST_CASE("fuzzy rule: the vote boundaries are inclusive (>= 85)") {
 TEST_CASE("fuzzy rule: two empty phonetic codes are not a phonetic match") {
   // Greek only: normalize_for_phonetic is empty on both sides, so mp = 0
   // even though the (empty) codes are equal.
-  const nm::hd::PairScore s =
+  const nm::kernels::PairScore s =
       score_names("ΟΔΥΣΣΕΥΣ", "", "ΠΑΠΑΔΟΠΟΥΛΟΣ", "ΟΔΥΣΣΕΑΣ", "", "ΠΑΠΑΔΟΠΟΥΛΟΣ", false, true);
   CHECK(s.mp == 0.0);
   CHECK(s.lev >= 85.0);
   CHECK(s.jw >= 85.0);
-  CHECK(s.label == nm::hd::kCase2);
+  CHECK(s.label == nm::kernels::kCase2);
   CHECK(s.confidence < 0.67f);
 }
 
@@ -329,34 +329,35 @@ TEST_CASE("fuzzy rule: CASE 3 checks the middle name in A3 only") {
   // full "christopher xyz lee" / "christopher  lee": distance 3 of 19 bytes
   // (lev 84.2), jw high, metaphone KRST both: CASE 2 with a score >= 88. The
   // middle names differ by 3 ("xyz" vs missing), so not CASE 3 in A3.
-  const nm::hd::PairScore a3 =
+  const nm::kernels::PairScore a3 =
       score_names("Christopher", "Xyz", "Lee", "Christopher", "", "Lee", true, true);
   CHECK(a3.lev < 85.0);
   CHECK(a3.mp == 100.0);
   CHECK(a3.score >= 88.0);
-  CHECK(a3.label == nm::hd::kCase2);
+  CHECK(a3.label == nm::kernels::kCase2);
   // With a middle name 2 edits away it is CASE 3.
-  const nm::hd::PairScore a3b =
+  const nm::kernels::PairScore a3b =
       score_names("Christopher", "Xy", "Leex", "Christopher", "", "Le", true, true);
   CHECK(a3b.lev < 85.0);
   CHECK(a3b.score >= 88.0);
-  CHECK(a3b.label == nm::hd::kCase3);
+  CHECK(a3b.label == nm::kernels::kCase3);
   // The score bound is inclusive: "anna le" / "annai leou" has lev 70.0
   // (3 insertions over 10 bytes), jw 94.0 (m = 7, t = 0, prefix 4), metaphone
   // ANL on both sides, so a score of exactly 88.0; first and last are 1 and 2
   // edits apart: CASE 3.
-  const nm::hd::PairScore at88 = score_names("Anna", "", "Le", "Annai", "", "Leou", false, true);
+  const nm::kernels::PairScore at88 =
+      score_names("Anna", "", "Le", "Annai", "", "Leou", false, true);
   CHECK(at88.lev == 70.0);
   CHECK(at88.jw == 94.0);
   CHECK(at88.mp == 100.0);
   CHECK(at88.score == 88.0);
-  CHECK(at88.label == nm::hd::kCase3);
+  CHECK(at88.label == nm::kernels::kCase3);
   // A first name 3 edits away: CASE 2.
-  const nm::hd::PairScore a4 =
+  const nm::kernels::PairScore a4 =
       score_names("Christopherxyz", "", "Lee", "Christopher", "", "Lee", false, true);
   CHECK(a4.lev < 85.0);
   CHECK(a4.score >= 88.0);
-  CHECK(a4.label == nm::hd::kCase2);
+  CHECK(a4.label == nm::kernels::kCase2);
 }
 
 namespace {
@@ -366,7 +367,7 @@ namespace {
 struct RefScore {
   double lev = 0, jw = 0, mp = 0, score = 0;
   float confidence = 0;
-  uint8_t label = nm::hd::kNoMatch;
+  uint8_t label = nm::kernels::kNoMatch;
 };
 
 std::vector<uint32_t> cps(const std::string& s) {
@@ -388,7 +389,7 @@ RefScore reference_rule(const nm::FuzzyTrace& x, const nm::FuzzyTrace& y, bool w
   if (x.full == y.full) {
     r.score = 100;
     r.confidence = 1.0f;
-    r.label = nm::hd::kDirect;
+    r.label = nm::kernels::kDirect;
     return r;
   }
   const bool lev_ok = r.lev >= 85, jw_ok = r.jw >= 85, mp_ok = r.mp == 100;
@@ -397,15 +398,15 @@ RefScore reference_rule(const nm::FuzzyTrace& x, const nm::FuzzyTrace& y, bool w
   r.score = (r.lev + r.jw + r.mp) / 3.0;
   r.confidence = static_cast<float>(r.score / 100.0);
   if (votes == 3) {
-    r.label = nm::hd::kCase1;
+    r.label = nm::kernels::kCase1;
     return r;
   }
-  r.label = nm::hd::kCase2;
+  r.label = nm::kernels::kCase2;
   if (r.score >= 88) {
     bool close = nm::ref::levenshtein(cps(x.parts[0]), cps(y.parts[0])) <= 2 &&
                  nm::ref::levenshtein(cps(x.parts[2]), cps(y.parts[2])) <= 2;
     if (with_middle) close = close && nm::ref::levenshtein(cps(x.parts[1]), cps(y.parts[1])) <= 2;
-    if (close) r.label = nm::hd::kCase3;
+    if (close) r.label = nm::kernels::kCase3;
   }
   return r;
 }
@@ -470,7 +471,7 @@ TEST_CASE("fuzzy rule: score_fuzzy_pair equals the contract's rule on random nam
       const nm::FuzzyTrace y = nm::trace_fuzzy(f2, m2, l2, with_middle);
       const RefScore want = reference_rule(x, y, with_middle);
       for (bool all : {true, false}) {
-        const nm::hd::PairScore got = score_names(f1, m1, l1, f2, m2, l2, with_middle, all);
+        const nm::kernels::PairScore got = score_names(f1, m1, l1, f2, m2, l2, with_middle, all);
         const bool same = got.label == want.label && got.score == want.score &&
                           got.confidence == want.confidence &&
                           (!all || (got.lev == want.lev && got.jw == want.jw && got.mp == want.mp));

@@ -15,7 +15,7 @@ uint64_t sum(const ByteWriter& c, uint64_t seed) { return stable_hash(c.view(), 
 
 }  // namespace
 
-uint64_t meta_sum(const PairFileMeta& m, const std::vector<TileRecord>& tiles) {
+uint64_t meta_sum(const PairFileMeta& m, const std::vector<TileRow>& tiles) {
   ByteWriter c;
   put_text(c, kFormat).u32(kFormatVersion).u64(kSumRows);
   put_text(c, m.program_version);
@@ -27,7 +27,7 @@ uint64_t meta_sum(const PairFileMeta& m, const std::vector<TileRecord>& tiles) {
                      m.right_rows, m.plan_hash})
     c.u64(v);
   c.u64(tiles.size());
-  for (const TileRecord& t : tiles)
+  for (const TileRow& t : tiles)
     c.u64(t.block_key)
         .u64(t.l_begin)
         .u64(t.l_end)

@@ -29,7 +29,7 @@ enum Seed : uint64_t {
 };
 
 // The root attributes that never change after create, and the plan.
-uint64_t meta_sum(const PairFileMeta& m, const std::vector<TileRecord>& tiles);
+uint64_t meta_sum(const PairFileMeta& m, const std::vector<TileRow>& tiles);
 
 // The root attributes that change during a run.
 uint64_t state_sum(const RootState& s);

@@ -43,7 +43,7 @@ struct PairFileReader::State {
   Types types;
   h5::File file;
   h5::Dataset rows, payload, pieces_ds, sums, tiles_ds, done, stats;
-  std::vector<TileRecord> tiles;    // checked against meta_checksum at open
+  std::vector<TileRow> tiles;       // checked against meta_checksum at open
   std::vector<StoredPiece> pieces;  // checked at open; they cover the rows in order
 
   Target target(const char* name, const h5::Dataset& ds, hid_t mem_type, size_t elem) const {
@@ -211,7 +211,7 @@ PairFileReader::PairFileReader(const std::string& path) : state_(std::make_uniqu
     s.tiles_ds = open_dataset(f, path, kTiles);
     s.done = open_dataset(f, path, kDone);
     s.stats = open_dataset(f, path, kStats);
-    s.tiles = read_all<TileRecord>(path, kTiles, s.tiles_ds.get(), s.types.tile.get(), H5P_DEFAULT);
+    s.tiles = read_all<TileRow>(path, kTiles, s.tiles_ds.get(), s.types.tile.get(), H5P_DEFAULT);
     verify_meta(f, path, s.meta, s.tiles);
     for (const auto& [ds, name, need] : {std::tuple{&s.rows, kRows, s.root.pairs},
                                          std::tuple{&s.payload, kPayload, s.root.payload},
@@ -231,7 +231,7 @@ const PairFileMeta& PairFileReader::meta() const { return state_->meta; }
 bool PairFileReader::complete() const { return state_->root.complete; }
 uint32_t PairFileReader::attempts() const { return state_->root.attempts; }
 uint64_t PairFileReader::pair_count() const { return state_->root.pairs; }
-std::vector<TileRecord> PairFileReader::tiles() const { return state_->tiles; }
+std::vector<TileRow> PairFileReader::tiles() const { return state_->tiles; }
 
 std::vector<uint32_t> PairFileReader::done_marks() const {
   const State& s = *state_;

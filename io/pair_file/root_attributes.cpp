@@ -115,7 +115,7 @@ RootState read_root_state(hid_t file, const std::string& path) {
 }
 
 void verify_meta(hid_t file, const std::string& path, const PairFileMeta& m,
-                 const std::vector<TileRecord>& tiles) {
+                 const std::vector<TileRow>& tiles) {
   if (read_u64_attr(file, path, "meta_checksum") != meta_sum(m, tiles))
     throw InputError(corrupt(path,
                              "the run's attributes or the plan (/plan/tiles) do not match "

@@ -28,6 +28,6 @@ RootState read_root_state(hid_t file, const std::string& path);
 // The plan (/plan/tiles) and the root attributes that never change, checked
 // against meta_checksum.
 void verify_meta(hid_t file, const std::string& path, const PairFileMeta& m,
-                 const std::vector<TileRecord>& tiles);
+                 const std::vector<TileRow>& tiles);
 
 }  // namespace nm::io::pair_file

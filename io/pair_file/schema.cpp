@@ -40,14 +40,14 @@ h5::Type pair_type() {
 
 h5::Type tile_type() {
   constexpr const char* n = "TileRecord";
-  h5::Type t = compound_type(sizeof(TileRecord), n);
-  insert_member(t.get(), n, "block_key", offsetof(TileRecord, block_key), H5T_NATIVE_UINT64);
-  insert_member(t.get(), n, "l_begin", offsetof(TileRecord, l_begin), H5T_NATIVE_UINT64);
-  insert_member(t.get(), n, "l_end", offsetof(TileRecord, l_end), H5T_NATIVE_UINT64);
-  insert_member(t.get(), n, "r_begin", offsetof(TileRecord, r_begin), H5T_NATIVE_UINT64);
-  insert_member(t.get(), n, "r_end", offsetof(TileRecord, r_end), H5T_NATIVE_UINT64);
-  insert_member(t.get(), n, "cost", offsetof(TileRecord, cost), H5T_NATIVE_UINT64);
-  insert_member(t.get(), n, "rank", offsetof(TileRecord, rank), H5T_NATIVE_UINT32);
+  h5::Type t = compound_type(sizeof(TileRow), n);
+  insert_member(t.get(), n, "block_key", offsetof(TileRow, block_key), H5T_NATIVE_UINT64);
+  insert_member(t.get(), n, "l_begin", offsetof(TileRow, l_begin), H5T_NATIVE_UINT64);
+  insert_member(t.get(), n, "l_end", offsetof(TileRow, l_end), H5T_NATIVE_UINT64);
+  insert_member(t.get(), n, "r_begin", offsetof(TileRow, r_begin), H5T_NATIVE_UINT64);
+  insert_member(t.get(), n, "r_end", offsetof(TileRow, r_end), H5T_NATIVE_UINT64);
+  insert_member(t.get(), n, "cost", offsetof(TileRow, cost), H5T_NATIVE_UINT64);
+  insert_member(t.get(), n, "rank", offsetof(TileRow, rank), H5T_NATIVE_UINT32);
   return t;
 }
 

@@ -107,8 +107,7 @@ PairFileWriter::State& PairFileWriter::state() const {
 }
 
 PairFileWriter PairFileWriter::create(MPI_Comm comm, const std::string& path,
-                                      const PairFileMeta& meta,
-                                      const std::vector<TileRecord>& tiles) {
+                                      const PairFileMeta& meta, const std::vector<TileRow>& tiles) {
   auto s = std::make_unique<State>(comm, path);
   // Every rank must pass the same: HDF5 metadata calls must be identical.
   const uint64_t fp = meta_sum(meta, tiles);
@@ -151,11 +150,11 @@ PairFileWriter PairFileWriter::create(MPI_Comm comm, const std::string& path,
 
     // Rank 0 writes the plan and the (all 0) done marks; the others take part
     // with empty selections.
-    std::vector<TileRecord> rows;
+    std::vector<TileRow> rows;
     if (st.rank == 0) {
       rows.reserve(tiles.size());
-      for (const TileRecord& in : tiles) {
-        TileRecord r = zeroed<TileRecord>();
+      for (const TileRow& in : tiles) {
+        TileRow r = zeroed<TileRow>();
         r.block_key = in.block_key;
         r.l_begin = in.l_begin;
         r.l_end = in.l_end;
@@ -166,7 +165,7 @@ PairFileWriter PairFileWriter::create(MPI_Comm comm, const std::string& path,
         rows.push_back(r);
       }
     }
-    write_collective(comm, st.target(kTiles, st.tiles_ds, t.tile.get(), sizeof(TileRecord)), 0,
+    write_collective(comm, st.target(kTiles, st.tiles_ds, t.tile.get(), sizeof(TileRow)), 0,
                      rows.size(), rows.data());
     st.write_marks(0, st.rank == 0 ? tiles.size() : 0,
                    st.rank == 0 ? st.done_live.data() : nullptr);
@@ -224,7 +223,7 @@ PairFileWriter PairFileWriter::open_for_resume(MPI_Comm comm, const std::string&
     st.done = open_dataset(f, path, kDone);
     st.stats = open_dataset(f, path, kStats);
     st.tiles =
-        read_all<TileRecord>(path, kTiles, st.tiles_ds.get(), st.types.tile.get(), st.dxpl.get());
+        read_all<TileRow>(path, kTiles, st.tiles_ds.get(), st.types.tile.get(), st.dxpl.get());
     verify_meta(f, path, st.meta, st.tiles);
     st.done_at_open = read_marks(path, st.done.get(), st.types.mark.get(), st.dxpl.get(),
                                  st.tiles.size(), st.root.attempts);
@@ -242,7 +241,7 @@ PairFileWriter PairFileWriter::open_for_resume(MPI_Comm comm, const std::string&
 
 const PairFileMeta& PairFileWriter::meta() const { return state().meta; }
 uint32_t PairFileWriter::generation() const { return state().gen; }
-std::vector<TileRecord> PairFileWriter::tiles() const { return state().tiles; }
+std::vector<TileRow> PairFileWriter::tiles() const { return state().tiles; }
 std::vector<uint32_t> PairFileWriter::done_marks() const { return state().done_at_open; }
 
 void PairFileWriter::write_rank_stats(const RankStats& mine) {

@@ -33,7 +33,7 @@ struct PairFileWriter::State {
   std::string path;
   PairFileMeta meta;
   uint32_t gen = 1;
-  std::vector<TileRecord> tiles;
+  std::vector<TileRow> tiles;
   std::vector<uint32_t> done_at_open;
   std::vector<uint32_t> done_live;  // rank 0: the marks on disk, kept current
   pair_file::RootState root;        // as on disk after the last flush (attempts = gen)

@@ -121,23 +121,23 @@ MicroResult micro_benchmark(const FuzzyTable& ft, uint64_t target, bool all_metr
   if (group < 2 || target == 0) return res;
   res.groups = pick.size() / group;
 
-  auto pattern = std::make_unique<hd::Pattern64>();
+  auto pattern = std::make_unique<kernels::Pattern64>();
   pattern->reset_all();
-  std::vector<uint32_t> scratch(hd::metric_scratch_words(ft.max_len) + 8);
+  std::vector<uint32_t> scratch(kernels::metric_scratch_words(ft.max_len) + 8);
   uint64_t done = 0, matched = 0;
   const Stopwatch t0;
   while (done < target) {
     for (uint64_t g = 0; g < res.groups && done < target; ++g) {
       const uint32_t* rows = pick.data() + g * group;
       for (size_t jr = 0; jr < group && done < target; ++jr) {
-        const hd::FuzzyView b = ft.view(rows[jr]);
+        const kernels::FuzzyView b = ft.view(rows[jr]);
         pattern->build(b.full, b.full_len);  // 10..30 code points: always a Pattern64
         for (size_t il = 0; il < group && done < target; ++il) {
           if (il == jr) continue;
-          const hd::PairScore s =
-              hd::score_fuzzy_pair(ft.view(rows[il]), b, pattern.get(),
-                                   /*with_middle=*/false, scratch.data(), all_metrics);
-          matched += s.label != hd::kNoMatch ? 1 : 0;
+          const kernels::PairScore s =
+              kernels::score_fuzzy_pair(ft.view(rows[il]), b, pattern.get(),
+                                        /*with_middle=*/false, scratch.data(), all_metrics);
+          matched += s.label != kernels::kNoMatch ? 1 : 0;
           ++done;
         }
         pattern->clear(b.full, b.full_len);

@@ -26,7 +26,7 @@ namespace po = boost::program_options;
 
 namespace {
 
-using explain::Side;
+using explain::ExplainedPerson;
 
 // ---------------------------------------------------------------- input ----
 
@@ -44,11 +44,11 @@ std::vector<std::string> split_on(std::string_view s, char sep) {
 
 // "first|middle|last", "first|last", or words: first word first, last word
 // last, the words between the middle name.
-Side side_from_text(const std::string& text) {
+ExplainedPerson side_from_text(const std::string& text) {
   if (const size_t bad = io::find_invalid_utf8(text); bad != std::string::npos)
     throw InputError("name '" + text + "' is not valid UTF-8 (byte " + std::to_string(bad + 1) +
                      ")");
-  Side s;
+  ExplainedPerson s;
   if (text.find('|') != std::string::npos) {
     const auto parts = split_on(text, '|');
     if (parts.size() == 2) {
@@ -73,7 +73,8 @@ Side side_from_text(const std::string& text) {
   return s;
 }
 
-Side side_from_file(const std::string& path, const std::string& id, const io::LoadOptions& lo) {
+ExplainedPerson side_from_file(const std::string& path, const std::string& id,
+                               const io::LoadOptions& lo) {
   const RawTable t = io::load_csv_table(path, lo, nullptr);
   std::optional<size_t> row;
   size_t count = 0;
@@ -86,7 +87,7 @@ Side side_from_file(const std::string& path, const std::string& id, const io::Lo
   if (count > 1)
     log(LogLevel::kWarn, path + ": id '" + id + "' appears " + std::to_string(count) +
                              " times; using the first (line " + std::to_string(t.line[*row]) + ")");
-  Side s;
+  ExplainedPerson s;
   s.name = {std::string(t.get(*row, Field::kFirst)), std::string(t.get(*row, Field::kMiddle)),
             std::string(t.get(*row, Field::kLast))};
   s.from_file = true;
@@ -96,7 +97,6 @@ Side side_from_file(const std::string& path, const std::string& id, const io::Lo
   s.birthdate = t.birthdate[*row];
   return s;
 }
-
 
 }  // namespace
 
@@ -148,7 +148,7 @@ int explain_main(const std::vector<std::string>& args) {
                     m.fuzzy_normalization);
 
   const bool rows = !left.empty() || !right.empty() || !left_row.empty() || !right_row.empty();
-  Side a, b;
+  ExplainedPerson a, b;
   if (rows) {
     if (!names.empty())
       throw InputError("give either two names or --left/--right/--left-row/--right-row, not both");

@@ -1,6 +1,6 @@
 // `explain`: one pair through the engine's own code (prepare_exact /
 // prepare_fuzzy on 1-row tables, exact_name_passes, score_fuzzy_pair,
-// hd::vote), keeping every intermediate value for explain_print.cpp.
+// kernels::vote), keeping every intermediate value for explain_print.cpp.
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -19,7 +19,7 @@
 namespace nm::jobs::explain {
 namespace {
 
-RawTable one_row_table(const Side& s) {
+RawTable one_row_table(const ExplainedPerson& s) {
   RawTable t;
   t.source = s.from_file ? s.source : "command line";
   t.push({s.id, "", s.name[0], s.name[1], s.name[2], ""}, s.birthdate, s.line);
@@ -27,28 +27,29 @@ RawTable one_row_table(const Side& s) {
 }
 
 // The metrics of the full strings, and the rule's result on them.
-void score_names(FuzzyExplanation& e, const hd::FuzzyView& va, const hd::FuzzyView& vb,
+void score_names(FuzzyExplanation& e, const kernels::FuzzyView& va, const kernels::FuzzyView& vb,
                  uint32_t max_len) {
-  auto pattern = std::make_unique<hd::Pattern64>();
+  auto pattern = std::make_unique<kernels::Pattern64>();
   pattern->reset_all();
-  const bool use_pattern = hd::uses_pattern(vb.full_len);
+  const bool use_pattern = kernels::uses_pattern(vb.full_len);
   if (use_pattern) pattern->build(vb.full, vb.full_len);
-  const hd::Pattern64* pb = use_pattern ? pattern.get() : nullptr;
-  std::vector<uint32_t> scratch(hd::metric_scratch_words(max_len) + 8);
+  const kernels::Pattern64* pb = use_pattern ? pattern.get() : nullptr;
+  std::vector<uint32_t> scratch(kernels::metric_scratch_words(max_len) + 8);
   if (const std::string note = long_pair_note(va.full_len, vb.full_len); !note.empty())
     log(LogLevel::kInfo, "explain: " + note);
 
-  e.s = hd::score_fuzzy_pair(va, vb, pb, e.with_middle, scratch.data(), /*all_metrics=*/true);
+  e.s = kernels::score_fuzzy_pair(va, vb, pb, e.with_middle, scratch.data(), /*all_metrics=*/true);
   e.len_a = va.full_len;
   e.len_b = vb.full_len;
   e.bytes_a = va.full_bytes;
   e.bytes_b = vb.full_bytes;
   e.empty = va.full_len == 0 || vb.full_len == 0;
   if (e.empty) {  // the rule scored nothing; show what the metrics would be
-    e.dist = hd::levenshtein(va.full, va.full_len, vb.full, vb.full_len, pb, scratch.data());
-    e.jaro = hd::jaro(va.full, va.full_len, vb.full, vb.full_len, pb, scratch.data());
-    e.lev = hd::levenshtein_pct(e.dist, e.bytes_a, e.bytes_b);
-    e.jw = hd::jaro_winkler_from_jaro(e.jaro, va.full, va.full_len, vb.full, vb.full_len) * 100.0;
+    e.dist = kernels::levenshtein(va.full, va.full_len, vb.full, vb.full_len, pb, scratch.data());
+    e.jaro = kernels::jaro(va.full, va.full_len, vb.full, vb.full_len, pb, scratch.data());
+    e.lev = kernels::levenshtein_pct(e.dist, e.bytes_a, e.bytes_b);
+    e.jw =
+        kernels::jaro_winkler_from_jaro(e.jaro, va.full, va.full_len, vb.full, vb.full_len) * 100.0;
     e.mp = 0;
   } else {  // all_metrics: the rule computed each metric once (long names: seconds)
     e.dist = e.s.dist;
@@ -57,12 +58,12 @@ void score_names(FuzzyExplanation& e, const hd::FuzzyView& va, const hd::FuzzyVi
     e.jw = e.s.jw;
     e.mp = e.s.mp;
   }
-  e.vote = hd::vote(e.lev, e.jw, e.mp);
+  e.vote = kernels::vote(e.lev, e.jw, e.mp);
   // The rule checked the names when it voted on two different, non-empty full strings.
-  if (!e.empty && e.s.label != hd::kDirect && e.vote.name_check) {
+  if (!e.empty && e.s.label != kernels::kDirect && e.vote.name_check) {
     for (int k = 0; k < 3; ++k) {
       if (k == 1 && !e.with_middle) continue;
-      e.part_dist[static_cast<size_t>(k)] = static_cast<int>(hd::levenshtein(
+      e.part_dist[static_cast<size_t>(k)] = static_cast<int>(kernels::levenshtein(
           va.part[k], va.part_len[k], vb.part[k], vb.part_len[k], nullptr, scratch.data()));
     }
   }
@@ -71,18 +72,18 @@ void score_names(FuzzyExplanation& e, const hd::FuzzyView& va, const hd::FuzzyVi
 std::string label_reason(const FuzzyExplanation& e) {
   if (e.empty) return "a full string is empty: no pair";
   switch (e.s.label) {
-    case hd::kDirect:
+    case kernels::kDirect:
       return "the full strings are identical";
-    case hd::kCase1:
+    case kernels::kCase1:
       return "all three votes pass";
-    case hd::kCase2:
+    case kernels::kCase2:
       return e.vote.name_check
                  ? fmt::format("two votes pass; score >= {} but a name differs by more than {}",
-                               hd::kCase3Score, hd::kCase3NameDistance)
-                 : fmt::format("two votes pass; score below {}", hd::kCase3Score);
-    case hd::kCase3:
+                               kernels::kCase3Score, kernels::kCase3NameDistance)
+                 : fmt::format("two votes pass; score below {}", kernels::kCase3Score);
+    case kernels::kCase3:
       return fmt::format("two votes pass, score >= {} and every name within distance {}",
-                         hd::kCase3Score, hd::kCase3NameDistance);
+                         kernels::kCase3Score, kernels::kCase3NameDistance);
     default:
       return fmt::format("{} of 3 votes pass; two are needed", e.vote.count);
   }
@@ -90,11 +91,12 @@ std::string label_reason(const FuzzyExplanation& e) {
 
 }  // namespace
 
-bool birthdates_match(const Side& a, const Side& b) {
+bool birthdates_match(const ExplainedPerson& a, const ExplainedPerson& b) {
   return a.birthdate != kNoDate && a.birthdate == b.birthdate;
 }
 
-ExactExplanation explain_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows) {
+ExactExplanation explain_exact(const ExplainedPerson& a, const ExplainedPerson& b,
+                               const MatchOptions& m, bool rows) {
   ExactExplanation e;
   e.with_middle = algorithm_traits(m.algorithm).middle_in_rule;
   const ExactKeys ka = prepare_exact(one_row_table(a), m.fuzzy_normalization, true, 1);
@@ -122,7 +124,8 @@ ExactExplanation explain_exact(const Side& a, const Side& b, const MatchOptions&
   return e;
 }
 
-FuzzyExplanation explain_fuzzy(const Side& a, const Side& b, const MatchOptions& m, bool rows) {
+FuzzyExplanation explain_fuzzy(const ExplainedPerson& a, const ExplainedPerson& b,
+                               const MatchOptions& m, bool rows) {
   FuzzyExplanation e;
   const AlgorithmTraits alg = algorithm_traits(m.algorithm);
   e.with_middle = alg.middle_in_rule;
@@ -134,11 +137,11 @@ FuzzyExplanation explain_fuzzy(const Side& a, const Side& b, const MatchOptions&
   const FuzzyTable fb = prepare_fuzzy(one_row_table(b), e.with_middle, 1);
   score_names(e, fa.view(0), fb.view(0), std::max(fa.max_len, fb.max_len));
 
-  e.names_match = e.s.label != hd::kNoMatch;
+  e.names_match = e.s.label != kernels::kNoMatch;
   e.birthdates_ok = !rows || birthdates_match(a, b);
   e.passes = e.names_match && e.s.confidence >= e.threshold;
   e.written = e.passes && e.birthdates_ok;
-  e.label = e.birthdates_ok ? e.s.label : static_cast<uint8_t>(hd::kNoMatch);
+  e.label = e.birthdates_ok ? e.s.label : static_cast<uint8_t>(kernels::kNoMatch);
   e.reason = !e.birthdates_ok ? "birthdates differ or are missing: the pair is never scored"
                               : label_reason(e);
   return e;

@@ -18,8 +18,8 @@ namespace nm::jobs::explain {
 inline constexpr std::array<const char*, 3> kNameFields = {"first_name", "middle_name",
                                                            "last_name"};
 
-// One side of the pair: raw names plus, when read from a file, where from.
-struct Side {
+// One person of the explained pair: raw names plus, when read from a file, where from.
+struct ExplainedPerson {
   std::array<std::string, 3> name;  // first, middle, last (raw)
   bool from_file = false;
   std::string source, id;
@@ -27,7 +27,7 @@ struct Side {
   int32_t birthdate = kNoDate;
 };
 
-bool birthdates_match(const Side& a, const Side& b);
+bool birthdates_match(const ExplainedPerson& a, const ExplainedPerson& b);
 
 // ------------------------------------------------------- algorithms 1, 2 ----
 
@@ -49,9 +49,10 @@ struct ExactExplanation {
 };
 
 // `rows`: the sides were read from files (birthdates known; else assumed equal).
-ExactExplanation explain_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows);
-void print_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows,
-                 const ExactExplanation& e, bool as_json);
+ExactExplanation explain_exact(const ExplainedPerson& a, const ExplainedPerson& b,
+                               const MatchOptions& m, bool rows);
+void print_exact(const ExplainedPerson& a, const ExplainedPerson& b, const MatchOptions& m,
+                 bool rows, const ExactExplanation& e, bool as_json);
 
 // ---------------------------------------------------- algorithms 3 to 6 ----
 
@@ -60,22 +61,23 @@ struct FuzzyExplanation {
   bool households = false;  // A5/A6: the household threshold applies
   float threshold = 0;
   FuzzyTrace ta, tb;
-  hd::PairScore s;  // the rule's result on the names alone
+  kernels::PairScore s;  // the rule's result on the names alone
   uint32_t dist = 0, bytes_a = 0, bytes_b = 0, len_a = 0, len_b = 0;
   double jaro = 0, lev = 0, jw = 0, mp = 0;
-  hd::Vote vote;                             // the rule's vote on lev, jw, mp
+  kernels::Vote vote;                        // the rule's vote on lev, jw, mp
   bool empty = false;                        // a full string is empty: the rule stops at step 2
   std::array<int, 3> part_dist{-1, -1, -1};  // CASE 3 check; -1 = not part of it
   bool names_match = false;                  // the names alone make a pair
   bool birthdates_ok = false;                // equal, or assumed equal (names given)
   bool passes = false;                       // names_match and confidence >= threshold
   bool written = false;                      // passes and birthdates_ok
-  uint8_t label = hd::kNoMatch;              // as written (kNoMatch when birthdates differ)
+  uint8_t label = kernels::kNoMatch;         // as written (kNoMatch when birthdates differ)
   std::string reason;
 };
 
-FuzzyExplanation explain_fuzzy(const Side& a, const Side& b, const MatchOptions& m, bool rows);
-void print_fuzzy(const Side& a, const Side& b, const MatchOptions& m, bool rows,
-                 const FuzzyExplanation& e, bool as_json);
+FuzzyExplanation explain_fuzzy(const ExplainedPerson& a, const ExplainedPerson& b,
+                               const MatchOptions& m, bool rows);
+void print_fuzzy(const ExplainedPerson& a, const ExplainedPerson& b, const MatchOptions& m,
+                 bool rows, const FuzzyExplanation& e, bool as_json);
 
 }  // namespace nm::jobs::explain

@@ -108,7 +108,7 @@ class Table {
   std::vector<std::array<std::string, 5>> rows_;
 };
 
-void add_source_rows(Table& t, const Side& a, const Side& b, bool rows) {
+void add_source_rows(Table& t, const ExplainedPerson& a, const ExplainedPerson& b, bool rows) {
   t.row("", "", "left", "right");
   if (!rows) return;
   t.row("record", "file", a.source, b.source);
@@ -118,7 +118,7 @@ void add_source_rows(Table& t, const Side& a, const Side& b, bool rows) {
         birthdates_match(a, b) ? "equal" : "NOT EQUAL -> never a pair");
 }
 
-json side_json(const Side& s) {
+json side_json(const ExplainedPerson& s) {
   json j;
   if (s.from_file) {
     j["source"] = s.source;
@@ -132,11 +132,10 @@ json side_json(const Side& s) {
   return j;
 }
 
-json birthdate_json(const Side& a, const Side& b) {
+json birthdate_json(const ExplainedPerson& a, const ExplainedPerson& b) {
   if (!a.from_file) return nullptr;  // names only: assumed equal
   return birthdates_match(a, b);
 }
-
 
 std::string yes_no(bool b) { return b ? "yes" : "no"; }
 
@@ -164,8 +163,8 @@ std::array<const std::string*, 3> simple_names(const FuzzyTrace& t) {
   return {&t.parts[0], &t.parts[1], &t.parts[2]};
 }
 
-json fuzzy_side_json(const Side& s, const FuzzyExplanation& e, const FuzzyTrace& tr, uint32_t len,
-                     uint32_t bytes) {
+json fuzzy_side_json(const ExplainedPerson& s, const FuzzyExplanation& e, const FuzzyTrace& tr,
+                     uint32_t len, uint32_t bytes) {
   json j = side_json(s);
   const auto nt = text_names(tr), ns = simple_names(tr);
   json n1, n2;
@@ -184,7 +183,7 @@ json fuzzy_side_json(const Side& s, const FuzzyExplanation& e, const FuzzyTrace&
   return j;
 }
 
-void print_fuzzy_json(const Side& a, const Side& b, const MatchOptions& m,
+void print_fuzzy_json(const ExplainedPerson& a, const ExplainedPerson& b, const MatchOptions& m,
                       const FuzzyExplanation& e) {
   json j;
   j["algorithm"] = m.algorithm;
@@ -210,7 +209,7 @@ void print_fuzzy_json(const Side& a, const Side& b, const MatchOptions& m,
       case3[kNameFields[k]] = {{"left", *pa[k]},
                                {"right", *pb[k]},
                                {"distance", e.part_dist[k]},
-                               {"ok", hd::name_close(static_cast<uint32_t>(e.part_dist[k]))}};
+                               {"ok", kernels::name_close(static_cast<uint32_t>(e.part_dist[k]))}};
     }
   }
   j["case3_check"] = case3;
@@ -226,7 +225,8 @@ void print_fuzzy_json(const Side& a, const Side& b, const MatchOptions& m,
 }
 
 // The names and full strings of both sides, step by step.
-void print_fuzzy_names(const Side& a, const Side& b, bool rows, const FuzzyExplanation& e) {
+void print_fuzzy_names(const ExplainedPerson& a, const ExplainedPerson& b, bool rows,
+                       const FuzzyExplanation& e) {
   const auto nta = text_names(e.ta), ntb = text_names(e.tb);
   const auto pa = simple_names(e.ta), pb = simple_names(e.tb);
   Table t;
@@ -252,7 +252,7 @@ void print_fuzzy_metrics(const FuzzyExplanation& e) {
   std::cout << "\nmetrics of the full strings\n";
   Table mt;
   const uint32_t max_bytes = std::max(e.bytes_a, e.bytes_b);
-  const std::string votes_from = fmt::format(">= {}: ", hd::kMetricVote);
+  const std::string votes_from = fmt::format(">= {}: ", kernels::kMetricVote);
   mt.row("  Levenshtein distance", std::to_string(e.dist), "", "");
   mt.row("  Levenshtein %", fixed(e.lev),
          "(1 - " + std::to_string(e.dist) + " / " + std::to_string(max_bytes) + " bytes) x 100",
@@ -263,21 +263,21 @@ void print_fuzzy_metrics(const FuzzyExplanation& e) {
          e.ta.metaphone.empty() || e.tb.metaphone.empty()
              ? "(a metaphone code is empty)"
              : "(" + e.ta.metaphone + (e.vote.mp ? " = " : " != ") + e.tb.metaphone + ")",
-         fmt::format("== {}: ", hd::kPhoneticVote) + yes_no(e.vote.mp));
+         fmt::format("== {}: ", kernels::kPhoneticVote) + yes_no(e.vote.mp));
   mt.row("  votes", std::to_string(e.vote.count) + " of 3", "", "");
   mt.print();
 
   if (e.part_dist[0] < 0) return;
   std::cout << fmt::format(
-      "\nCASE 3 check (score >= {}): Levenshtein distance of each name <= {}\n", hd::kCase3Score,
-      hd::kCase3NameDistance);
+      "\nCASE 3 check (score >= {}): Levenshtein distance of each name <= {}\n",
+      kernels::kCase3Score, kernels::kCase3NameDistance);
   const auto pa = simple_names(e.ta), pb = simple_names(e.tb);
   Table ct;
   for (size_t k = 0; k < 3; ++k) {
     if (e.part_dist[k] < 0) continue;
     ct.row("  " + std::string(kNameFields[k]), in_quotes(*pa[k]), in_quotes(*pb[k]),
            "distance " + std::to_string(e.part_dist[k]),
-           hd::name_close(static_cast<uint32_t>(e.part_dist[k])) ? "  ok" : "  too far");
+           kernels::name_close(static_cast<uint32_t>(e.part_dist[k])) ? "  ok" : "  too far");
   }
   ct.print();
 }
@@ -301,8 +301,8 @@ void print_fuzzy_verdict(bool rows, const FuzzyExplanation& e) {
 
 }  // namespace
 
-void print_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows,
-                 const ExactExplanation& e, bool as_json) {
+void print_exact(const ExplainedPerson& a, const ExplainedPerson& b, const MatchOptions& m,
+                 bool rows, const ExactExplanation& e, bool as_json) {
   if (as_json) {
     json fields = json::object();
     for (const ExactName& n : e.names)
@@ -347,8 +347,8 @@ void print_exact(const Side& a, const Side& b, const MatchOptions& m, bool rows,
             << (e.match ? "MATCH: confidence 1, written" : "NO MATCH: " + e.reason) << '\n';
 }
 
-void print_fuzzy(const Side& a, const Side& b, const MatchOptions& m, bool rows,
-                 const FuzzyExplanation& e, bool as_json) {
+void print_fuzzy(const ExplainedPerson& a, const ExplainedPerson& b, const MatchOptions& m,
+                 bool rows, const FuzzyExplanation& e, bool as_json) {
   if (as_json) {
     print_fuzzy_json(a, b, m, e);
     return;

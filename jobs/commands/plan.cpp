@@ -89,7 +89,7 @@ Summary summarize(const Plan& plan, const BirthdateCounts& left, const Birthdate
     const uint64_t cost = plan.options.dedupe ? x.left * (x.left - 1) / 2 : x.left * x.right;
     if (cost == plan.largest_block) s.largest_block = b;
   }
-  for (const PlanTile& t : plan.tiles) s.largest_block_tiles += t.block == s.largest_block;
+  for (const Tile& t : plan.tiles) s.largest_block_tiles += t.block == s.largest_block;
   return s;
 }
 

@@ -38,7 +38,7 @@ void maybe_fault(int rank, uint64_t pieces_written) {
   }
 }
 
-uint64_t fine_pairs(const std::vector<Tile>& t, size_t b, size_t e) {
+uint64_t fine_pairs(const std::vector<Chunk>& t, size_t b, size_t e) {
   uint64_t n = 0;
   for (size_t i = b; i < e; ++i) n += t[i].pairs();
   return n;
@@ -49,12 +49,12 @@ struct PieceLimits {
   uint64_t cost = 0;            // candidate pairs of its tiles (the plan's cost)
   size_t tiles = 8192;          // tiles
   uint64_t fine_cap = 0;        // pairs after the fine grouping (what is scored)
-  uint64_t sub_tile_pairs = 0;  // the sub-tiles a tile is cut into
+  uint64_t chunk_pairs = 0;     // the chunks a tile is cut into
 };
 
 // This rank's tiles, cut into pieces: whole tiles up to the limits, and a
 // tile with more than fine_cap pairs over several pieces, a run of its
-// sub-tiles at a time.
+// chunks at a time.
 class PieceCutter {
  public:
   PieceCutter(const ScoringRecords& records, const Plan& plan, const PreparedTables& prep,
@@ -63,9 +63,9 @@ class PieceCutter {
     left_index_.build(records.left, plan.blocks.size());
     if (!records.right_is_left) right_index_.build(records.right, plan.blocks.size());
   }
-  // The next piece's jobs and the tiles whose last sub-tiles are in it; no
+  // The next piece's jobs and the tiles whose last chunks are in it; no
   // jobs when every tile is done.
-  void next(std::vector<RectJob>& jobs, std::vector<uint32_t>& finished);
+  void next(std::vector<ScoreJob>& jobs, std::vector<uint32_t>& finished);
   size_t tiles_started() const { return next_; }
   size_t tiles() const { return tiles_.size(); }
 
@@ -77,28 +77,28 @@ class PieceCutter {
   BlockIndex left_index_, right_index_;
   std::vector<uint32_t> tiles_;
   PieceLimits limits_;
-  RectJob pending_;        // the tile whose sub-tiles are being scored ...
+  ScoreJob pending_;       // the tile whose chunks are being scored ...
   size_t pending_at_ = 0;  // ... from this one on
   bool have_pending_ = false;
   size_t next_ = 0;
 };
 
 void PieceCutter::start_tile(uint32_t id) {
-  const PlanTile& t = plan_.tiles[id];
+  const Tile& t = plan_.tiles[id];
   const BlockIndex& right_index = records_.right_is_left ? left_index_ : right_index_;
   const std::vector<uint32_t> ls = left_index_.slice(records_.left, t.block, t.l_begin, t.l_end);
   const std::vector<uint32_t> rs =
       right_index.slice(records_.right_side(), t.block, t.r_begin, t.r_end);
-  pending_ = RectJob{};
-  pending_.lk = sort_rows_by_key(prep_.lkeys, ls.data(), ls.size());
-  pending_.rk = sort_rows_by_key(prep_.rkeys, rs.data(), rs.size());
-  pending_.sub = plan_tiles(pending_.lk, pending_.rk, limits_.sub_tile_pairs);
+  pending_ = ScoreJob{};
+  pending_.lk = sort_rows_by_key(prep_.left_keys, ls.data(), ls.size());
+  pending_.rk = sort_rows_by_key(prep_.right_keys, rs.data(), rs.size());
+  pending_.chunks = plan_chunks(pending_.lk, pending_.rk, limits_.chunk_pairs);
   pending_.tag = id;
   pending_at_ = 0;
   have_pending_ = true;
 }
 
-void PieceCutter::next(std::vector<RectJob>& jobs, std::vector<uint32_t>& finished) {
+void PieceCutter::next(std::vector<ScoreJob>& jobs, std::vector<uint32_t>& finished) {
   uint64_t cost = 0, fine = 0;
   for (;;) {
     if (!have_pending_) {
@@ -109,32 +109,32 @@ void PieceCutter::next(std::vector<RectJob>& jobs, std::vector<uint32_t>& finish
       cost += plan_.tiles[id].cost;
       start_tile(id);
     }
-    const std::vector<Tile>& subs = pending_.sub.tiles;
-    if (pending_at_ == 0 && fine + fine_pairs(subs, 0, subs.size()) <= limits_.fine_cap) {
-      fine += fine_pairs(subs, 0, subs.size());  // the whole tile fits
+    const std::vector<Chunk>& chunks = pending_.chunks.chunks;
+    if (pending_at_ == 0 && fine + fine_pairs(chunks, 0, chunks.size()) <= limits_.fine_cap) {
+      fine += fine_pairs(chunks, 0, chunks.size());  // the whole tile fits
       finished.push_back(pending_.tag);
       jobs.push_back(std::move(pending_));
       have_pending_ = false;
       continue;
     }
-    // Sub-tiles up to the cap (at least one per piece).
+    // Chunks up to the cap (at least one per piece).
     size_t e = pending_at_;
     uint64_t f = 0;
-    while (e < subs.size() && (fine + f + subs[e].pairs() <= limits_.fine_cap ||
-                               (jobs.empty() && e == pending_at_)))
-      f += subs[e++].pairs();
+    while (e < chunks.size() &&
+           (fine + f + chunks[e].pairs() <= limits_.fine_cap || (jobs.empty() && e == pending_at_)))
+      f += chunks[e++].pairs();
     if (e == pending_at_) break;  // the next piece goes on with it
-    RectJob part;
+    ScoreJob part;
     part.lk = pending_.lk;
     part.rk = pending_.rk;
-    part.sub.tiles.assign(subs.begin() + static_cast<ptrdiff_t>(pending_at_),
-                          subs.begin() + static_cast<ptrdiff_t>(e));
-    part.sub.candidate_pairs = f;
+    part.chunks.chunks.assign(chunks.begin() + static_cast<ptrdiff_t>(pending_at_),
+                              chunks.begin() + static_cast<ptrdiff_t>(e));
+    part.chunks.candidate_pairs = f;
     part.tag = pending_.tag;
     jobs.push_back(std::move(part));
     fine += f;
     pending_at_ = e;
-    if (e == subs.size()) {
+    if (e == chunks.size()) {
       finished.push_back(pending_.tag);
       have_pending_ = false;
     }
@@ -231,10 +231,10 @@ PieceLimits piece_limits(const RunContext& run, const SpillOptions& spill, bool 
   // pieces are 64 times larger unless --piece-pairs was given.
   limits.cost = std::max<uint64_t>(
       1, on_gpu && !run.cfg.piece_pairs_given ? run.cfg.piece_pairs * 64 : run.cfg.piece_pairs);
-  // Sub-tiles split a block for the CPU threads; on the GPU a column is one
-  // right record x its sub-tile's left slice, so big blocks keep long columns.
-  limits.sub_tile_pairs = on_gpu ? std::max<uint64_t>(run.cfg.match.tile_pairs, uint64_t{1} << 26)
-                                 : run.cfg.match.tile_pairs;
+  // Chunks split a block for the CPU threads; on the GPU a column is one
+  // right record x its chunk's left slice, so big blocks keep long columns.
+  limits.chunk_pairs = on_gpu ? std::max<uint64_t>(run.cfg.match.tile_pairs, uint64_t{1} << 26)
+                              : run.cfg.match.tile_pairs;
   // A piece also holds at most fine_cap pairs after the fine grouping (what
   // is scored, and so at most what is kept): about the spill buffer's size
   // in scored pairs, or in rendered pairs with a pair file.
@@ -296,8 +296,8 @@ ScoreOutcome score_tiles(RunContext& run, const ScoringRecords& records, const P
   // ranks leave the loop together (each piece's append is collective).
   std::exception_ptr score_error;
   for (;;) {
-    std::vector<RectJob> jobs;
-    std::vector<uint32_t> finished;  // tiles whose last sub-tiles are in this piece
+    std::vector<ScoreJob> jobs;
+    std::vector<uint32_t> finished;  // tiles whose last chunks are in this piece
     try {
       cutter.next(jobs, finished);
     } catch (...) {

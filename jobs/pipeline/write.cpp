@@ -61,11 +61,11 @@ io::PairFileMeta run_meta(const RunContext& run, const LoadedTables& loaded, con
   return meta;
 }
 
-std::vector<io::TileRecord> tile_records(const Plan& plan) {
-  std::vector<io::TileRecord> tiles(plan.tiles.size());
+std::vector<io::TileRow> tile_rows(const Plan& plan) {
+  std::vector<io::TileRow> tiles(plan.tiles.size());
   for (size_t t = 0; t < plan.tiles.size(); ++t) {
-    const PlanTile& p = plan.tiles[t];
-    tiles[t] = io::TileRecord{
+    const Tile& p = plan.tiles[t];
+    tiles[t] = io::TileRow{
         plan.blocks[p.block].key, p.l_begin, p.l_end, p.r_begin, p.r_end, p.cost, p.rank};
   }
   return tiles;
@@ -98,7 +98,7 @@ PairFileOutput open_pair_file(RunContext& run, const LoadedTables& loaded, const
       out.writer.emplace(io::PairFileWriter::open_for_resume(run.comm, cfg.pairs));
       out.done = out.writer->done_marks();
     } else {
-      out.writer.emplace(io::PairFileWriter::create(run.comm, cfg.pairs, meta, tile_records(plan)));
+      out.writer.emplace(io::PairFileWriter::create(run.comm, cfg.pairs, meta, tile_rows(plan)));
     }
   });
   return out;

@@ -26,13 +26,13 @@ namespace nm::gpu {
 struct ScoreCounters {
   uint64_t pairs_scored = 0;
   uint64_t pairs_kept = 0;
-  std::array<uint64_t, hd::kHistBins> hist{};
+  std::array<uint64_t, kernels::kHistBins> hist{};
   bool operator==(const ScoreCounters&) const = default;
 };
 
 // The flat layout shared by host and device: pairs_scored, pairs_kept,
 // hist[0..kHistBins), as uint64 (device: unsigned long long).
-inline constexpr size_t kCounterWords = 2 + hd::kHistBins;
+inline constexpr size_t kCounterWords = 2 + kernels::kHistBins;
 inline constexpr size_t kCounterBytes = kCounterWords * sizeof(uint64_t);
 std::vector<uint64_t> pack_counters(const ScoreCounters& c);
 // Throws std::invalid_argument unless flat.size() == kCounterWords.

@@ -29,8 +29,8 @@ class CudaDevice final : public DeviceApi {
     info_.cc_minor = prop.minor;
     info_.total_mem = prop.totalGlobalMem;
     int per_sm = 0;
-    check_cuda(fused_tile_blocks_per_sm(&per_sm, hd::kBlockThreads),
-          "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+    check_cuda(fused_tile_blocks_per_sm(&per_sm, kernels::kBlockThreads),
+               "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
     blocks_per_sm_ = static_cast<uint32_t>(std::max(1, per_sm));
   }
 
@@ -118,13 +118,13 @@ class CudaDevice final : public DeviceApi {
     check_cuda(cudaMemsetAsync(dst, 0, n, stream_of(stream)), "cudaMemsetAsync");
   }
 
-  void launch_fused(int stream, const hd::TileView& view, LaunchConfig cfg) override {
+  void launch_fused(int stream, const kernels::TileView& view, LaunchConfig cfg) override {
     // The kernel's phases need one thread per group column and are compiled
     // for at most kBlockThreads threads (__launch_bounds__).
-    if (cfg.block < hd::kGroupCols || cfg.block > hd::kBlockThreads)
+    if (cfg.block < kernels::kGroupCols || cfg.block > kernels::kBlockThreads)
       throw DeviceError("launch_fused: block of " + std::to_string(cfg.block) +
-                        " threads (must be " + std::to_string(hd::kGroupCols) + ".." +
-                        std::to_string(hd::kBlockThreads) + ")");
+                        " threads (must be " + std::to_string(kernels::kGroupCols) + ".." +
+                        std::to_string(kernels::kBlockThreads) + ")");
     if (cfg.grid == 0) return;  // no block: nothing to do, as in the emulation
     use();
     cudaStream_t s = stream_of(stream);

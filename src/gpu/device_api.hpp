@@ -1,7 +1,7 @@
 // What the GPU backend needs of a device, as an interface: the CUDA
 // implementation (src/gpu/cuda_device.cpp, built with NAME_MATCHER_CUDA) and an
 // emulated device (src/gpu/emulated_device.*: host memory, copies done at
-// once, the kernel run by hd::emulate_fused_kernel) that tests and
+// once, the kernel run by kernels::emulate_fused_kernel) that tests and
 // `--device emulate` use, so the whole host side runs without a GPU.
 #pragma once
 #include <cstddef>
@@ -36,7 +36,7 @@ struct DeviceInfo {
 
 struct LaunchConfig {
   uint32_t grid = 1;   // blocks (grid-stride over groups)
-  uint32_t block = hd::kBlockThreads;
+  uint32_t block = kernels::kBlockThreads;
 };
 
 // Streams and events are small integer handles owned by the device object:
@@ -58,7 +58,7 @@ class DeviceApi {
   virtual void copy_to_host(int stream, void* dst, const void* src, size_t n) = 0;
   virtual void fill_zero(int stream, void* dst, size_t n) = 0;
   // Launches the fused kernel on `view` (device pointers). May throw DeviceOom.
-  virtual void launch_fused(int stream, const hd::TileView& view, LaunchConfig cfg) = 0;
+  virtual void launch_fused(int stream, const kernels::TileView& view, LaunchConfig cfg) = 0;
   virtual void record(int stream, int event) = 0;
   // The host waits until everything recorded before `event` has completed.
   virtual void wait(int event) = 0;

@@ -88,7 +88,7 @@ void EmulatedDevice::fill_zero(int stream, void* dst, size_t n) {
   log({DeviceOp::kFill, stream, -1, n});
 }
 
-void EmulatedDevice::launch_fused(int stream, const hd::TileView& view, LaunchConfig cfg) {
+void EmulatedDevice::launch_fused(int stream, const kernels::TileView& view, LaunchConfig cfg) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (fail_launches_ > 0) {
@@ -101,10 +101,10 @@ void EmulatedDevice::launch_fused(int stream, const hd::TileView& view, LaunchCo
   // Blocks are independent (they meet only in atomics), so CPU threads may
   // run them in any order; each has its own "shared memory".
   const unsigned threads = std::max(1u, opt_.threads);
-  std::vector<std::unique_ptr<hd::BlockShared>> shared(threads);
-  for (auto& s : shared) s = std::make_unique<hd::BlockShared>();
+  std::vector<std::unique_ptr<kernels::BlockShared>> shared(threads);
+  for (auto& s : shared) s = std::make_unique<kernels::BlockShared>();
   parallel_for(cfg.grid, threads, [&](size_t bx, unsigned tid) {
-    hd::emulate_block(view, static_cast<uint32_t>(bx), cfg.grid, cfg.block, *shared[tid]);
+    kernels::emulate_block(view, static_cast<uint32_t>(bx), cfg.grid, cfg.block, *shared[tid]);
   });
 }
 

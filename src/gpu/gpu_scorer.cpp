@@ -17,7 +17,7 @@ struct GpuScorer::Slot {
   bool busy = false;
   BatchLayout lay;
   BatchMap map;
-  hd::TileView view{};
+  kernels::TileView view{};
   LaunchConfig cfg;
 };
 
@@ -74,7 +74,7 @@ GpuScorer::GpuScorer(DeviceApi& dev, HostBufferPool& pool, GpuOptions opt, Repor
 GpuScorer::~GpuScorer() = default;
 
 void GpuScorer::launch(Slot& s, unsigned long long* acc) {
-  hd::TileView v = s.view;
+  kernels::TileView v = s.view;
   v.scored = acc;
   v.hist = acc + 2;
   dev_.fill_zero(s.stream, s.d_count.get(), sizeof(uint32_t));
@@ -133,8 +133,8 @@ void GpuScorer::issue(Slot& s, const TilePacker& packer, BatchSpan& span,
       ensure(pool_, s.in, s.lay.total);
       ensure(pool_, s.count, sizeof(uint32_t));
       s.map = packer.pack(span, s.lay, s.in.data());
-      s.cfg.block = hd::kBlockThreads;
-      const uint32_t words = hd::device_metric_scratch_words(s.lay.max_len) + 8;
+      s.cfg.block = kernels::kBlockThreads;
+      const uint32_t words = kernels::device_metric_scratch_words(s.lay.max_len) + 8;
       const size_t per_block = size_t{s.cfg.block} * words * sizeof(uint32_t);
       s.cfg.grid = std::max<uint32_t>(
           1, std::min<uint32_t>(dev_.grid_for(s.lay.n_groups),
@@ -145,11 +145,11 @@ void GpuScorer::issue(Slot& s, const TilePacker& packer, BatchSpan& span,
       s.capacity = std::max<uint32_t>(s.capacity, static_cast<uint32_t>(want));
       ensure(dev_, s.d_in, s.lay.total);
       ensure(dev_, s.d_scratch, scratch_bytes);
-      ensure(dev_, s.d_out, size_t{s.capacity} * sizeof(hd::Survivor));
+      ensure(dev_, s.d_out, size_t{s.capacity} * sizeof(kernels::Survivor));
       ensure(dev_, s.d_count, sizeof(uint32_t));
       s.view = view_of(s.lay, s.d_in.get(), prep.with_middle, false, prep.keep,
                        resident ? &rlay_ : nullptr, resident ? d_right_.get() : nullptr);
-      s.view.out = static_cast<hd::Survivor*>(s.d_out.get());
+      s.view.out = static_cast<kernels::Survivor*>(s.d_out.get());
       s.view.capacity = s.capacity;
       s.view.survivors = static_cast<uint32_t*>(s.d_count.get());
       s.view.scratch = static_cast<uint32_t*>(s.d_scratch.get());
@@ -189,23 +189,24 @@ void GpuScorer::issue(Slot& s, const TilePacker& packer, BatchSpan& span,
 }
 
 // Copies the first n survivors of the slot's list to `got`.
-void GpuScorer::fetch(Slot& s, uint32_t n, std::vector<hd::Survivor>& got) {
+void GpuScorer::fetch(Slot& s, uint32_t n, std::vector<kernels::Survivor>& got) {
   if (n == 0) return;
-  const size_t bytes = size_t{n} * sizeof(hd::Survivor);
+  const size_t bytes = size_t{n} * sizeof(kernels::Survivor);
   ensure(pool_, s.out, bytes);
   dev_.copy_to_host(s.stream, s.out.data(), s.d_out.get(), bytes);
   stats_.bytes_to_host += bytes;
   dev_.record(s.stream, s.event);
   dev_.wait(s.event);
-  const auto* sv = static_cast<const hd::Survivor*>(s.out.data());
+  const auto* sv = static_cast<const kernels::Survivor*>(s.out.data());
   got.insert(got.end(), sv, sv + n);
 }
 
 // Reruns groups [g0, g1) of the slot's batch with the survivor list it has,
 // halving the range while its survivors do not fit (counters go to the
 // discard buffer: the first run counted them).
-void GpuScorer::rerun_groups(Slot& s, uint32_t g0, uint32_t g1, std::vector<hd::Survivor>& got) {
-  const hd::TileView whole = s.view;
+void GpuScorer::rerun_groups(Slot& s, uint32_t g0, uint32_t g1,
+                             std::vector<kernels::Survivor>& got) {
+  const kernels::TileView whole = s.view;
   s.view.groups = whole.groups + g0;
   s.view.n_groups = g1 - g0;
   dev_.fill_zero(s.stream, d_discard_.get(), kDeviceCounterWords * sizeof(uint64_t));
@@ -222,7 +223,7 @@ void GpuScorer::rerun_groups(Slot& s, uint32_t g0, uint32_t g1, std::vector<hd::
     throw DeviceError(fmt::format(
         "GPU: one group of {} columns keeps {} pairs, more than the {} survivor slots the "
         "device has room for; use a smaller --gpu-batch-pairs or the CPU (--device cpu)",
-        hd::kGroupCols, n, s.capacity));
+        kernels::kGroupCols, n, s.capacity));
   const uint32_t mid = g0 + (g1 - g0) / 2;
   rerun_groups(s, g0, mid, got);
   rerun_groups(s, mid, g1, got);
@@ -232,7 +233,7 @@ void GpuScorer::finish(Slot& s, std::vector<ScoredPair>& out) {
   dev_.wait(s.event);
   uint32_t n = 0;
   std::memcpy(&n, s.count.data(), sizeof n);
-  std::vector<hd::Survivor> got;
+  std::vector<kernels::Survivor> got;
   if (n <= s.capacity) {
     fetch(s, n, got);
   } else {
@@ -242,14 +243,14 @@ void GpuScorer::finish(Slot& s, std::vector<ScoredPair>& out) {
     const size_t old_bytes = s.d_out.size();
     bool grown = true;
     try {
-      ensure(dev_, s.d_out, size_t{n} * sizeof(hd::Survivor));
+      ensure(dev_, s.d_out, size_t{n} * sizeof(kernels::Survivor));
     } catch (const DeviceOom&) {
       grown = false;
       ensure(dev_, s.d_out, old_bytes);  // what was just freed fits again
     }
     s.capacity = static_cast<uint32_t>(
-        std::min<size_t>(s.d_out.size() / sizeof(hd::Survivor), 0xFFFFFFFFu));
-    s.view.out = static_cast<hd::Survivor*>(s.d_out.get());
+        std::min<size_t>(s.d_out.size() / sizeof(kernels::Survivor), 0xFFFFFFFFu));
+    s.view.out = static_cast<kernels::Survivor*>(s.d_out.get());
     s.view.capacity = s.capacity;
     if (!grown && report_)
       report_(fmt::format(
@@ -258,11 +259,11 @@ void GpuScorer::finish(Slot& s, std::vector<ScoredPair>& out) {
   }
   // Survivors arrive in the order the threads reached the counter: sort them
   // so the output does not depend on the device's scheduling.
-  std::sort(got.begin(), got.end(), [](const hd::Survivor& a, const hd::Survivor& b) {
+  std::sort(got.begin(), got.end(), [](const kernels::Survivor& a, const kernels::Survivor& b) {
     return a.col != b.col ? a.col < b.col : a.left < b.left;
   });
   out.reserve(out.size() + got.size());
-  for (const hd::Survivor& v : got)
+  for (const kernels::Survivor& v : got)
     out.push_back(ScoredPair{s.map.left_rows[v.left], s.map.col_right_rows[v.col],
                              s.map.col_tags[v.col], v.confidence, v.lev, v.jw, v.mp,
                              static_cast<uint8_t>(v.label)});
@@ -272,7 +273,7 @@ void GpuScorer::finish(Slot& s, std::vector<ScoredPair>& out) {
   s.busy = false;
 }
 
-uint64_t GpuScorer::score(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+uint64_t GpuScorer::score(const PreparedTables& prep, const std::vector<ScoreJob>& jobs,
                           const PairOrder& order, std::vector<ScoredPair>& out) {
   const uint64_t scored_before = counters()[0];
   const bool resident = make_resident(prep, order);

@@ -48,8 +48,8 @@ struct GpuStats {
 };
 
 // Counters kept on the device for the whole run: pairs scored, pairs kept,
-// then the score histogram (hd::kHistBins).
-inline constexpr size_t kDeviceCounterWords = 2 + hd::kHistBins;
+// then the score histogram (kernels::kHistBins).
+inline constexpr size_t kDeviceCounterWords = 2 + kernels::kHistBins;
 
 class GpuScorer final : public OffloadScorer {
  public:
@@ -62,7 +62,7 @@ class GpuScorer final : public OffloadScorer {
   // Scores every job (fuzzy algorithms only); kept pairs are appended to
   // `out` (batch by batch, each batch in (column, left) order). Returns the
   // number of pairs put through the rule.
-  uint64_t score(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+  uint64_t score(const PreparedTables& prep, const std::vector<ScoreJob>& jobs,
                  const PairOrder& order, std::vector<ScoredPair>& out) override;
 
   // The run's counters, copied from the device (one small copy).
@@ -79,8 +79,8 @@ class GpuScorer final : public OffloadScorer {
              bool dedupe, bool resident);
   bool make_resident(const PreparedTables& prep, const PairOrder& order);
   void finish(Slot& s, std::vector<ScoredPair>& out);
-  void fetch(Slot& s, uint32_t n, std::vector<hd::Survivor>& got);
-  void rerun_groups(Slot& s, uint32_t g0, uint32_t g1, std::vector<hd::Survivor>& got);
+  void fetch(Slot& s, uint32_t n, std::vector<kernels::Survivor>& got);
+  void rerun_groups(Slot& s, uint32_t g0, uint32_t g1, std::vector<kernels::Survivor>& got);
   void launch(Slot& s, unsigned long long* acc);
 
   DeviceApi& dev_;

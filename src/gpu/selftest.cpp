@@ -108,7 +108,7 @@ BackendComparison compare_backends(const RawTable& left, const RawTable& right,
   BackendComparison c;
   const bool same = opt.dedupe;
   const PreparedTables prep(left, same ? left : right, opt, same, threads);
-  std::vector<RectJob> jobs(1);
+  std::vector<ScoreJob> jobs(1);
   jobs[0] = whole_table_job(prep, opt.tile_pairs, threads);
   jobs[0].tag = 7;
   const PairOrder order{same, nullptr, nullptr};

@@ -40,7 +40,7 @@ struct BackendComparison {
   double cpu_seconds = 0, device_seconds = 0;
 };
 
-// Scores left x right (one job cut into sub-tiles of opt.tile_pairs, as
+// Scores left x right (one job cut into chunks of opt.tile_pairs, as
 // find_pairs does) with the CPU backend and with `scorer`, and compares every
 // kept pair (rows, tag, label, confidence and metrics bit for bit), the
 // number of pairs scored and the histograms.

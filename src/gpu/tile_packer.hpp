@@ -1,10 +1,10 @@
-// The tile packer: turns the score stage's jobs (blocks cut into sub-tiles)
+// The tile packer: turns the score stage's jobs (blocks cut into chunks)
 // into batches the fused kernel reads, written straight into a (pinned) host
 // buffer that one copy moves to the device.
 //
 // A batch is a run of columns (one right record x the left records of its
-// sub-tile, see kernels/fused_tile.hpp) taken in job / sub-tile / right-entry
-// order. Its bytes: left records of every sub-tile it touches, one right
+// chunk, see kernels/fused_tile.hpp) taken in job / chunk / right-entry
+// order. Its bytes: left records of every chunk it touches, one right
 // record per column, the code points of all of them, the columns and the
 // groups, each section 16-byte aligned.
 #pragma once
@@ -17,7 +17,7 @@
 
 namespace nm::gpu {
 
-// Position in the stream of columns: job, sub-tile of the job, right entry.
+// Position in the stream of columns: job, chunk of the job, right entry.
 struct ColumnCursor {
   uint32_t job = 0, tile = 0, jr = 0;
   bool operator==(const ColumnCursor&) const = default;
@@ -26,7 +26,7 @@ struct ColumnCursor {
 struct BatchSpan {
   ColumnCursor begin, end;
   uint32_t columns = 0;
-  uint32_t segments = 0;  // sub-tiles touched (their left slices are packed)
+  uint32_t segments = 0;  // chunks touched (their left slices are packed)
   uint64_t pairs = 0;     // candidate pairs (before dedupe / date checks)
   size_t bytes = 0;       // packed size
 };
@@ -60,7 +60,7 @@ class TilePacker {
   // Fuzzy jobs only (algorithms 3–6). The objects must outlive the packer.
   // With `resident_right` the batches hold no right records: columns name
   // rows of the resident table (pack_resident) instead.
-  TilePacker(const PreparedTables& prep, const std::vector<RectJob>& jobs, const PairOrder& order,
+  TilePacker(const PreparedTables& prep, const std::vector<ScoreJob>& jobs, const PairOrder& order,
              bool resident_right = false);
 
   ColumnCursor start() const;
@@ -78,13 +78,13 @@ class TilePacker {
 
  private:
   void advance(ColumnCursor& c) const;
-  // Calls on_segment(job, tile) when the span enters a sub-tile (its left
+  // Calls on_segment(job, tile) when the span enters a chunk (its left
   // slice is packed once), then on_column(k, job, tile, right_row) for each
   // column k of the span.
   template <class OnSegment, class OnColumn>
   void walk(const BatchSpan& span, OnSegment&& on_segment, OnColumn&& on_column) const;
   const PreparedTables& prep_;
-  const std::vector<RectJob>& jobs_;
+  const std::vector<ScoreJob>& jobs_;
   PairOrder order_;
   bool resident_;
   uint64_t total_pairs_ = 0;
@@ -93,8 +93,8 @@ class TilePacker {
 // The kernel's view of a packed batch at `base` (host or device address);
 // the output fields are left for the caller. `resident` is the address of
 // the resident right table (with its layout) when the batch was packed for one.
-hd::TileView view_of(const BatchLayout& lay, const void* base, bool with_middle, bool dedupe,
-                     float keep, const ResidentLayout* rlay = nullptr,
-                     const void* resident = nullptr);
+kernels::TileView view_of(const BatchLayout& lay, const void* base, bool with_middle, bool dedupe,
+                          float keep, const ResidentLayout* rlay = nullptr,
+                          const void* resident = nullptr);
 
 }  // namespace nm::gpu

@@ -51,7 +51,7 @@ std::vector<uint64_t> fuzzy_keys(const RawTable& t, const FuzzyTable& f, bool sh
 
 // Per-thread scoring state, allocated once.
 struct Worker {
-  std::unique_ptr<hd::Pattern64> pattern = std::make_unique<hd::Pattern64>();
+  std::unique_ptr<kernels::Pattern64> pattern = std::make_unique<kernels::Pattern64>();
   std::vector<uint32_t> scratch;
   std::vector<ScoredPair> out;
   ScoreHistogram hist{};
@@ -64,11 +64,11 @@ struct Worker {
 float phonetic_shortcut_bound() { return static_cast<float>((200.0 / 3.0) / 100.0); }
 
 std::string long_pair_note(uint32_t la, uint32_t lb) {
-  if (hd::small_pair(la, lb)) return {};
+  if (kernels::small_pair(la, lb)) return {};
   const uint32_t m = std::min(la, lb), n = std::max(la, lb);
   const uint32_t words = (m + 63) / 64;  // the shorter string in 64-bit words
   const double steps = static_cast<double>(words) * static_cast<double>(n);
-  const double seconds = steps * hd::levenshtein_blocks_ns_per_step() * 1e-9;
+  const double seconds = steps * kernels::levenshtein_blocks_ns_per_step() * 1e-9;
   if (seconds < 1.0) return {};
   return fmt::format(
       "full names of {} and {} code points: one pair takes up to {:.2g} word steps of exact "
@@ -84,11 +84,12 @@ std::string long_names_note(const PreparedTables& prep) {
       if (f.records[r].full_len > f.records[best].full_len) best = r;
     return best;
   };
-  const FuzzyTable& lf = prep.lf;
-  const FuzzyTable& rf = prep.right_fuzzy();
-  if (lf.records.empty() || rf.records.empty()) return {};
-  const size_t l = longest(lf), r = longest(rf);
-  const std::string note = long_pair_note(lf.records[l].full_len, rf.records[r].full_len);
+  const FuzzyTable& left_fuzzy = prep.left_fuzzy;
+  const FuzzyTable& right_fuzzy = prep.right_fuzzy();
+  if (left_fuzzy.records.empty() || right_fuzzy.records.empty()) return {};
+  const size_t l = longest(left_fuzzy), r = longest(right_fuzzy);
+  const std::string note =
+      long_pair_note(left_fuzzy.records[l].full_len, right_fuzzy.records[r].full_len);
   if (note.empty()) return {};
   return fmt::format(
       "long names: table 1 id {} and table 2 id {} have the longest {} (scored only "
@@ -98,13 +99,13 @@ std::string long_names_note(const PreparedTables& prep) {
 
 const char* label_name(uint8_t label) {
   switch (label) {
-    case hd::kDirect:
+    case kernels::kDirect:
       return "DIRECT MATCH";
-    case hd::kCase1:
+    case kernels::kCase1:
       return "CASE 1";
-    case hd::kCase2:
+    case kernels::kCase2:
       return "CASE 2";
-    case hd::kCase3:
+    case kernels::kCase3:
       return "CASE 3";
     default:
       return "NO MATCH";
@@ -122,25 +123,26 @@ PreparedTables::PreparedTables(const RawTable& l, const RawTable& r, const Match
   keep = alg.households ? opt.household_threshold : opt.threshold;
   shortcut = fuzzy && !opt.exhaustive && keep > phonetic_shortcut_bound();
   if (fuzzy) {
-    lf = prepare_fuzzy(left, with_middle, threads);
-    if (!same) rf = prepare_fuzzy(right, with_middle, threads);
-    lkeys = fuzzy_keys(left, lf, shortcut);
-    if (!same) rkeys = fuzzy_keys(right, rf, shortcut);
+    left_fuzzy = prepare_fuzzy(left, with_middle, threads);
+    if (!same) right_fuzzy_own = prepare_fuzzy(right, with_middle, threads);
+    left_keys = fuzzy_keys(left, left_fuzzy, shortcut);
+    if (!same) right_keys = fuzzy_keys(right, right_fuzzy_own, shortcut);
   } else {
-    lx = prepare_exact(left, opt.fuzzy_normalization, with_middle, threads);
-    if (!same) rx = prepare_exact(right, opt.fuzzy_normalization, with_middle, threads);
-    lkeys = exact_keys(left, lx, with_middle);
-    if (!same) rkeys = exact_keys(right, rx, with_middle);
+    left_exact = prepare_exact(left, opt.fuzzy_normalization, with_middle, threads);
+    if (!same)
+      right_exact_own = prepare_exact(right, opt.fuzzy_normalization, with_middle, threads);
+    left_keys = exact_keys(left, left_exact, with_middle);
+    if (!same) right_keys = exact_keys(right, right_exact_own, with_middle);
   }
-  if (same) rkeys = lkeys;
+  if (same) right_keys = left_keys;
 }
 
-uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+uint64_t score_jobs(const PreparedTables& prep, const std::vector<ScoreJob>& jobs,
                     const PairOrder& order, unsigned threads, std::vector<ScoredPair>& out,
                     const ProgressFn& progress, OffloadScorer* offload, ScoreHistogram* hist) {
   if (offload != nullptr && prep.fuzzy) {
     uint64_t total = 0;
-    for (const RectJob& j : jobs) total += j.sub.candidate_pairs;
+    for (const ScoreJob& j : jobs) total += j.chunks.candidate_pairs;
     const uint64_t scored = offload->score(prep, jobs, order, out);
     if (progress) progress(total, total);
     return scored;
@@ -148,12 +150,12 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   threads = std::max(1u, threads);
   const RawTable& left = prep.left;
   const RawTable& right = prep.right;
-  const FuzzyTable& lf = prep.lf;
-  const FuzzyTable& rfr = prep.right_fuzzy();
-  const ExactKeys& lx = prep.lx;
-  const ExactKeys& rxr = prep.right_exact();
+  const FuzzyTable& left_fuzzy = prep.left_fuzzy;
+  const FuzzyTable& right_fuzzy = prep.right_fuzzy();
+  const ExactKeys& left_exact = prep.left_exact;
+  const ExactKeys& right_exact = prep.right_exact();
   const bool fuzzy = prep.fuzzy, with_middle = prep.with_middle;
-  const hd::CandidateRule rule{order.dedupe, with_middle, prep.keep};
+  const kernels::CandidateRule rule{order.dedupe, with_middle, prep.keep};
   auto before = [&](uint32_t l, uint32_t r) {
     const uint64_t a = order.left_order ? order.left_order[l] : l;
     const uint64_t b = order.right_order ? order.right_order[r] : r;
@@ -161,32 +163,31 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   };
 
   std::vector<Worker> workers(threads);
-  const uint32_t max_len = std::max(lf.max_len, rfr.max_len);
-  for (auto& w : workers) w.scratch.resize(hd::metric_scratch_words(max_len) + 8);
+  const uint32_t max_len = std::max(left_fuzzy.max_len, right_fuzzy.max_len);
+  for (auto& w : workers) w.scratch.resize(kernels::metric_scratch_words(max_len) + 8);
   std::atomic<uint64_t> done{0};
   uint64_t total = 0;
-  for (const RectJob& j : jobs) total += j.sub.candidate_pairs;
+  for (const ScoreJob& j : jobs) total += j.chunks.candidate_pairs;
 
-  auto score_tile = [&](const RectJob& job, const Tile& tile, unsigned tid) {
+  auto score_chunk = [&](const ScoreJob& job, const Chunk& chunk, unsigned tid) {
     const KeyedRows& lk = job.lk;
     const KeyedRows& rk = job.rk;
     Worker& w = workers[tid];
     uint64_t scored = 0;
-    for (uint32_t jr = tile.r_begin; jr < tile.r_end; ++jr) {
+    for (uint32_t jr = chunk.r_begin; jr < chunk.r_end; ++jr) {
       const uint32_t r = rk.rows[jr];
       if (fuzzy) {
-        const hd::FuzzyView b = rfr.view(r);
-        const bool use_pattern = hd::uses_pattern(b.full_len);
+        const kernels::FuzzyView b = right_fuzzy.view(r);
+        const bool use_pattern = kernels::uses_pattern(b.full_len);
         if (use_pattern) w.pattern->build(b.full, b.full_len);
         const uint64_t r_order = order.right_order ? order.right_order[r] : uint64_t{r};
-        for (uint32_t il = tile.l_begin; il < tile.l_end; ++il) {
+        for (uint32_t il = chunk.l_begin; il < chunk.l_end; ++il) {
           const uint32_t l = lk.rows[il];
-          scored += hd::score_candidate</*kCpuPaths=*/true>(
+          scored += kernels::score_candidate</*kCpuPaths=*/true>(
               rule, [&] { return order.left_order ? order.left_order[l] : uint64_t{l}; }, r_order,
-              left.birthdate[l], right.birthdate[r],
-              [&] { return lf.view(l); }, b, w.pattern.get(), w.scratch.data(),
-              [&](uint32_t bin) { ++w.hist[bin]; },
-              [&](const hd::PairScore& s) {
+              left.birthdate[l], right.birthdate[r], [&] { return left_fuzzy.view(l); }, b,
+              w.pattern.get(), w.scratch.data(), [&](uint32_t bin) { ++w.hist[bin]; },
+              [&](const kernels::PairScore& s) {
                 w.out.push_back(ScoredPair{l, r, job.tag, s.confidence, static_cast<float>(s.lev),
                                            static_cast<float>(s.jw), static_cast<float>(s.mp),
                                            s.label});
@@ -194,25 +195,26 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
         }
         if (use_pattern) w.pattern->clear(b.full, b.full_len);
       } else {
-        for (uint32_t il = tile.l_begin; il < tile.l_end; ++il) {
+        for (uint32_t il = chunk.l_begin; il < chunk.l_end; ++il) {
           const uint32_t l = lk.rows[il];
           if (order.dedupe && !before(l, r)) continue;
           ++scored;
           if (left.birthdate[l] != right.birthdate[r]) continue;
-          if (!exact_names_match(lx, l, rxr, r, with_middle)) continue;
+          if (!exact_names_match(left_exact, l, right_exact, r, with_middle)) continue;
           ++w.hist[100];
-          w.out.push_back(ScoredPair{l, r, job.tag, 1.0f, 100.0f, 100.0f, 100.0f, hd::kDirect});
+          w.out.push_back(
+              ScoredPair{l, r, job.tag, 1.0f, 100.0f, 100.0f, 100.0f, kernels::kDirect});
         }
       }
     }
     w.scored += scored;
     if (progress) {
-      const uint64_t d = done.fetch_add(tile.pairs(), std::memory_order_relaxed) + tile.pairs();
+      const uint64_t d = done.fetch_add(chunk.pairs(), std::memory_order_relaxed) + chunk.pairs();
       if (tid == 0) progress(d, total);
     }
   };
-  // Tasks are runs of consecutive sub-tiles of one job of at least kTaskPairs
-  // pairs: most blocks are tiny, and one atomic hand-out per tile would cost
+  // Tasks are runs of consecutive chunks of one job of at least kTaskPairs
+  // pairs: most blocks are tiny, and one atomic hand-out per chunk would cost
   // more than the scoring.
   constexpr uint64_t kTaskPairs = 1 << 14;
   struct Task {
@@ -221,22 +223,22 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   };
   std::vector<Task> tasks;
   for (size_t j = 0; j < jobs.size(); ++j) {
-    const auto& tiles = jobs[j].sub.tiles;
+    const auto& chunks = jobs[j].chunks.chunks;
     uint64_t acc = kTaskPairs;
-    for (size_t ti = 0; ti < tiles.size(); ++ti) {
+    for (size_t ti = 0; ti < chunks.size(); ++ti) {
       if (acc >= kTaskPairs) {
         tasks.push_back(
             Task{static_cast<uint32_t>(j), static_cast<uint32_t>(ti), static_cast<uint32_t>(ti)});
         acc = 0;
       }
       ++tasks.back().end;
-      acc += tiles[ti].pairs();
+      acc += chunks[ti].pairs();
     }
   }
   parallel_for(tasks.size(), threads, [&](size_t t, unsigned tid) {
-    const RectJob& job = jobs[tasks[t].job];
+    const ScoreJob& job = jobs[tasks[t].job];
     for (uint32_t ti = tasks[t].begin; ti < tasks[t].end; ++ti)
-      score_tile(job, job.sub.tiles[ti], tid);
+      score_chunk(job, job.chunks.chunks[ti], tid);
   });
 
   uint64_t scored = 0;
@@ -256,11 +258,11 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs
   return scored;
 }
 
-RectJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads) {
-  RectJob job;
-  job.lk = sort_by_key(prep.lkeys, threads);
-  job.rk = prep.same_table ? job.lk : sort_by_key(prep.rkeys, threads);
-  job.sub = plan_tiles(job.lk, job.rk, tile_pairs);
+ScoreJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads) {
+  ScoreJob job;
+  job.lk = sort_by_key(prep.left_keys, threads);
+  job.rk = prep.same_table ? job.lk : sort_by_key(prep.right_keys, threads);
+  job.chunks = plan_chunks(job.lk, job.rk, tile_pairs);
   return job;
 }
 

@@ -15,7 +15,7 @@
 namespace nm {
 
 // floor(score) of every matching pair (before the output threshold), 0..100.
-using ScoreHistogram = std::array<uint64_t, hd::kHistBins>;
+using ScoreHistogram = std::array<uint64_t, kernels::kHistBins>;
 
 struct EngineStats {
   double normalize_s = 0, partition_s = 0, score_s = 0;
@@ -31,7 +31,7 @@ using ProgressFn = std::function<void(uint64_t pairs_done, uint64_t pairs_total)
 // tables the engine was given.
 struct ScoredPair {
   uint32_t left, right;
-  uint32_t tile;  // the RectJob's tag
+  uint32_t tile;  // the ScoreJob's tag
   float confidence;
   float lev, jw, mp;  // metric values in percent (100 for direct/exact matches)
   uint8_t label;
@@ -49,25 +49,29 @@ struct PreparedTables {
   bool same_table;  // right is the left table itself (single-process dedupe)
   bool fuzzy, with_middle, shortcut;
   float keep;  // pairs below this confidence are not kept
-  ExactKeys lx, rx;
-  FuzzyTable lf, rf;
-  std::vector<uint64_t> lkeys, rkeys;
-  const FuzzyTable& right_fuzzy() const { return same_table ? lf : rf; }
-  const ExactKeys& right_exact() const { return same_table ? lx : rx; }
+  ExactKeys left_exact;                         // exact algorithms (A1/A2)
+  ExactKeys right_exact_own;                    // empty with same_table: read through right_exact()
+  FuzzyTable left_fuzzy;                        // fuzzy algorithms
+  FuzzyTable right_fuzzy_own;                   // empty with same_table: read through right_fuzzy()
+  std::vector<uint64_t> left_keys, right_keys;  // right_keys is a copy of left_keys with same_table
+  const FuzzyTable& right_fuzzy() const { return same_table ? left_fuzzy : right_fuzzy_own; }
+  const ExactKeys& right_exact() const { return same_table ? left_exact : right_exact_own; }
 };
 
-// One rectangle of work: left entries x right entries grouped by key, cut
-// into sub-tiles for the threads. `tag` is copied into every kept pair.
-struct RectJob {
+// One rectangle of work handed to the scorer (CPU threads or the GPU
+// backend): left entries x right entries grouped by key, cut into chunks for
+// the threads. `tag` (the plan Tile's id in a distributed run) is copied into
+// every kept pair.
+struct ScoreJob {
   KeyedRows lk, rk;
-  TilePlan sub;
+  ChunkPlan chunks;
   uint32_t tag = 0;
 };
 
 // All of both tables as one job (one process): rows sorted by key, blocks
-// cut into sub-tiles of at most tile_pairs pairs; with a same-table
+// cut into chunks of at most tile_pairs pairs; with a same-table
 // preparation both sides are the left table's rows.
-RectJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads);
+ScoreJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads);
 
 // With dedupe a pair is scored only when left_order[l] < right_order[r]
 // (global row numbers); null orders mean the row indices themselves.
@@ -83,7 +87,7 @@ struct PairOrder {
 class OffloadScorer {
  public:
   virtual ~OffloadScorer() = default;
-  virtual uint64_t score(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+  virtual uint64_t score(const PreparedTables& prep, const std::vector<ScoreJob>& jobs,
                          const PairOrder& order, std::vector<ScoredPair>& out) = 0;
 };
 
@@ -93,7 +97,7 @@ class OffloadScorer {
 // is given, every matching pair is counted in it (CPU backend; the GPU
 // backend keeps its histogram on the device). Returns the number of pairs
 // put through the rule.
-uint64_t score_jobs(const PreparedTables& prep, const std::vector<RectJob>& jobs,
+uint64_t score_jobs(const PreparedTables& prep, const std::vector<ScoreJob>& jobs,
                     const PairOrder& order, unsigned threads, std::vector<ScoredPair>& out,
                     const ProgressFn& progress = {}, OffloadScorer* offload = nullptr,
                     ScoreHistogram* hist = nullptr);

@@ -29,7 +29,7 @@ struct FuzzyRecord {
   uint32_t full_bytes;
   uint32_t phon_code;  // packed primary Double Metaphone; 0 = none
   uint32_t part_len[3];
-  uint64_t char_mask;  // see hd::FuzzyView::char_mask
+  uint64_t char_mask;  // see kernels::FuzzyView::char_mask
 };
 
 struct FuzzyTable {
@@ -37,10 +37,10 @@ struct FuzzyTable {
   std::vector<FuzzyRecord> records;
   uint32_t max_len = 0;  // longest string (code points), for scratch sizing
 
-  hd::FuzzyView view(size_t row) const {
+  kernels::FuzzyView view(size_t row) const {
     const FuzzyRecord& r = records[row];
-    return hd::fuzzy_view_at(code_points.data() + r.offset, r.full_len, r.full_bytes,
-                             r.phon_code, r.char_mask, r.part_len);
+    return kernels::fuzzy_view_at(code_points.data() + r.offset, r.full_len, r.full_bytes,
+                                  r.phon_code, r.char_mask, r.part_len);
   }
 };
 FuzzyTable prepare_fuzzy(const RawTable& t, bool with_middle, unsigned threads);

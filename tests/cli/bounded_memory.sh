@@ -103,7 +103,7 @@ NAME_MATCHER_SPILL_BUFFER=64K "$NM" reduce --pairs "$T/p.h5" -a 6 --household-th
   --out "$T/p6.csv" 2>"$T/err" || cat "$T/err" >&2
 check "A6 reduced from it = run -a 6" same "$T/ref6.csv" "$T/p6.csv"
 # Tiles scored over several pieces (a 64K buffer allows 256 pairs a piece
-# with a pair file, the tiles have sub-tiles of 2,000): a rank killed between
+# with a pair file, the tiles have chunks of 2,000): a rank killed between
 # them, then --resume.
 NAME_MATCHER_SPILL_BUFFER=64K NAME_MATCHER_FAULT_KILL=1:5 mrun 3 --left "$T/L.csv" \
   --right "$T/R.csv" -a 4 --threshold 0.8 --tile-pairs 2000 --pairs "$T/k.h5" --out "$T/k4.csv" \

@@ -90,7 +90,7 @@ class FakeEmulatedDevice final : public nm::gpu::DeviceApi {
   void copy_to_device(int, void* dst, const void* src, size_t n) override { std::memcpy(dst, src, n); }
   void copy_to_host(int, void* dst, const void* src, size_t n) override { std::memcpy(dst, src, n); }
   void fill_zero(int, void* dst, size_t n) override { std::memset(dst, 0, n); }
-  void launch_fused(int, const nm::hd::TileView&, nm::gpu::LaunchConfig) override {}
+  void launch_fused(int, const nm::kernels::TileView&, nm::gpu::LaunchConfig) override {}
   void record(int, int) override {}
   void wait(int) override {}
   uint32_t grid_for(uint32_t) const override { return 1; }

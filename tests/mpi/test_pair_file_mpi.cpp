@@ -27,7 +27,7 @@ using nm::io::PairFileWriter;
 using nm::io::PairRecord;
 using nm::io::PieceRecord;
 using nm::io::RankStats;
-using nm::io::TileRecord;
+using nm::io::TileRow;
 
 MPI_Comm world() { return nm::mpi::ensure_initialized(); }
 int my_rank() { return nm::mpi::rank(world()); }
@@ -156,8 +156,8 @@ PairFileMeta make_meta(int nranks) {
   return m;
 }
 
-std::vector<TileRecord> make_tiles(int nranks) {
-  std::vector<TileRecord> tiles;
+std::vector<TileRow> make_tiles(int nranks) {
+  std::vector<TileRow> tiles;
   for (int r = 0; r < kRounds; ++r)
     for (int k = 0; k < nranks; ++k)
       tiles.push_back(

@@ -17,10 +17,10 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
   st.normalize_s = t0.seconds();
 
   t0.restart();
-  std::vector<RectJob> jobs(1);
+  std::vector<ScoreJob> jobs(1);
   jobs[0] = whole_table_job(prep, opt.tile_pairs, threads);
-  st.blocks = jobs[0].sub.blocks;
-  st.tiles = jobs[0].sub.tiles.size();
+  st.blocks = jobs[0].chunks.blocks;
+  st.tiles = jobs[0].chunks.chunks.size();
   st.partition_s = t0.seconds();
 
   t0.restart();

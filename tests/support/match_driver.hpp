@@ -18,7 +18,7 @@ struct MatchPair {
   uint32_t left;
   uint32_t right;
   float confidence;
-  uint8_t label;  // hd::Label; kDirect for A1/A2
+  uint8_t label;  // kernels::Label; kDirect for A1/A2
   bool operator<(const MatchPair& o) const {
     return left != o.left ? left < o.left : right < o.right;
   }

@@ -9,7 +9,7 @@
 #endif
 #include <cstdint>
 
-namespace nm::hd {
+namespace nm::kernels {
 
 NM_HD NM_INLINE int ctz64(uint64_t x) {
 #if defined(__CUDA_ARCH__)
@@ -35,4 +35,4 @@ NM_HD NM_INLINE int popcount64(uint64_t x) {
 NM_HD NM_INLINE uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 NM_HD NM_INLINE uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 
-}  // namespace nm::hd
+}  // namespace nm::kernels
