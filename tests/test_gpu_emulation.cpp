@@ -314,9 +314,9 @@ TEST_CASE("gpu emulation: the kernel function with grid 1 and grid 7, against th
     m.exhaustive = true;
     const nm::PreparedTables prep(left, right, m, false, 1);
     std::vector<nm::ScoreJob> jobs(1);
-    jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
-    jobs[0].rk = nm::sort_by_key(prep.right_keys, 1);
-    jobs[0].chunks = nm::plan_chunks(jobs[0].lk, jobs[0].rk, 1 << 20);
+    jobs[0].left_rows = nm::sort_by_key(prep.left_keys, 1);
+    jobs[0].right_rows = nm::sort_by_key(prep.right_keys, 1);
+    jobs[0].chunk_plan = nm::plan_chunks(jobs[0].left_rows, jobs[0].right_rows, 1 << 20);
     const nm::PairOrder order{};
     const nm::gpu::TilePacker packer(prep, jobs, order);
     const nm::gpu::BatchSpan span = packer.next_span(packer.start(), ~uint64_t{0}, ~size_t{0});

@@ -203,9 +203,10 @@ void check_batch(const Packed& b, const PreparedTables& prep, const uint64_t* lo
 std::map<PairKey, int> expected_pairs(const std::vector<ScoreJob>& jobs) {
   std::map<PairKey, int> m;
   for (const ScoreJob& j : jobs)
-    for (const nm::Chunk& t : j.chunks.chunks)
+    for (const nm::Chunk& t : j.chunk_plan.chunks)
       for (uint32_t l = t.l_begin; l < t.l_end; ++l)
-        for (uint32_t r = t.r_begin; r < t.r_end; ++r) ++m[{j.tag, j.lk.rows[l], j.rk.rows[r]}];
+        for (uint32_t r = t.r_begin; r < t.r_end; ++r)
+          ++m[{j.tag, j.left_rows.rows[l], j.right_rows.rows[r]}];
   return m;
 }
 
@@ -235,14 +236,14 @@ struct Fixture {
     for (uint32_t r = 0; r < left.size(); ++r) (r % 2 == 0 ? even : odd).push_back(r);
     const KeyedRows rk = nm::sort_by_key(prep->right_keys, 1);
     jobs.resize(3);
-    jobs[0].lk = nm::sort_rows_by_key(prep->left_keys, even.data(), even.size());
-    jobs[0].rk = rk;
-    jobs[0].chunks = nm::plan_chunks(jobs[0].lk, jobs[0].rk, tile_pairs);
+    jobs[0].left_rows = nm::sort_rows_by_key(prep->left_keys, even.data(), even.size());
+    jobs[0].right_rows = rk;
+    jobs[0].chunk_plan = nm::plan_chunks(jobs[0].left_rows, jobs[0].right_rows, tile_pairs);
     jobs[0].tag = 100;
     jobs[1].tag = 101;  // no tiles
-    jobs[2].lk = nm::sort_rows_by_key(prep->left_keys, odd.data(), odd.size());
-    jobs[2].rk = rk;
-    jobs[2].chunks = nm::plan_chunks(jobs[2].lk, jobs[2].rk, tile_pairs);
+    jobs[2].left_rows = nm::sort_rows_by_key(prep->left_keys, odd.data(), odd.size());
+    jobs[2].right_rows = rk;
+    jobs[2].chunk_plan = nm::plan_chunks(jobs[2].left_rows, jobs[2].right_rows, tile_pairs);
     jobs[2].tag = 102;
     for (size_t r = 0; r < left.size(); ++r) lorder.push_back(1000 + 3 * r);
     for (size_t r = 0; r < right.size(); ++r) rorder.push_back(5 + 7 * r);
@@ -260,7 +261,7 @@ TEST_CASE("gpu packer: every candidate pair exactly once, for any budget") {
     uint64_t total = 0;
     for (const auto& [k, n] : want) total += static_cast<uint64_t>(n);
     REQUIRE(total > 1000);
-    REQUIRE(f.jobs[0].chunks.chunks.size() > 1);
+    REQUIRE(f.jobs[0].chunk_plan.chunks.size() > 1);
     CHECK(packer.total_pairs() == total);
     for (const auto& [k, n] : want) REQUIRE(n == 1);
 
@@ -367,9 +368,9 @@ TEST_CASE("gpu packer: no jobs, only empty jobs, dedupe order copied") {
     m.dedupe = true;
     const PreparedTables prep(f.left, f.left, m, true, 1);
     std::vector<ScoreJob> jobs(2);  // an empty job first
-    jobs[1].lk = nm::sort_by_key(prep.left_keys, 1);
-    jobs[1].rk = jobs[1].lk;
-    jobs[1].chunks = nm::plan_chunks(jobs[1].lk, jobs[1].rk, 64);
+    jobs[1].left_rows = nm::sort_by_key(prep.left_keys, 1);
+    jobs[1].right_rows = jobs[1].left_rows;
+    jobs[1].chunk_plan = nm::plan_chunks(jobs[1].left_rows, jobs[1].right_rows, 64);
     jobs[1].tag = 9;
     const PairOrder dorder{true, f.lorder.data(), f.lorder.data()};
     const TilePacker packer(prep, jobs, dorder);
@@ -416,9 +417,9 @@ TEST_CASE("gpu packer: resident right table and batches packed for it") {
     const RawTable& rtab = dedupe ? f.left : f.right;
     const FuzzyTable& right_fuzzy = prep.right_fuzzy();
     std::vector<ScoreJob> jobs(1);
-    jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
-    jobs[0].rk = dedupe ? jobs[0].lk : nm::sort_by_key(prep.right_keys, 1);
-    jobs[0].chunks = nm::plan_chunks(jobs[0].lk, jobs[0].rk, 60);
+    jobs[0].left_rows = nm::sort_by_key(prep.left_keys, 1);
+    jobs[0].right_rows = dedupe ? jobs[0].left_rows : nm::sort_by_key(prep.right_keys, 1);
+    jobs[0].chunk_plan = nm::plan_chunks(jobs[0].left_rows, jobs[0].right_rows, 60);
     jobs[0].tag = 5;
     const std::vector<uint64_t>& rorder = dedupe ? f.lorder : f.rorder;
     const PairOrder order{dedupe, f.lorder.data(), rorder.data()};

@@ -110,9 +110,9 @@ size_t first_wait(const std::vector<DeviceOp>& ops, int event, size_t from) {
 // One job over left x right as compare_backends builds it.
 std::vector<nm::ScoreJob> one_job(const nm::PreparedTables& prep, uint64_t tile_pairs) {
   std::vector<nm::ScoreJob> jobs(1);
-  jobs[0].lk = nm::sort_by_key(prep.left_keys, 1);
-  jobs[0].rk = nm::sort_by_key(prep.right_keys, 1);
-  jobs[0].chunks = nm::plan_chunks(jobs[0].lk, jobs[0].rk, tile_pairs);
+  jobs[0].left_rows = nm::sort_by_key(prep.left_keys, 1);
+  jobs[0].right_rows = nm::sort_by_key(prep.right_keys, 1);
+  jobs[0].chunk_plan = nm::plan_chunks(jobs[0].left_rows, jobs[0].right_rows, tile_pairs);
   jobs[0].tag = 3;
   return jobs;
 }

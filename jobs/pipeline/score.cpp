@@ -90,9 +90,9 @@ void PieceCutter::start_tile(uint32_t id) {
   const std::vector<uint32_t> rs =
       right_index.slice(records_.right_side(), t.block, t.r_begin, t.r_end);
   pending_ = ScoreJob{};
-  pending_.lk = sort_rows_by_key(prep_.left_keys, ls.data(), ls.size());
-  pending_.rk = sort_rows_by_key(prep_.right_keys, rs.data(), rs.size());
-  pending_.chunks = plan_chunks(pending_.lk, pending_.rk, limits_.chunk_pairs);
+  pending_.left_rows = sort_rows_by_key(prep_.left_keys, ls.data(), ls.size());
+  pending_.right_rows = sort_rows_by_key(prep_.right_keys, rs.data(), rs.size());
+  pending_.chunk_plan = plan_chunks(pending_.left_rows, pending_.right_rows, limits_.chunk_pairs);
   pending_.tag = id;
   pending_at_ = 0;
   have_pending_ = true;
@@ -109,7 +109,7 @@ void PieceCutter::next(std::vector<ScoreJob>& jobs, std::vector<uint32_t>& finis
       cost += plan_.tiles[id].cost;
       start_tile(id);
     }
-    const std::vector<Chunk>& chunks = pending_.chunks.chunks;
+    const std::vector<Chunk>& chunks = pending_.chunk_plan.chunks;
     if (pending_at_ == 0 && fine + fine_pairs(chunks, 0, chunks.size()) <= limits_.fine_cap) {
       fine += fine_pairs(chunks, 0, chunks.size());  // the whole tile fits
       finished.push_back(pending_.tag);
@@ -125,11 +125,11 @@ void PieceCutter::next(std::vector<ScoreJob>& jobs, std::vector<uint32_t>& finis
       f += chunks[e++].pairs();
     if (e == pending_at_) break;  // the next piece goes on with it
     ScoreJob part;
-    part.lk = pending_.lk;
-    part.rk = pending_.rk;
-    part.chunks.chunks.assign(chunks.begin() + static_cast<ptrdiff_t>(pending_at_),
-                              chunks.begin() + static_cast<ptrdiff_t>(e));
-    part.chunks.candidate_pairs = f;
+    part.left_rows = pending_.left_rows;
+    part.right_rows = pending_.right_rows;
+    part.chunk_plan.chunks.assign(chunks.begin() + static_cast<ptrdiff_t>(pending_at_),
+                                  chunks.begin() + static_cast<ptrdiff_t>(e));
+    part.chunk_plan.candidate_pairs = f;
     part.tag = pending_.tag;
     jobs.push_back(std::move(part));
     fine += f;

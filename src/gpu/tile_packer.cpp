@@ -87,7 +87,7 @@ TilePacker::TilePacker(const PreparedTables& prep, const std::vector<ScoreJob>& 
     : prep_(prep), jobs_(jobs), order_(order), resident_(resident_right) {
   if (!prep.fuzzy) throw std::logic_error("TilePacker: the GPU backend scores fuzzy algorithms only");
   for (const ScoreJob& j : jobs) {
-    for (const Chunk& t : j.chunks.chunks) {
+    for (const Chunk& t : j.chunk_plan.chunks) {
       if (t.l_end - t.l_begin > kMaxColumnPairs)
         throw std::logic_error("TilePacker: a sub-tile is wider than a column can be");
       total_pairs_ += t.pairs();
@@ -97,14 +97,14 @@ TilePacker::TilePacker(const PreparedTables& prep, const std::vector<ScoreJob>& 
 
 ColumnCursor TilePacker::start() const {
   ColumnCursor c{0, 0, 0};
-  while (c.job < jobs_.size() && jobs_[c.job].chunks.chunks.empty()) ++c.job;
-  if (c.job < jobs_.size()) c.jr = jobs_[c.job].chunks.chunks[0].r_begin;
+  while (c.job < jobs_.size() && jobs_[c.job].chunk_plan.chunks.empty()) ++c.job;
+  if (c.job < jobs_.size()) c.jr = jobs_[c.job].chunk_plan.chunks[0].r_begin;
   // Chunks are never empty (plan_chunks only emits blocks present on both sides).
   return c;
 }
 
 void TilePacker::advance(ColumnCursor& c) const {
-  const auto& chunks = jobs_[c.job].chunks.chunks;
+  const auto& chunks = jobs_[c.job].chunk_plan.chunks;
   if (++c.jr < chunks[c.tile].r_end) return;
   if (++c.tile < chunks.size()) {
     c.jr = chunks[c.tile].r_begin;
@@ -112,8 +112,8 @@ void TilePacker::advance(ColumnCursor& c) const {
   }
   c.tile = 0;
   ++c.job;
-  while (c.job < jobs_.size() && jobs_[c.job].chunks.chunks.empty()) ++c.job;
-  c.jr = c.job < jobs_.size() ? jobs_[c.job].chunks.chunks[0].r_begin : 0;
+  while (c.job < jobs_.size() && jobs_[c.job].chunk_plan.chunks.empty()) ++c.job;
+  c.jr = c.job < jobs_.size() ? jobs_[c.job].chunk_plan.chunks[0].r_begin : 0;
 }
 
 BatchSpan TilePacker::next_span(ColumnCursor from, uint64_t max_pairs, size_t max_bytes,
@@ -128,17 +128,17 @@ BatchSpan TilePacker::next_span(ColumnCursor from, uint64_t max_pairs, size_t ma
   ColumnCursor cur_tile{};
   while (!at_end(s.end) && s.columns < max_cols) {
     const ScoreJob& job = jobs_[s.end.job];
-    const Chunk& t = job.chunks.chunks[s.end.tile];
+    const Chunk& t = job.chunk_plan.chunks[s.end.tile];
     const bool new_segment = !have_tile || s.end.job != cur_tile.job || s.end.tile != cur_tile.tile;
     size_t add_rec = 0, add_cp = 0;
     if (!resident_) {
       add_rec = sizeof(kernels::DevRecord);
-      add_cp = cps_of(right_fuzzy.records[job.rk.rows[s.end.jr]]);
+      add_cp = cps_of(right_fuzzy.records[job.right_rows.rows[s.end.jr]]);
     }
     if (new_segment) {
       for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
         add_rec += sizeof(kernels::DevRecord);
-        add_cp += cps_of(left_fuzzy.records[job.lk.rows[i]]);
+        add_cp += cps_of(left_fuzzy.records[job.left_rows.rows[i]]);
       }
     }
     const uint32_t cols = s.columns + 1;
@@ -175,13 +175,13 @@ void TilePacker::walk(const BatchSpan& span, OnSegment&& on_segment, OnColumn&& 
   ColumnCursor cur{};
   for (uint32_t k = 0; k < span.columns; ++k) {
     const ScoreJob& job = jobs_[c.job];
-    const Chunk& t = job.chunks.chunks[c.tile];
+    const Chunk& t = job.chunk_plan.chunks[c.tile];
     if (!have_tile || c.job != cur.job || c.tile != cur.tile) {
       have_tile = true;
       cur = c;
       on_segment(job, t);
     }
-    on_column(k, job, t, job.rk.rows[c.jr]);
+    on_column(k, job, t, job.right_rows.rows[c.jr]);
     advance(c);
   }
 }
@@ -198,7 +198,8 @@ BatchLayout TilePacker::layout(const BatchSpan& span) const {
   walk(
       span,
       [&](const ScoreJob& job, const Chunk& t) {
-        for (uint32_t i = t.l_begin; i < t.l_end; ++i) count(left_fuzzy.records[job.lk.rows[i]]);
+        for (uint32_t i = t.l_begin; i < t.l_end; ++i)
+          count(left_fuzzy.records[job.left_rows.rows[i]]);
         L.n_left += t.l_end - t.l_begin;
       },
       [&](uint32_t, const ScoreJob&, const Chunk&, uint32_t rrow) {
@@ -259,7 +260,7 @@ BatchMap TilePacker::pack(const BatchSpan& span, const BatchLayout& L, void* dst
       [&](const ScoreJob& job, const Chunk& t) {
         seg_begin = nl;
         for (uint32_t i = t.l_begin; i < t.l_end; ++i) {
-          const uint32_t row = job.lk.rows[i];
+          const uint32_t row = job.left_rows.rows[i];
           put(left[nl++], left_fuzzy, prep_.left, row, order_.left_order);
           map.left_rows.push_back(row);
         }

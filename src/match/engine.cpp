@@ -142,7 +142,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<ScoreJob>& job
                     const ProgressFn& progress, OffloadScorer* offload, ScoreHistogram* hist) {
   if (offload != nullptr && prep.fuzzy) {
     uint64_t total = 0;
-    for (const ScoreJob& j : jobs) total += j.chunks.candidate_pairs;
+    for (const ScoreJob& j : jobs) total += j.chunk_plan.candidate_pairs;
     const uint64_t scored = offload->score(prep, jobs, order, out);
     if (progress) progress(total, total);
     return scored;
@@ -167,11 +167,11 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<ScoreJob>& job
   for (auto& w : workers) w.scratch.resize(kernels::metric_scratch_words(max_len) + 8);
   std::atomic<uint64_t> done{0};
   uint64_t total = 0;
-  for (const ScoreJob& j : jobs) total += j.chunks.candidate_pairs;
+  for (const ScoreJob& j : jobs) total += j.chunk_plan.candidate_pairs;
 
   auto score_chunk = [&](const ScoreJob& job, const Chunk& chunk, unsigned tid) {
-    const KeyedRows& lk = job.lk;
-    const KeyedRows& rk = job.rk;
+    const KeyedRows& lk = job.left_rows;
+    const KeyedRows& rk = job.right_rows;
     Worker& w = workers[tid];
     uint64_t scored = 0;
     for (uint32_t jr = chunk.r_begin; jr < chunk.r_end; ++jr) {
@@ -223,7 +223,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<ScoreJob>& job
   };
   std::vector<Task> tasks;
   for (size_t j = 0; j < jobs.size(); ++j) {
-    const auto& chunks = jobs[j].chunks.chunks;
+    const auto& chunks = jobs[j].chunk_plan.chunks;
     uint64_t acc = kTaskPairs;
     for (size_t ti = 0; ti < chunks.size(); ++ti) {
       if (acc >= kTaskPairs) {
@@ -238,7 +238,7 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<ScoreJob>& job
   parallel_for(tasks.size(), threads, [&](size_t t, unsigned tid) {
     const ScoreJob& job = jobs[tasks[t].job];
     for (uint32_t ti = tasks[t].begin; ti < tasks[t].end; ++ti)
-      score_chunk(job, job.chunks.chunks[ti], tid);
+      score_chunk(job, job.chunk_plan.chunks[ti], tid);
   });
 
   uint64_t scored = 0;
@@ -260,9 +260,9 @@ uint64_t score_jobs(const PreparedTables& prep, const std::vector<ScoreJob>& job
 
 ScoreJob whole_table_job(const PreparedTables& prep, uint64_t tile_pairs, unsigned threads) {
   ScoreJob job;
-  job.lk = sort_by_key(prep.left_keys, threads);
-  job.rk = prep.same_table ? job.lk : sort_by_key(prep.right_keys, threads);
-  job.chunks = plan_chunks(job.lk, job.rk, tile_pairs);
+  job.left_rows = sort_by_key(prep.left_keys, threads);
+  job.right_rows = prep.same_table ? job.left_rows : sort_by_key(prep.right_keys, threads);
+  job.chunk_plan = plan_chunks(job.left_rows, job.right_rows, tile_pairs);
   return job;
 }
 

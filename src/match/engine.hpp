@@ -63,8 +63,8 @@ struct PreparedTables {
 // the threads. `tag` (the plan Tile's id in a distributed run) is copied into
 // every kept pair.
 struct ScoreJob {
-  KeyedRows lk, rk;
-  ChunkPlan chunks;
+  KeyedRows left_rows, right_rows;  // each side's entries, sorted by candidate key
+  ChunkPlan chunk_plan;
   uint32_t tag = 0;
 };
 

@@ -19,8 +19,8 @@ std::vector<MatchPair> find_pairs(const RawTable& left, const RawTable& right,
   t0.restart();
   std::vector<ScoreJob> jobs(1);
   jobs[0] = whole_table_job(prep, opt.tile_pairs, threads);
-  st.blocks = jobs[0].chunks.blocks;
-  st.tiles = jobs[0].chunks.chunks.size();
+  st.blocks = jobs[0].chunk_plan.blocks;
+  st.tiles = jobs[0].chunk_plan.chunks.size();
   st.partition_s = t0.seconds();
 
   t0.restart();
