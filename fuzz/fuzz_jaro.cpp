@@ -5,7 +5,6 @@
 // fit a word) and without it (the scratch path, and jaro_long beyond 64 code
 // points), then the Winkler boost. Values must be equal bit for bit.
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "fuzz/metric_input.hpp"
@@ -15,12 +14,7 @@
 using nm::fuzz::expect_equal;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // One pattern table for the whole run, cleared after each use as the engine does.
-  static const std::unique_ptr<nm::kernels::Pattern64> pattern = [] {
-    auto p = std::make_unique<nm::kernels::Pattern64>();
-    p->reset_all();
-    return p;
-  }();
+  nm::kernels::Pattern64* const pattern = nm::fuzz::shared_pattern();
   const auto [a, b] = nm::fuzz::two_strings(data, size);
   const auto la = static_cast<uint32_t>(a.size()), lb = static_cast<uint32_t>(b.size());
   std::vector<uint32_t> scratch(nm::kernels::metric_scratch_words(la > lb ? la : lb));
@@ -28,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const bool use_pattern = lb >= 1 && lb <= nm::kernels::kWordBits;
   if (use_pattern) pattern->build(b.data(), lb);
-  const nm::kernels::Pattern64* pb = use_pattern ? pattern.get() : nullptr;
+  const nm::kernels::Pattern64* pb = use_pattern ? pattern : nullptr;
   const double got = nm::kernels::jaro(a.data(), la, b.data(), lb, pb, scratch.data());
   expect_equal(got, want, "jaro", a, b);
   if (use_pattern) pattern->clear(b.data(), lb);

@@ -6,7 +6,6 @@
 // word, the block algorithm of kernels/levenshtein_blocks.cpp on every band
 // kernel this CPU runs, and the percentage with its byte-length denominator.
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "fuzz/metric_input.hpp"
@@ -16,12 +15,7 @@
 using nm::fuzz::expect_equal;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // One pattern table for the whole run, cleared after each use as the engine does.
-  static const std::unique_ptr<nm::kernels::Pattern64> pattern = [] {
-    auto p = std::make_unique<nm::kernels::Pattern64>();
-    p->reset_all();
-    return p;
-  }();
+  nm::kernels::Pattern64* const pattern = nm::fuzz::shared_pattern();
   const auto [a, b] = nm::fuzz::two_strings(data, size);
   const auto la = static_cast<uint32_t>(a.size()), lb = static_cast<uint32_t>(b.size());
   const uint32_t want = nm::ref::levenshtein(a, b);
@@ -29,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const bool use_pattern = lb >= 1 && lb <= nm::kernels::kWordBits;
   if (use_pattern) pattern->build(b.data(), lb);
-  const nm::kernels::Pattern64* pb = use_pattern ? pattern.get() : nullptr;
+  const nm::kernels::Pattern64* pb = use_pattern ? pattern : nullptr;
   const uint32_t got = nm::kernels::levenshtein(a.data(), la, b.data(), lb, pb, scratch.data());
   expect_equal(got, want, "levenshtein", a, b);
   expect_equal(nm::kernels::levenshtein(a.data(), la, b.data(), lb, nullptr, scratch.data()), want,

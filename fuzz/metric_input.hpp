@@ -12,8 +12,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <utility>
 #include <vector>
+
+#include "kernels/metrics.hpp"
 
 namespace nm::fuzz {
 
@@ -21,6 +24,17 @@ using CodePoints = std::vector<uint32_t>;
 
 // Longer strings add no path (the block algorithms loop over 64-bit words) but
 // make the quadratic references slow: each string is cut here.
+// One pattern table for the whole run, cleared after each use as the engine
+// does (a table is large: building one per input would swamp the run).
+inline nm::kernels::Pattern64* shared_pattern() {
+  static const std::unique_ptr<nm::kernels::Pattern64> pattern = [] {
+    auto p = std::make_unique<nm::kernels::Pattern64>();
+    p->reset_all();
+    return p;
+  }();
+  return pattern.get();
+}
+
 inline constexpr size_t kMaxCodePoints = 512;
 
 inline uint32_t code_point_of(uint8_t byte) {
