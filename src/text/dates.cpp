@@ -94,10 +94,4 @@ std::string iso_date(int32_t days) {
   return std::string(buf, 10);
 }
 
-std::string_view trim_date_blanks(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace nm
