@@ -49,10 +49,18 @@ struct RawTable {
   std::vector<std::array<StrRef, kTextFieldCount>> fields;
   std::vector<int32_t> birthdate;  // kNoDate when missing
   std::vector<uint64_t> line;      // 1-based line of the record in its source
+  // Columns read besides the contract's fields (the probabilistic mode's
+  // --compare and --block columns), in the order asked for; their values are
+  // row-major: extra[row * extra_names.size() + k]. Empty means missing.
+  std::vector<std::string> extra_names;
+  std::vector<StrRef> extra;
 
   size_t size() const { return fields.size(); }
   std::string_view get(size_t row, Field f) const {
     return arena.view(fields[row][static_cast<size_t>(f)]);
+  }
+  std::string_view get_extra(size_t row, size_t k) const {
+    return arena.view(extra[row * extra_names.size() + k]);
   }
   void push(const std::array<std::string_view, kTextFieldCount>& values, int32_t bd,
             uint64_t src_line) {
