@@ -17,6 +17,10 @@
 # only in /usr/local. Programs of the CUDA toolkit (nvcc, ...) are outside the rule: CUDA is installed
 # apart (README), in /usr/local/cuda, and the build finds it or builds without it.
 #
+# A file with the line "check_test_deps: peers-venv" runs in the venv of scripts/peers_venv.sh
+# (Splink, the peer we measure against, is on PyPI only): its imports must be pinned in
+# scripts/peers_requirements.txt (or be standard library) instead.
+#
 # A word that only reads like a program name (in a message, say) is counted as a call: the check
 # errs on the side of asking for a package. Exit 0: all covered; 1: a list of what is not.
 # usage: scripts/check_test_deps.sh [ROOT]   (default: this checkout)
@@ -77,10 +81,23 @@ FOR_VAR = re.compile(r"\bfor\s+\w+")
 CMAKE_PROG = re.compile(r"\bCOMMAND\s+(?:\S*/)?([\w.+-]+)|find_program\(\s*\w+\s+([\w.+-]+)")
 
 modules = {}   # top-level module -> first "file:line" using it, and the file's folder
+# A file marked VENV_MARK runs in the peer venv (scripts/peers_venv.sh installs it from PyPI, not
+# Debian): its imports must come from scripts/peers_requirements.txt instead.
+VENV_MARK = "check_test_deps: peers-venv"
+venv_modules = {}  # top-level module -> first "file:line" using it, in such files
+in_venv_file = False
 words = {}     # word -> first "file:line"
 
 
 def add_imports(code, where, here):
+    if in_venv_file:
+        for name in IMPORT.findall(code):
+            for n in name.split(","):
+                venv_modules.setdefault(n.strip().split(".")[0], where)
+        for rx in (FROM, DUNDER):
+            for m in rx.finditer(code):
+                venv_modules.setdefault(m.group(1).split(".")[0], where)
+        return
     for m in IMPORT.finditer(code):
         for name in m.group(1).split(","):
             modules.setdefault(name.strip().split(".")[0], (where, here))
@@ -111,6 +128,8 @@ def add_shell_words(code, where):
 def scan(f):
     rel, here = os.path.relpath(f, root), os.path.dirname(f)
     text = open(f, encoding="utf-8", errors="replace").read()
+    global in_venv_file
+    in_venv_file = VENV_MARK in text and not f.endswith("check_test_deps.sh")
     lines = text.split("\n")
     kind = "python" if f.endswith(".py") else \
         "cmake" if f.endswith((".cmake", "CMakeLists.txt")) else "shell"
@@ -171,6 +190,18 @@ for f in sources():
 
 problems = []
 owned = {}  # file whose package is wanted -> what needs it
+venv_req = os.path.join(root, "scripts", "peers_requirements.txt")
+venv_pkgs = set(sys.builtin_module_names) | set(sys.stdlib_module_names)
+if os.path.exists(venv_req):
+    for line in open(venv_req):
+        req = re.match(r"\s*([A-Za-z0-9_.-]+)", line.split("#")[0])
+        if req:
+            venv_pkgs.add(req.group(1).lower().replace("-", "_"))
+for name, where in sorted(venv_modules.items()):
+    if name.lower() not in venv_pkgs:
+        problems.append("python module %s (%s): a peers-venv file, but "
+                        "scripts/peers_requirements.txt does not pin it" % (name, where))
+
 for name, (where, here) in sorted(modules.items()):
     if name in sys.builtin_module_names:
         continue

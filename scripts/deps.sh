@@ -3,7 +3,7 @@
 # usage: scripts/deps.sh [--list]   (--list: print the packages, one a line, and install nothing;
 # scripts/check_test_deps.sh reads them)
 set -euo pipefail
-PKGS=(build-essential cmake ninja-build pkg-config python3
+PKGS=(build-essential cmake ninja-build pkg-config python3 python3-venv
       libicu-dev libboost-program-options-dev libfmt-dev nlohmann-json3-dev libabsl-dev doctest-dev
       clang libclang-rt-14-dev clang-tidy git
       openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
