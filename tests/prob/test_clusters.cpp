@@ -190,15 +190,20 @@ TEST_CASE("prob clusters: the order of the pairs changes nothing") {
 }
 
 TEST_CASE("prob clusters: the id is the smallest member, wherever the chain is joined") {
-  // Left 3 - right 0 - left 1 - right 2 - left 0, joined from the far end
-  // inward, and a right row in no pair.
-  const std::vector<LinkedPair> pairs = {{3, 0, 0}, {1, 0, 0}, {1, 2, 0}, {0, 2, 0}};
-  const Clusters c = nm::prob::connected_components(5, 4, false, pairs);
-  const ClusterId l0{0, 0};
-  CHECK(c.left == std::vector<ClusterId>{l0, l0, {0, 2}, l0, {0, 4}});
-  CHECK(c.right == std::vector<ClusterId>{l0, {1, 1}, l0, {1, 3}});
-  CHECK(nm::prob::cluster_count(c) == 5);
-  CHECK(nm::prob::cluster_sizes(c) == std::vector<ClusterSizeCount>{{1, 4}, {5, 1}});
+  // Left 3 - right 0 - left 1 - right 2 - left 0, joined from either end (so
+  // neither "the left's root wins" nor "the right's" gives the smallest), and
+  // rows in no pair.
+  std::vector<LinkedPair> pairs = {{3, 0, 0}, {1, 0, 0}, {1, 2, 0}, {0, 2, 0}};
+  for (int reversed = 0; reversed < 2; ++reversed) {
+    CAPTURE(reversed);
+    const Clusters c = nm::prob::connected_components(5, 4, false, pairs);
+    const ClusterId l0{0, 0};
+    CHECK(c.left == std::vector<ClusterId>{l0, l0, {0, 2}, l0, {0, 4}});
+    CHECK(c.right == std::vector<ClusterId>{l0, {1, 1}, l0, {1, 3}});
+    CHECK(nm::prob::cluster_count(c) == 5);
+    CHECK(nm::prob::cluster_sizes(c) == std::vector<ClusterSizeCount>{{1, 4}, {5, 1}});
+    std::reverse(pairs.begin(), pairs.end());
+  }
   // Dedupe: 4-5 and 2-5 and 2-3 are one cluster with id 2.
   const std::vector<LinkedPair> dd = {{4, 5, 0}, {2, 5, 0}, {2, 3, 0}};
   const Clusters d = nm::prob::connected_components(6, 0, true, dd);
