@@ -199,10 +199,13 @@ TEST_CASE("prob blocking: records that should block together share a key") {
       {{"", "", day("1980-01-05")}, {"", "", day("1980-12-31")}, {"", "", day("1981-01-01")}});
   CHECK(k[0] == k[1]);
   CHECK(k[0] != k[2]);
-  k = keys_of("md(birthdate)",
-              {{"", "", d}, {"", "", day("1975-03-04")}, {"", "", day("1980-04-03")}});
+  k = keys_of("md(birthdate)", {{"", "", d},
+                                {"", "", day("1975-03-04")},
+                                {"", "", day("1980-04-03")},
+                                {"", "", day("1980-05-04")}});
   CHECK(k[0] == k[1]);
   CHECK(k[0] != k[2]);
+  CHECK(k[0] != k[3]);
   k = keys_of("birthdate", {{"", "", d}, {"", "", d}, {"", "", d + 1}});
   CHECK(k[0] == k[1]);
   CHECK(k[0] != k[2]);
@@ -267,8 +270,8 @@ TEST_CASE("prob blocking: swap terms read (A, B) on the left and (B, A) on the r
 
 namespace {
 
-// A random table over a small alphabet, so blocks are large and varied.
-RawTable random_table(std::mt19937& rng, size_t n) {
+// Random rows over a small alphabet, so blocks are large and varied.
+std::vector<Row> random_rows(std::mt19937& rng, size_t n) {
   const std::vector<std::string> names = {"", "ann", "bob", "cy", "dee"};
   std::vector<Row> rows;
   for (size_t i = 0; i < n; ++i) {
@@ -276,8 +279,10 @@ RawTable random_table(std::mt19937& rng, size_t n) {
     if (rng() % 5 != 0) r.birthdate = day("1990-01-01") + static_cast<int32_t>(rng() % 3) * 200;
     rows.push_back(r);
   }
-  return table(rows);
+  return rows;
 }
+
+RawTable random_table(std::mt19937& rng, size_t n) { return table(random_rows(rng, n)); }
 
 const std::vector<std::string> kRandomRules = {"first_name", "swap(first_name, last_name)",
                                                "last_name + year(birthdate)", "birthdate"};
@@ -383,12 +388,20 @@ TEST_CASE("prob blocking: predicted pairs per rule match brute force") {
 
 TEST_CASE("prob blocking: keys do not depend on the number of threads") {
   std::mt19937 rng(5);
-  const RawTable t = random_table(rng, 10000);  // more rows than one task takes
+  const std::vector<Row> rows = random_rows(rng, 10000);  // more rows than one task takes
+  const RawTable t = table(rows);
   const auto rs = rules(kRandomRules);
   for (bool right_form : {false, true}) {
     const RuleKeys one = compute_rule_keys(t, rs, right_form, 1);
     const RuleKeys three = compute_rule_keys(t, rs, right_form, 3);
     CHECK(one.keys == three.keys);
     CHECK(one.rows() == t.size());
+    // Every row's keys are those of the row alone (no row skipped at a task's edge).
+    std::vector<uint64_t> alone;
+    for (const Row& r : rows) {
+      const RuleKeys k = compute_rule_keys(table({r}), rs, right_form, 1);
+      alone.insert(alone.end(), k.keys.begin(), k.keys.end());
+    }
+    CHECK(one.keys == alone);
   }
 }
