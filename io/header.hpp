@@ -23,4 +23,16 @@ int find_column(const std::string& source, const std::vector<std::string_view>& 
 size_t required_column(const std::string& source, const std::vector<std::string_view>& header,
                        std::string_view name, std::string_view field);
 
+// The column of an extra column asked for by name (LoadOptions::extra_columns):
+// InputError naming the source and listing its columns when there is none
+// ("<source>: header: no column 'postcod' (columns: rec_id, given_name, ...)"),
+// or when two columns have that name. It may be a contract field's column too.
+size_t extra_column(const std::string& source, const std::vector<std::string_view>& header,
+                    std::string_view name);
+
+// The message for a missing extra column, shared with the database reader
+// (`where`: "header" or "table").
+std::string no_extra_column(const std::string& source, std::string_view where,
+                            std::string_view name, const std::vector<std::string_view>& columns);
+
 }  // namespace nm::io

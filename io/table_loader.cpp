@@ -127,7 +127,7 @@ void check_column_map(const LoadOptions& options) {
 
 bool check_row(const std::array<std::string_view, kTextFieldCount>& values, std::string_view date,
                const LoadOptions& options, int32_t& birthdate, std::string& column,
-               std::string& reason) {
+               std::string& reason, LoadStats* stats) {
   if (values[0].empty()) {
     column = column_name(options, "id");
     reason = "missing id";
@@ -135,14 +135,23 @@ bool check_row(const std::array<std::string_view, kTextFieldCount>& values, std:
   }
   birthdate = kNoDate;
   date = trim_date_blanks(date);
-  if (date.empty()) return true;
-  auto d = options.date_format.parse(date, reason);
-  if (!d) {
-    column = column_name(options, "birthdate");
-    return false;
+  if (date.empty()) {
+    if (stats != nullptr) ++stats->dates_missing;
+    return true;
   }
+  auto d = options.date_format.parse(date, reason);
+  if (!d) return accept_bad_date(options, column, stats);
   birthdate = *d;
   return true;
+}
+
+bool accept_bad_date(const LoadOptions& options, std::string& column, LoadStats* stats) {
+  if (options.dates_optional) {
+    if (stats != nullptr) ++stats->dates_invalid;
+    return true;
+  }
+  column = column_name(options, "birthdate");
+  return false;
 }
 
 uint64_t count_duplicate_ids(const RawTable& table) {
@@ -174,6 +183,9 @@ RawTable load_csv_table(const std::string& path, const LoadOptions& options, Loa
     col[f] = field_required(f) ? static_cast<int>(required_column(path, names, name, field))
                                : find_column(path, names, name, field);
   }
+  std::vector<size_t> extra_col;
+  for (const std::string& name : options.extra_columns)
+    extra_col.push_back(extra_column(path, names, name));
 
   if (const ByteRange* range = options.range) {
     reader = std::make_unique<CsvReader>(path, range->begin, range->end, range->first_line, copt);
@@ -182,6 +194,7 @@ RawTable load_csv_table(const std::string& path, const LoadOptions& options, Loa
 
   RawTable table;
   table.source = path;
+  table.extra_names = options.extra_columns;
   LoadStats local;
   std::string why, bad_column;
   auto reject = [&](const std::string& field, const std::string& reason) {
@@ -211,11 +224,12 @@ RawTable load_csv_table(const std::string& path, const LoadOptions& options, Loa
       values[f] = col[f] >= 0 ? rec.fields[static_cast<size_t>(col[f])] : std::string_view{};
     int32_t bd = kNoDate;
     if (!check_row(values, rec.fields[static_cast<size_t>(col[kBirthdateSlot])], options, bd,
-                   bad_column, why)) {
+                   bad_column, why, &local)) {
       reject(bad_column, why);
       continue;
     }
     table.push(values, bd, rec.line);
+    for (const size_t c : extra_col) table.push_extra(rec.fields[c]);
   }
   if (options.progress) options.progress(local.rows_read);
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "io/csv_ranges.hpp"
 #include "io/safe_output.hpp"
@@ -66,12 +67,27 @@ struct LoadOptions {
   // still read from the start of the file. Duplicate ids are then counted
   // within the slice only.
   const ByteRange* range = nullptr;
+  // The probabilistic mode's needs; both off for algorithms 1-6, which then
+  // read exactly as before.
+  // Columns read besides the contract's fields, by header name (its --compare
+  // and --block columns; a contract field's column may be one too), into
+  // RawTable::extra in this order. Each must exist (InputError otherwise).
+  std::vector<std::string> extra_columns;
+  // A birthdate that is not a real date in the format is a missing date
+  // (kNoDate, counted in LoadStats::dates_invalid), not a bad row: a model
+  // weighs a missing date, where a rule would need one. The birthdate column
+  // itself is still required.
+  bool dates_optional = false;
 };
 
 struct LoadStats {
   uint64_t rows_read = 0;
   uint64_t rows_rejected = 0;
   uint64_t duplicate_ids = 0;
+  // Of the rows kept: blank birthdates, and (dates_optional only) birthdates
+  // that were no date and are read as missing.
+  uint64_t dates_missing = 0;
+  uint64_t dates_invalid = 0;
 };
 
 // Throws InputError for a missing file or column, BadRowError for the first
@@ -80,10 +96,16 @@ RawTable load_csv_table(const std::string& path, const LoadOptions& options, Loa
 
 // What every source checks of a row (matching.md section 7): an id, and a
 // birthdate (blanks around it ignored) that is a real date in the chosen
-// format. Returns false with the column and reason of a bad row.
+// format (or, with dates_optional, any birthdate). Returns false with the
+// column and reason of a bad row; a kept row's blank or (dates_optional)
+// unreadable date is counted in `stats` when given.
 bool check_row(const std::array<std::string_view, kTextFieldCount>& values, std::string_view date,
                const LoadOptions& options, int32_t& birthdate, std::string& column,
-               std::string& reason);
+               std::string& reason, LoadStats* stats = nullptr);
+
+// A birthdate that is no date: with dates_optional a missing date (true,
+// counted in `stats`), else a bad row (false, `column` set to the date's).
+bool accept_bad_date(const LoadOptions& options, std::string& column, LoadStats* stats);
 
 // The column a contract field is read from (its --map name, or its own).
 std::string column_name(const LoadOptions& options, std::string_view field);

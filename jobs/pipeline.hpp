@@ -36,6 +36,10 @@ struct RunConfig {
   std::string date_format = "%Y-%m-%d";
   bool trim_fields = false;
   bool skip_bad_rows = false;
+  // The probabilistic mode's reading (io::LoadOptions): columns read besides
+  // the contract's (--compare/--block), and unreadable birthdates as missing.
+  std::vector<std::string> extra_columns;
+  bool dates_optional = false;
   bool show_progress = true;
   std::string pairs;                         // parallel-HDF5 pair file to write (empty: none)
   bool resume = false;                       // continue the run recorded in `pairs`
@@ -48,6 +52,10 @@ struct RunConfig {
 
 struct RunResult {
   uint64_t left_rows = 0, right_rows = 0, rejected = 0, duplicate_ids = 0;
+  // Kept rows' blank birthdates, and (dates_optional) those read as missing
+  // because they were no date; per side, summed over the ranks.
+  uint64_t left_dates_missing = 0, left_dates_invalid = 0;
+  uint64_t right_dates_missing = 0, right_dates_invalid = 0;
   uint64_t output_rows = 0, output_bytes = 0;
   double load_s = 0, write_s = 0, total_s = 0;
   EngineStats engine;

@@ -5,6 +5,7 @@
 
 #include "io/csv_reader.hpp"
 #include "io/csv_writer.hpp"
+#include "io/header.hpp"
 #include "src/log.hpp"
 #include "src/stopwatch.hpp"
 #include "src/text/dates.hpp"
@@ -111,10 +112,12 @@ TableInfo describe_table(Connection& c, const DbUrl& url, const std::string& key
 namespace {
 
 // The columns read, in SELECT order: the key (if any), then each contract
-// field's column (col[f]; -1: the field has no column, optional fields only).
+// field's column (col[f]; -1: the field has no column, optional fields only),
+// then the extra columns (extra_col, in LoadOptions::extra_columns order).
 struct ReadColumns {
   std::vector<std::string> select;
   std::array<int, kTextFieldCount + 1> col;
+  std::vector<size_t> extra_col;
   bool date_typed = false;
   std::string cols_sql, from, key_q;  // SQL text: the column list, " FROM db.table", the key
 };
@@ -140,6 +143,17 @@ ReadColumns select_columns(const DbUrl& url, const TableInfo& info, const io::Lo
     }
     if (f == kTextFieldCount) date_typed = is_date_type(c->data_type);
     col[f] = static_cast<int>(select.size());
+    select.push_back(c->name);
+  }
+  for (const std::string& name : options.extra_columns) {
+    const TableInfo::Column* c = info.find(name);
+    if (c == nullptr) {
+      std::vector<std::string_view> have;
+      for (const auto& h : info.columns) have.push_back(h.name);
+      throw InputError(io::no_extra_column(url.text(), "table", name, have));
+    }
+    // The table's spelling: quoted below like every other column.
+    rc.extra_col.push_back(select.size());
     select.push_back(c->name);
   }
   std::string& cols_sql = rc.cols_sql;
@@ -197,26 +211,40 @@ KeyRange rank_range(Connection& conn, const DbUrl& url, const TableInfo& info,
 template <class Reject>
 void take_row(const std::vector<std::optional<std::string_view>>& row, const ReadColumns& rc,
               const io::LoadOptions& options, const DateFormat& iso, uint64_t line,
-              RawTable& table, Reject&& reject) {
+              RawTable& table, io::LoadStats* stats, Reject&& reject) {
   const auto& col = rc.col;
   const bool date_typed = rc.date_typed;
   std::array<std::string_view, kTextFieldCount> values;
   std::string why, bad_column;
-  bool bad = false;
-  for (size_t f = 0; f < kTextFieldCount && !bad; ++f) {
-    std::string_view v = col[f] >= 0 && row[static_cast<size_t>(col[f])] ? *row[static_cast<size_t>(col[f])] : std::string_view{};
+  // Cell i as text (NULL or no column: empty), trimmed with --trim-fields.
+  auto cell = [&](int i) {
+    std::string_view v = i >= 0 && row[static_cast<size_t>(i)] ? *row[static_cast<size_t>(i)] : std::string_view{};
     if (options.trim_fields) {
       while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
       while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
     }
+    return v;
+  };
+  auto bad_utf8 = [](std::string_view v) {
     const size_t badpos = io::find_invalid_utf8(v);
-    if (badpos != std::string_view::npos) {
-      reject(io::column_name(options, kFieldNames[f]), "invalid UTF-8 at byte " + std::to_string(badpos + 1));
-      bad = true;
+    return badpos == std::string_view::npos ? std::string()
+                                            : "invalid UTF-8 at byte " + std::to_string(badpos + 1);
+  };
+  for (size_t f = 0; f < kTextFieldCount; ++f) {
+    values[f] = cell(col[f]);
+    if (why = bad_utf8(values[f]); !why.empty()) {
+      reject(io::column_name(options, kFieldNames[f]), why);
+      return;
     }
-    values[f] = v;
   }
-  if (bad) return;
+  std::vector<std::string_view> extras(rc.extra_col.size());
+  for (size_t k = 0; k < extras.size(); ++k) {
+    extras[k] = cell(static_cast<int>(rc.extra_col[k]));
+    if (why = bad_utf8(extras[k]); !why.empty()) {
+      reject(options.extra_columns[k], why);
+      return;
+    }
+  }
   const auto& dcell = row[static_cast<size_t>(col[kTextFieldCount])];
   std::string_view date = dcell ? *dcell : std::string_view{};
   int32_t bd = kNoDate;
@@ -229,8 +257,7 @@ void take_row(const std::vector<std::optional<std::string_view>>& row, const Rea
     if (ok) {
       auto d = iso.parse(date, why);
       if (!d) {
-        ok = false;
-        bad_column = io::column_name(options, "birthdate");
+        ok = io::accept_bad_date(options, bad_column, stats);
         if (date.starts_with("0000-") || date.substr(4).find("-00") != std::string_view::npos)
           why = "zero date " + std::string(date) + " is not a date";
       } else {
@@ -238,13 +265,14 @@ void take_row(const std::vector<std::optional<std::string_view>>& row, const Rea
       }
     }
   } else {
-    ok = io::check_row(values, date, options, bd, bad_column, why);
+    ok = io::check_row(values, date, options, bd, bad_column, why, stats);
   }
   if (!ok) {
     reject(bad_column, why);
     return;
   }
   table.push(values, bd, line);
+  for (const std::string_view v : extras) table.push_extra(v);
 }
 
 }  // namespace
@@ -277,6 +305,7 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info
 
   RawTable table;
   table.source = url.text();
+  table.extra_names = options.extra_columns;
   io::LoadStats local;
   if (!read_any) {
     if (stats != nullptr) *stats = local;
@@ -336,7 +365,7 @@ RawTable load_db_table(Connection& conn, const DbUrl& url, const TableInfo& info
           options.rejects->add(url.text(), std::string_view(where_text), field, reason, raw_row());
           ++local.rows_rejected;
         };
-        take_row(row, rc, options, iso, line, table, reject);
+        take_row(row, rc, options, iso, line, table, &local, reject);
       }
       break;
     } catch (const DbError& e) {

@@ -19,10 +19,15 @@ void read_slices(RunContext& run, LoadedTables& loaded, io::RejectsFile& left_re
                  io::LoadStats& right_stats) {
   const RunConfig& cfg = run.cfg;
   const db::DbReadOptions dro{run.rank, run.ranks, cfg.db.key_column};
-  io::LoadOptions lo{cfg.column_map,  DateFormat(cfg.date_format),
-                     cfg.trim_fields, cfg.skip_bad_rows,
-                     &left_rejects,   nullptr,
-                     &loaded.left_split.mine};
+  io::LoadOptions lo;
+  lo.column_map = cfg.column_map;
+  lo.date_format = DateFormat(cfg.date_format);
+  lo.trim_fields = cfg.trim_fields;
+  lo.skip_bad_rows = cfg.skip_bad_rows;
+  lo.rejects = &left_rejects;
+  lo.range = &loaded.left_split.mine;
+  lo.extra_columns = cfg.extra_columns;
+  lo.dates_optional = cfg.dates_optional;
   io::LoadOptions ro = lo;
   ro.rejects = &right_rejects;
   ro.range = &loaded.right_split.mine;
@@ -125,6 +130,14 @@ LoadedTables load_tables(RunContext& run) {
   // within each rank's slice only (a warning, it changes no output).
   run.result.duplicate_ids =
       mpi::allreduce_sum(run.comm, left_stats.duplicate_ids + right_stats.duplicate_ids);
+  run.result.left_dates_missing = mpi::allreduce_sum(run.comm, left_stats.dates_missing);
+  run.result.left_dates_invalid = mpi::allreduce_sum(run.comm, left_stats.dates_invalid);
+  run.result.right_dates_missing =
+      run.dedupe ? run.result.left_dates_missing
+                 : mpi::allreduce_sum(run.comm, right_stats.dates_missing);
+  run.result.right_dates_invalid =
+      run.dedupe ? run.result.left_dates_invalid
+                 : mpi::allreduce_sum(run.comm, right_stats.dates_invalid);
   if (run.root && run.result.duplicate_ids > 0)
     log(LogLevel::kWarn, std::to_string(run.result.duplicate_ids) +
                              " duplicate ids (rows are still matched by position)");

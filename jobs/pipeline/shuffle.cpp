@@ -15,15 +15,20 @@ namespace {
 
 // Wire form of one record (nm::ByteWriter), padded with zeros to 8 bytes:
 // global row, line, birthdate, block, position, the six field lengths, the
-// field bytes.
+// extra columns' lengths, the field bytes, the extra columns' bytes. Every
+// rank reads the same extra columns (the run's options), so their number is
+// not sent; with none the form is the one from before they existed.
 constexpr size_t kFixedBytes = 8 + 8 + 4 + 4 + 8;
-constexpr size_t kRecordHeader = kFixedBytes + 4 * kTextFieldCount;
+
+constexpr size_t record_header(size_t extras) { return kFixedBytes + 4 * (kTextFieldCount + extras); }
 
 constexpr size_t padded(size_t n) { return (n + 7) & ~size_t{7}; }
 
 size_t record_bytes(const SideRecords& s, size_t r) {
-  size_t n = kRecordHeader;
+  const size_t nx = s.table.extra_names.size();
+  size_t n = record_header(nx);
   for (size_t f = 0; f < kTextFieldCount; ++f) n += s.table.fields[r][f].length;
+  for (size_t k = 0; k < nx; ++k) n += s.table.extra[r * nx + k].length;
   return padded(n);
 }
 
@@ -33,8 +38,11 @@ char* pack_record(char* p, const SideRecords& s, size_t r, ByteWriter& w) {
   w.clear();
   w.u64(s.global[r]).u64(s.table.line[r]).u32(static_cast<uint32_t>(s.table.birthdate[r]));
   w.u32(s.block[r]).u64(s.pos[r]);
+  const size_t nx = s.table.extra_names.size();
   for (size_t f = 0; f < kTextFieldCount; ++f) w.u32(s.table.fields[r][f].length);
+  for (size_t k = 0; k < nx; ++k) w.u32(s.table.extra[r * nx + k].length);
   for (size_t f = 0; f < kTextFieldCount; ++f) w.bytes(s.table.get(r, static_cast<Field>(f)));
+  for (size_t k = 0; k < nx; ++k) w.bytes(s.table.get_extra(r, k));
   static constexpr char kZeros[8] = {};
   w.bytes(std::string_view(kZeros, padded(w.size()) - w.size()));
   std::memcpy(p, w.view().data(), w.size());
@@ -43,9 +51,11 @@ char* pack_record(char* p, const SideRecords& s, size_t r, ByteWriter& w) {
 
 // The records rank `src` sent: every read is checked against the end of what
 // arrived, so a short or corrupt message is an error, never a read past it.
+// s.table.extra_names says how many extra columns each record has.
 void unpack_records(std::string_view bytes, int src, SideRecords& s) {
   ByteReader in(bytes, "shuffle: records from rank " + std::to_string(src));
   std::array<std::string_view, kTextFieldCount> v;
+  std::vector<uint32_t> extra_len(s.table.extra_names.size());
   while (in.remaining() > 0) {
     const size_t start = in.remaining();
     const uint64_t g = in.u64();
@@ -55,10 +65,12 @@ void unpack_records(std::string_view bytes, int src, SideRecords& s) {
     const uint64_t pos = in.u64();
     uint32_t len[kTextFieldCount];
     for (auto& l : len) l = in.u32();
+    for (auto& l : extra_len) l = in.u32();
     for (size_t f = 0; f < kTextFieldCount; ++f) v[f] = in.bytes(len[f]);
+    s.table.push(v, bd, line);
+    for (const uint32_t l : extra_len) s.table.push_extra(in.bytes(l));
     const size_t used = start - in.remaining();
     in.bytes(padded(used) - used);
-    s.table.push(v, bd, line);
     s.global.push_back(g);
     s.block.push_back(blk);
     s.pos.push_back(pos);
@@ -67,17 +79,18 @@ void unpack_records(std::string_view bytes, int src, SideRecords& s) {
 
 // How many records a received buffer holds and their text bytes (for the
 // reserve before unpacking).
-void count_records(std::string_view bytes, int src, size_t& records, size_t& text) {
+void count_records(std::string_view bytes, int src, size_t extras, size_t& records,
+                   size_t& text) {
   ByteReader in(bytes, "shuffle: records from rank " + std::to_string(src));
   while (in.remaining() > 0) {
     in.bytes(kFixedBytes);
-    size_t sz = kRecordHeader;
-    for (size_t f = 0; f < kTextFieldCount; ++f) {
+    size_t sz = record_header(extras);
+    for (size_t f = 0; f < kTextFieldCount + extras; ++f) {
       const uint32_t l = in.u32();
       sz += l;
       text += l;
     }
-    in.bytes(padded(sz) - kRecordHeader);
+    in.bytes(padded(sz) - record_header(extras));
     ++records;
   }
 }
@@ -167,6 +180,8 @@ SideRecords shuffle(MPI_Comm comm, const SideRecords& from, const std::vector<Bl
   std::vector<uint64_t>().swap(send);
   SideRecords got;
   got.table.source = from.table.source;
+  got.table.extra_names = from.table.extra_names;
+  const size_t nx = from.table.extra_names.size();
   const char* const received = reinterpret_cast<const char*>(recv.data());
   // What rank src sent: a view into `recv`.
   auto from_rank = [&](int src) {
@@ -176,11 +191,14 @@ SideRecords shuffle(MPI_Comm comm, const SideRecords& from, const std::vector<Bl
   };
   {  // Reserve for everything at once: growing the arena would copy it again and again.
     size_t records = stay.size(), text = 0;
-    for (uint32_t r : stay)
+    for (uint32_t r : stay) {
       for (size_t f = 0; f < kTextFieldCount; ++f) text += from.table.fields[r][f].length;
-    for (int src = 0; src < n; ++src) count_records(from_rank(src), src, records, text);
+      for (size_t k = 0; k < nx; ++k) text += from.table.extra[r * nx + k].length;
+    }
+    for (int src = 0; src < n; ++src) count_records(from_rank(src), src, nx, records, text);
     got.table.arena.reserve(text);
     got.table.fields.reserve(records);
+    got.table.extra.reserve(records * nx);
     got.table.birthdate.reserve(records);
     got.table.line.reserve(records);
     got.global.reserve(records);
@@ -195,6 +213,7 @@ SideRecords shuffle(MPI_Comm comm, const SideRecords& from, const std::vector<Bl
         for (size_t f = 0; f < kTextFieldCount; ++f)
           v[f] = from.table.get(r, static_cast<Field>(f));
         got.table.push(v, from.table.birthdate[r], from.table.line[r]);
+        for (size_t k = 0; k < nx; ++k) got.table.push_extra(from.table.get_extra(r, k));
         got.global.push_back(from.global[r]);
         got.block.push_back(from.block[r]);
         got.pos.push_back(from.pos[r]);

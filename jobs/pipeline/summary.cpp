@@ -88,6 +88,14 @@ nlohmann::json summary_json(RunContext& run, const LoadedTables& loaded, const P
         {"rows", res.right_rows},
         {"bytes", right_split.size}}},
       {"rejected", res.rejected}};
+  if (cfg.dates_optional) {
+    // Only the probabilistic mode reads unreadable dates as missing; the
+    // other algorithms' summaries stay as they were.
+    j["inputs"]["left"]["dates_missing"] = res.left_dates_missing;
+    j["inputs"]["left"]["dates_invalid"] = res.left_dates_invalid;
+    j["inputs"]["right"]["dates_missing"] = res.right_dates_missing;
+    j["inputs"]["right"]["dates_invalid"] = res.right_dates_invalid;
+  }
   j["plan"] = {{"blocks", plan.blocks.size()},           {"tiles", plan.tiles.size()},
                {"candidate_pairs", plan.total_cost},     {"tile_cap", plan.tile_cap},
                {"largest_tile", plan.largest_tile},      {"largest_block", plan.largest_block},

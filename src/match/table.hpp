@@ -70,6 +70,8 @@ struct RawTable {
     birthdate.push_back(bd);
     line.push_back(src_line);
   }
+  // The next extra value of the row pushed last (extra_names.size() per row).
+  void push_extra(std::string_view value) { extra.push_back(arena.append(value)); }
 };
 
 }  // namespace nm
