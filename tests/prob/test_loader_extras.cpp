@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "io/table_loader.hpp"
+#include "jobs/pipeline.hpp"
 #include "src/errors.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -206,4 +209,39 @@ TEST_CASE("prob loader: FEBRL dataset4b loads every row with dates_optional") {
   }
   CHECK(blank_postcode == 0);
   CHECK(blank_street == 287);
+}
+
+TEST_CASE("prob loader: the run's summary counts missing and invalid dates with dates_optional") {
+  TempDir d;
+  const std::string left = d.file("l.csv",
+                                  "id,first_name,last_name,birthdate,postcode\n"
+                                  "1,Ann,Lee,1990-01-01,2600\n2,Bob,Ray,,2601\n"
+                                  "3,Cy,Ng,1990-02-30,2602\n4,Di,Ho,,2603\n");
+  const std::string right = d.file("r.csv",
+                                   "id,first_name,last_name,birthdate,postcode\n"
+                                   "9,Ann,Lee,1990-13-01,2600\n");
+  nm::jobs::RunConfig cfg;
+  cfg.left = left;
+  cfg.right = right;
+  cfg.out = d.file("out.csv");
+  cfg.show_progress = false;
+  cfg.dates_optional = true;
+  cfg.extra_columns = {"postcode"};
+  const nm::jobs::RunResult res = nm::jobs::run_pipeline(cfg);
+  CHECK(res.rejected == 0);
+  const auto j = nlohmann::json::parse(read_all(res.summary_path));
+  CHECK(j["inputs"]["left"]["dates_missing"] == 2);
+  CHECK(j["inputs"]["left"]["dates_invalid"] == 1);
+  CHECK(j["inputs"]["right"]["dates_missing"] == 0);
+  CHECK(j["inputs"]["right"]["dates_invalid"] == 1);
+
+  // Off: the invalid dates are rejected and the summary has no such keys.
+  cfg.dates_optional = false;
+  cfg.extra_columns = {};
+  cfg.skip_bad_rows = true;
+  const nm::jobs::RunResult off = nm::jobs::run_pipeline(cfg);
+  CHECK(off.rejected == 2);
+  const auto k = nlohmann::json::parse(read_all(off.summary_path));
+  CHECK_FALSE(k["inputs"]["left"].contains("dates_missing"));
+  CHECK_FALSE(k["inputs"]["right"].contains("dates_invalid"));
 }
