@@ -1,0 +1,256 @@
+// The probabilistic mode's comparison of one record pair: each comparison's
+// level (docs/PROBABILISTIC.md, "Comparisons"). Host and device code: the CPU
+// scorer and the GPU kernel call these same functions, so their levels (and
+// the fixed-point weights summed from them) are identical.
+#pragma once
+#include <cstdint>
+
+#include "kernels/host_device.hpp"
+#include "kernels/metrics.hpp"
+
+namespace nm::kernels::prob {
+
+inline constexpr uint8_t kNull = 15;  // either side missing: no evidence
+
+// The level sets (one per kind of comparison). The names are in
+// src/match/prob/comparisons.cpp; the numbers here are their indices.
+enum class LevelSet : uint8_t {
+  kNameSwap,     // first name: equal, jw>=0.92, jw>=0.88 or metaphone, first/last swapped, else
+  kNameSwapPartner,  // last name: equal, jw>=0.92, jw>=0.88 or metaphone, else; no evidence
+                     // (null) when the pair's first and last names are swapped: the swap is
+                     // one piece of evidence, weighed once, on the first name
+  kNameInitial,  // middle name: equal, jw>=0.92, jw>=0.88 or metaphone, initial, else
+  kName,         // --compare C=name: equal, jw>=0.92, jw>=0.88 or metaphone, else
+  kDate,         // equal, day-month swapped, one digit, a year apart, within 31 days, else
+  kExact,        // equal, else
+  kPrefix,       // equal, one edit, same first 3, else
+  kNumeric,      // equal, one edit, else (digits only)
+};
+
+NM_HD NM_INLINE uint8_t level_count(LevelSet s) {
+  switch (s) {
+    case LevelSet::kNameSwap:
+    case LevelSet::kNameInitial: return 5;
+    case LevelSet::kName:
+    case LevelSet::kNameSwapPartner: return 4;
+    case LevelSet::kDate: return 6;
+    case LevelSet::kExact: return 2;
+    case LevelSet::kPrefix: return 4;
+    case LevelSet::kNumeric: return 3;
+  }
+  return 0;
+}
+
+// A compared text value: normalised code points (len 0 = missing) and, for
+// names, the packed primary Double Metaphone code (0 = none).
+struct Text {
+  const uint32_t* cp;
+  uint32_t len;
+  uint32_t dm;
+};
+
+NM_HD NM_INLINE bool same_text(const Text& a, const Text& b) {
+  if (a.len != b.len) return false;
+  for (uint32_t i = 0; i < a.len; ++i)
+    if (a.cp[i] != b.cp[i]) return false;
+  return true;
+}
+
+// Jaro–Winkler of two present values. Names longer than 64 code points use
+// the exact (scratch-free for short strings) path; `scratch` holds
+// device_metric_scratch_words(max_len) words.
+NM_HD inline double jaro_winkler(const Text& a, const Text& b, uint32_t* scratch) {
+  const double j = jaro<false>(a.cp, a.len, b.cp, b.len, nullptr, scratch);
+  return jaro_winkler_from_jaro(j, a.cp, a.len, b.cp, b.len);
+}
+
+inline constexpr double kJwHigh = 0.92;
+inline constexpr double kJwLow = 0.88;
+
+// Levels 0..2 of the name sets: equal, jw >= 0.92, jw >= 0.88 or equal
+// metaphone; 3 = none of them (the caller decides between its own levels).
+NM_HD inline uint8_t name_similarity(const Text& a, const Text& b, uint32_t* scratch) {
+  if (same_text(a, b)) return 0;
+  const double jw = jaro_winkler(a, b, scratch);
+  if (jw >= kJwHigh) return 1;
+  if (jw >= kJwLow || (a.dm != 0 && a.dm == b.dm)) return 2;
+  return 3;
+}
+
+// Whether the first and last names are swapped: left first ~ right last and
+// left last ~ right first (equal or jw >= 0.92).
+NM_HD inline bool names_swapped(const Text& lf, const Text& ll, const Text& rf, const Text& rl,
+                                uint32_t* scratch) {
+  if (lf.len == 0 || ll.len == 0 || rf.len == 0 || rl.len == 0) return false;
+  return name_similarity(lf, rl, scratch) <= 1 && name_similarity(ll, rf, scratch) <= 1;
+}
+
+// An initial against a full name: one side is one code point, the other
+// longer and starting with it.
+NM_HD NM_INLINE bool initial_of(const Text& a, const Text& b) {
+  if (a.len == 1 && b.len > 1) return b.cp[0] == a.cp[0];
+  if (b.len == 1 && a.len > 1) return a.cp[0] == b.cp[0];
+  return false;
+}
+
+// Levenshtein distance is at most one (same length: one substitution;
+// lengths one apart: one insertion).
+NM_HD inline bool one_edit(const Text& a, const Text& b) {
+  const Text& s = a.len <= b.len ? a : b;  // shorter
+  const Text& l = a.len <= b.len ? b : a;
+  if (l.len - s.len > 1) return false;
+  uint32_t i = 0;
+  while (i < s.len && s.cp[i] == l.cp[i]) ++i;
+  if (s.len == l.len) {  // skip one substitution
+    for (uint32_t k = i + 1; k < s.len; ++k)
+      if (s.cp[k] != l.cp[k]) return false;
+    return true;
+  }
+  for (uint32_t k = i; k < s.len; ++k)  // skip one insertion in l
+    if (s.cp[k] != l.cp[k + 1]) return false;
+  return true;
+}
+
+// The level of a text comparison (every set but kDate). `swapped` is
+// names_swapped() for kNameSwap (the caller computes it once per pair).
+NM_HD inline uint8_t text_level(LevelSet set, const Text& a, const Text& b, bool swapped,
+                                uint32_t* scratch) {
+  if (a.len == 0 || b.len == 0) return kNull;
+  switch (set) {
+    case LevelSet::kNameSwap: {
+      const uint8_t s = name_similarity(a, b, scratch);
+      return s < 3 ? s : (swapped ? 3 : 4);
+    }
+    case LevelSet::kNameInitial: {
+      const uint8_t s = name_similarity(a, b, scratch);
+      return s < 3 ? s : (initial_of(a, b) ? 3 : 4);
+    }
+    case LevelSet::kName: return name_similarity(a, b, scratch);
+    case LevelSet::kNameSwapPartner: {
+      const uint8_t s = name_similarity(a, b, scratch);
+      return s < 3 ? s : (swapped ? kNull : 3);
+    }
+    case LevelSet::kExact: return same_text(a, b) ? 0 : 1;
+    case LevelSet::kPrefix: {
+      if (same_text(a, b)) return 0;
+      if (one_edit(a, b)) return 1;
+      if (a.len >= 3 && b.len >= 3 && a.cp[0] == b.cp[0] && a.cp[1] == b.cp[1] &&
+          a.cp[2] == b.cp[2])
+        return 2;
+      return 3;
+    }
+    case LevelSet::kNumeric:
+      if (same_text(a, b)) return 0;
+      return one_edit(a, b) ? 1 : 2;
+    case LevelSet::kDate: break;
+  }
+  return kNull;
+}
+
+// Civil date of a day number (days since 1970-01-01), proleptic Gregorian.
+struct Ymd {
+  int32_t y;
+  uint32_t m, d;
+};
+NM_HD inline Ymd civil_from_days(int32_t z) {
+  const int64_t zz = static_cast<int64_t>(z) + 719468;
+  const int64_t era = (zz >= 0 ? zz : zz - 146096) / 146097;
+  const uint32_t doe = static_cast<uint32_t>(zz - era * 146097);
+  const uint32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  const uint32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const uint32_t mp = (5 * doy + 2) / 153;
+  const uint32_t d = doy - (153 * mp + 2) / 5 + 1;
+  const uint32_t m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<int32_t>(y + (m <= 2 ? 1 : 0)), m, d};
+}
+
+// Digits of YYYYMMDD that differ (years outside 0..9999 compare as different).
+NM_HD inline uint32_t date_digit_differences(const Ymd& a, const Ymd& b) {
+  uint32_t va = static_cast<uint32_t>(a.y) * 10000u + a.m * 100u + a.d;
+  uint32_t vb = static_cast<uint32_t>(b.y) * 10000u + b.m * 100u + b.d;
+  if (a.y < 0 || a.y > 9999 || b.y < 0 || b.y > 9999) return 8;
+  uint32_t diff = 0;
+  for (int i = 0; i < 8; ++i) {
+    diff += (va % 10) != (vb % 10) ? 1u : 0u;
+    va /= 10;
+    vb /= 10;
+  }
+  return diff;
+}
+
+inline constexpr int32_t kNoDay = INT32_MIN;
+
+// Birthdate (or a --compare C=date column): day numbers, kNoDay = missing.
+NM_HD inline uint8_t date_level(int32_t a, int32_t b) {
+  if (a == kNoDay || b == kNoDay) return kNull;
+  if (a == b) return 0;
+  const Ymd x = civil_from_days(a);
+  const Ymd y = civil_from_days(b);
+  if (x.y == y.y && x.m == y.d && x.d == y.m) return 1;
+  if (date_digit_differences(x, y) == 1) return 2;
+  if (x.m == y.m && x.d == y.d && (x.y - y.y == 1 || y.y - x.y == 1)) return 3;
+  const int64_t gap = static_cast<int64_t>(a) - b;
+  if (gap >= -31 && gap <= 31) return 4;
+  return 5;
+}
+
+// One side's prepared records as the per-pair code reads them (plain
+// pointers: the same view over host vectors or device buffers).
+struct SideView {
+  const uint32_t* cp;
+  const uint64_t* offset;  // [row * text_slots + slot]
+  const uint32_t* length;
+  const uint32_t* dm;
+  const int32_t* days;  // [row * date_slots + slot]
+  uint32_t text_slots, date_slots;
+  NM_HD NM_INLINE Text text(uint64_t row, uint32_t slot) const {
+    const uint64_t i = row * text_slots + slot;
+    return {cp + offset[i], length[i], dm[i]};
+  }
+  NM_HD NM_INLINE int32_t day(uint64_t row, uint32_t slot) const {
+    return days[row * date_slots + slot];
+  }
+};
+
+struct Item {
+  LevelSet set;
+  uint32_t slot;  // text slot, or date slot for kDate
+};
+
+// Every comparison's level of the pair (l row lr, r row rr), 4 bits each,
+// comparison 0 in the low bits. swap_first/swap_last: the text slots of the
+// first and last name (-1: no swap level).
+NM_HD inline uint64_t compare_pair(const Item* items, uint32_t n_items, int swap_first,
+                                   int swap_last, const SideView& l, uint64_t lr,
+                                   const SideView& r, uint64_t rr, uint32_t* scratch) {
+  bool swapped = false;
+  bool swap_known = false;
+  uint64_t pattern = 0;
+  for (uint32_t c = 0; c < n_items; ++c) {
+    const Item it = items[c];
+    uint8_t level;
+    if (it.set == LevelSet::kDate) {
+      level = date_level(l.day(lr, it.slot), r.day(rr, it.slot));
+    } else {
+      const Text a = l.text(lr, it.slot);
+      const Text b = r.text(rr, it.slot);
+      if ((it.set == LevelSet::kNameSwap || it.set == LevelSet::kNameSwapPartner) && !swap_known &&
+          swap_first >= 0 && swap_last >= 0) {
+        // Needed only when this name is not similar; computed once per pair.
+        if (a.len != 0 && b.len != 0 && name_similarity(a, b, scratch) == 3) {
+          swapped = names_swapped(l.text(lr, static_cast<uint32_t>(swap_first)),
+                                  l.text(lr, static_cast<uint32_t>(swap_last)),
+                                  r.text(rr, static_cast<uint32_t>(swap_first)),
+                                  r.text(rr, static_cast<uint32_t>(swap_last)), scratch);
+          swap_known = true;
+        }
+      }
+      level = text_level(it.set, a, b, swapped, scratch);
+    }
+    pattern |= static_cast<uint64_t>(level) << (4 * c);
+  }
+  return pattern;
+}
+
+}  // namespace nm::kernels::prob

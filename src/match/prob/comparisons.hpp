@@ -1,0 +1,93 @@
+// The probabilistic mode's comparisons: which columns are compared and how
+// (the default person comparisons and --compare COLUMN=KIND), their level
+// names, and every record prepared once for them (normalised code points,
+// metaphone codes, day numbers, how common each value is).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernels/prob_compare.hpp"
+#include "src/match/prob/model.hpp"
+#include "src/match/table.hpp"
+#include "src/text/dates.hpp"
+
+namespace nm::prob {
+
+using kernels::prob::LevelSet;
+
+// Where a compared or blocked column's values come from in a RawTable.
+struct ColumnRef {
+  enum Kind : uint8_t { kField, kBirthdate, kExtra } kind = kField;
+  uint32_t index = 0;  // Field number, or extra column number
+};
+// Throws UsageError naming the option and listing the columns there are.
+ColumnRef resolve_column(const RawTable& t, std::string_view name, std::string_view option);
+std::string_view column_text(const RawTable& t, ColumnRef c, size_t row);
+
+// compare_kind_from_name, or UsageError naming the option.
+CompareKind parse_kind(std::string_view kind, std::string_view option);
+
+// The comparisons of a model without --compare: first, middle and last name
+// and the birthdate; then one per --compare COLUMN=KIND ("postcode=prefix").
+// m and u are left empty (training fills them).
+std::vector<Comparison> default_comparisons(const std::vector<std::string>& compare_options);
+// Columns the comparisons read besides the contract's fields (for the loader).
+std::vector<std::string> extra_columns_of(const std::vector<Comparison>& comparisons);
+LevelSet level_set_of(const Comparison& c);
+
+// One side's records prepared for comparison. Text comparisons have a slot
+// each (in comparison order), date comparisons a day slot each.
+struct PreparedSide {
+  std::vector<uint32_t> cp;                // code points of every text value
+  uint32_t text_slots = 0, date_slots = 0;
+  std::vector<uint64_t> offset;            // [row * text_slots + slot] into cp
+  std::vector<uint32_t> length, dm;        // [row * text_slots + slot]; length 0 = missing
+  std::vector<int32_t> days;               // [row * date_slots + slot]; kNoDay = missing
+  std::vector<uint32_t> frequency;         // [row * text_slots + slot]: the value's count on both sides (term-frequency slots)
+  std::vector<uint32_t> name_frequency;    // [row]: the (first, last) name's count on both sides (0: either missing)
+  uint32_t max_len = 0;
+  size_t rows = 0;
+};
+
+// The prepared form of the comparisons of one model.
+struct ComparisonPlan {
+  std::vector<kernels::prob::Item> items;  // one per comparison, in model order
+  std::vector<ColumnRef> columns;          // the column of each
+  std::vector<bool> term_frequency;        // per comparison
+  int swap_first = -1, swap_last = -1;     // text slots of first and last name (the swap level)
+  uint32_t text_slots = 0, date_slots = 0;
+};
+ComparisonPlan plan_comparisons(const std::vector<Comparison>& comparisons, const RawTable& t,
+                                std::string_view option);
+
+kernels::prob::SideView side_view(const PreparedSide& s);
+
+// Prepares one side. Term-frequency counts are filled by count_frequencies.
+PreparedSide prepare_side(const ComparisonPlan& plan, const RawTable& t,
+                          const DateFormat& extra_dates, unsigned threads);
+// How many non-missing values were counted: per comparison (0 for those
+// without term frequency), and of whole (first, last) names.
+struct FrequencyTotals {
+  std::vector<uint64_t> values;
+  uint64_t names = 0;
+};
+// Counts every term-frequency value over both sides (right null with
+// dedupe) and stores each record's count; likewise each whole (first, last)
+// name when both have term frequency: first and last names are not
+// independent (a surname is far more common with some first names), so a
+// pair equal on both is weighed by how common the whole name is.
+FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left,
+                                  PreparedSide* right);
+
+// The levels of one pair, as a pattern. `scratch` holds
+// kernels::device_metric_scratch_words(max_len) words.
+inline Pattern compare_pair(const ComparisonPlan& plan, const kernels::prob::SideView& l,
+                            size_t lrow, const kernels::prob::SideView& r, size_t rrow,
+                            uint32_t* scratch) {
+  return kernels::prob::compare_pair(plan.items.data(), static_cast<uint32_t>(plan.items.size()),
+                                     plan.swap_first, plan.swap_last, l, lrow, r, rrow, scratch);
+}
+
+}  // namespace nm::prob
