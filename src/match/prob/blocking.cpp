@@ -225,8 +225,20 @@ void check_rule_columns(const BlockingRule& rule, const RawTable& table) {
 // product). The prefix rule catches typos in both names, swap the exchanged
 // names.
 std::vector<std::string> default_rule_texts() {
-  return {"birthdate", "first_name", "last_name", "swap(first_name, last_name)",
+  return {"birthdate",
+          "dm(first_name) + dm(last_name)",
+          "swap(first_name, last_name)",
+          "first_name + year(birthdate)",
+          "last_name + year(birthdate)",
+          "first_name + md(birthdate)",
+          "last_name + md(birthdate)",
+          "first_name",
+          "last_name",
           "prefix(first_name, 3) + prefix(last_name, 3)"};
+}
+
+uint64_t default_rule_budget(uint64_t left_rows, uint64_t right_rows) {
+  return std::max<uint64_t>(uint64_t{1} << 20, 64 * (left_rows + right_rows));
 }
 
 namespace {
@@ -422,6 +434,26 @@ std::vector<uint64_t> predicted_pairs_per_rule(const RuleKeys& left, const RuleK
     }
     out[r] = pairs;
   }
+  return out;
+}
+
+}  // namespace nm::prob
+
+namespace nm::prob {
+
+std::vector<std::string> rule_columns(const std::vector<BlockingRule>& rules) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& c) {
+    if (c.empty() || c == kBirthdateColumn) return;
+    for (auto f : kFieldNames)
+      if (f == c) return;
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  };
+  for (const auto& r : rules)
+    for (const auto& t : r.terms) {
+      add(t.column);
+      add(t.column_b);
+    }
   return out;
 }
 

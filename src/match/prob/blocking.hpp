@@ -63,6 +63,16 @@ void check_rule_columns(const BlockingRule& rule, const RawTable& table);
 // The rules used when no --block is given (measured on FEBRL4 and the
 // generator's data: tests/prob/test_blocking.cpp, "default rules recall").
 std::vector<std::string> default_rule_texts();
+// The default rules are cheap, high-recall ones first, then single-name
+// rules that find the pairs whose other name and birthdate both changed; a
+// default rule predicting more pairs than this budget is left out (with a
+// message), so the defaults stay affordable at 100M rows. Rules given with
+// --block are always used.
+uint64_t default_rule_budget(uint64_t left_rows, uint64_t right_rows);
+
+// The columns the rules read besides the contract's fields and the
+// birthdate (what the loader must read as extra columns), in first-use order.
+std::vector<std::string> rule_columns(const std::vector<BlockingRule>& rules);
 
 // Every row's key under every rule.
 struct RuleKeys {
