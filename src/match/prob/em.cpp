@@ -11,10 +11,9 @@
 namespace nm::prob {
 
 namespace {
-
 constexpr double kTiny = 1e-300;  // the floor of a parameter inside a logarithm
+}  // namespace
 
-// Additive smoothing: half a pair added to every level (estimate_u).
 std::vector<double> smoothed(const std::vector<double>& counts) {
   double n = 0;
   for (double c : counts) n += c;
@@ -23,6 +22,8 @@ std::vector<double> smoothed(const std::vector<double>& counts) {
   for (size_t l = 0; l < counts.size(); ++l) p[l] = (counts[l] + 0.5) / denom;
   return p;
 }
+
+namespace {
 
 std::vector<uint32_t> level_counts_of(const Model& model) {
   const size_t k = model.comparisons.size();
@@ -118,6 +119,8 @@ MixtureFit fit_mixture(const std::vector<PatternCount>& patterns,
   for (const PatternCount& pc : patterns) total += double(pc.count);
   MixtureFit fit;
   initialise(fit, patterns, lv, levels);
+  if (options.fixed_m) fit.m = *options.fixed_m;
+  if (options.fixed_u) fit.u = *options.fixed_u;
   // Without an iteration, the expected match counts are the starting point's.
   fit.match_counts = fit.m;
   for (auto& v : fit.match_counts)
@@ -157,8 +160,8 @@ MixtureFit fit_mixture(const std::vector<PatternCount>& patterns,
     const double lambda = matched / total;
     double delta = std::abs(lambda - fit.lambda);
     fit.lambda = lambda;
-    delta = std::max(delta, normalise_into(mc, fit.m));
-    delta = std::max(delta, normalise_into(uc, fit.u));
+    if (!options.fixed_m) delta = std::max(delta, normalise_into(mc, fit.m));
+    if (!options.fixed_u) delta = std::max(delta, normalise_into(uc, fit.u));
     ++fit.iterations;
     fit.match_counts = mc;
     if (delta < options.tolerance) {

@@ -24,6 +24,14 @@ struct LevelCounts {
 struct EmOptions {
   uint32_t max_iterations = 200;
   double tolerance = 1e-7;  // stop when no parameter moves by this much
+  // When set, m is these values throughout and only lambda and the
+  // candidates' u are fitted (training's prior, src/match/prob/training.cpp).
+  const std::vector<std::vector<double>>* fixed_m = nullptr;
+  // When set, the non-match class's distribution is these values (the
+  // random-sample u: training's sessions, where the comparisons a rule
+  // blocks on are left out, so the others' non-match levels are those of
+  // random pairs).
+  const std::vector<std::vector<double>>* fixed_u = nullptr;
 };
 
 // u[level] = (count + 0.5) / (n + 0.5 * levels), n = the comparison's
@@ -32,6 +40,10 @@ struct EmOptions {
 // finite (a comparison never non-null gets 1/levels everywhere). Throws
 // std::invalid_argument when the counts' shape is not the model's.
 void estimate_u(Model& model, const LevelCounts& random_sample);
+
+// Additive smoothing of counts into probabilities: (count + 0.5) / (n +
+// 0.5 * levels), the one rule for u (random sample) and m (expected match counts).
+std::vector<double> smoothed(const std::vector<double>& counts);
 
 // EM over the blocked candidate pairs' patterns (see fit_mixture). Sets
 // model.m (smoothed as u is, on the expected match counts per level),

@@ -1,0 +1,51 @@
+// Training the probabilistic mode's model (docs/PROBABILISTIC.md,
+// "Training"): u from a random sample of record pairs; m by EM, one session
+// per training rule with the comparisons that rule blocks on left out (the
+// block forces their agreement, so it says nothing of their m) and u fixed
+// at the random sample's; each comparison's m from the session densest in
+// matches where it and another comparison are free; the prior from that
+// kind of session's matches and the share of all matches its rule finds.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "src/match/prob/linker.hpp"
+
+namespace nm::prob {
+
+struct TrainOptions {
+  uint64_t u_sample_pairs = 2'000'000;
+  uint64_t seed = 1;
+  uint64_t chunk_pairs = uint64_t{1} << 20;
+  uint64_t pairs_per_rule = 20'000'000;  // pairs counted per training rule at most (sampled)
+  // A training rule without a birthdate term trains on blocks of at most this
+  // many records a side: a common name's block is mostly different people of
+  // that name, who would teach EM that a changed birthdate is common among
+  // matches.
+  uint32_t max_name_block_side = 2;
+  EmOptions em;
+};
+
+// The comparisons (by index) whose column one of the rule's terms reads.
+std::vector<bool> blocked_comparisons(const std::vector<Comparison>& comparisons,
+                                      const BlockingRule& rule);
+
+// The training rules used unless --train-block is given.
+std::vector<std::string> default_training_rule_texts();
+
+// The model from pattern counts (the pure part of training: the same counts
+// give the same model). patterns[r]: the pairs of training rule r's blocks
+// counted as samples[r] says (empty: all).
+Model fit_model(std::vector<Comparison> comparisons, const std::vector<BlockingRule>& training,
+                const LevelCounts& u_sample,
+                const std::vector<std::vector<PatternCount>>& patterns, uint64_t total_pairs,
+                bool dedupe, const EmOptions& em, const std::vector<RuleSample>& samples = {});
+
+// Draws the u sample, counts the patterns and fits the model.
+Model train_model(const LinkData& d, std::vector<Comparison> comparisons,
+                  const TrainOptions& options, unsigned threads, LinkFigures* figures,
+                  const std::function<void(const char* stage, uint64_t done)>& progress = {});
+
+}  // namespace nm::prob
