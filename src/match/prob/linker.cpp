@@ -1,0 +1,365 @@
+#include "src/match/prob/linker.hpp"
+
+#include <absl/container/flat_hash_map.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+
+#include "partition/blocks.hpp"
+#include "src/parallel.hpp"
+
+namespace nm::prob {
+namespace {
+
+// One rule's blocks: both sides' rows sorted by the rule's key, cut in chunks.
+struct RuleBlocks {
+  KeyedRows left, right;
+  bool self_join = false;  // dedupe with a symmetric rule: right is left
+  ChunkPlan chunks;
+};
+
+std::vector<uint64_t> key_column(const RuleKeys& k, size_t rows, uint32_t rule) {
+  std::vector<uint64_t> out(rows);
+  for (size_t row = 0; row < rows; ++row) out[row] = k.at(row, rule);
+  return out;
+}
+
+// Whether left row `row` is in a share of the rows (a fixed hash of the row).
+bool in_share(uint64_t row, double share) {
+  if (share >= 1.0) return true;
+  uint64_t z = (row + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 31)) * 0xBF58476D1CE4E5B9ull;
+  z ^= z >> 29;
+  return static_cast<double>(z >> 11) * 0x1.0p-53 < share;
+}
+
+// Leaves out (kNoKey) the keys held by more than max_side rows on either side.
+void drop_large_blocks(std::vector<uint64_t>& left, std::vector<uint64_t>& right,
+                       uint32_t max_side) {
+  absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> n;
+  for (uint64_t k : left)
+    if (k != kNoKey) ++n[k].first;
+  for (uint64_t k : right)
+    if (k != kNoKey) ++n[k].second;
+  for (auto* side : {&left, &right})
+    for (uint64_t& k : *side) {
+      if (k == kNoKey) continue;
+      const auto& c = n.find(k)->second;
+      if (c.first > max_side || c.second > max_side) k = kNoKey;
+    }
+}
+
+std::vector<RuleBlocks> build_blocks(const LinkData& d, const RuleSet& set, uint64_t chunk_pairs,
+                                     unsigned threads, const std::vector<RuleSample>& samples = {}) {
+  std::vector<RuleBlocks> out(set.rules.size());
+  const size_t nl = d.left.rows, nr = d.right_side().rows;
+  for (uint32_t r = 0; r < set.rules.size(); ++r) {
+    RuleBlocks& b = out[r];
+    const RuleSample sample = r < samples.size() ? samples[r] : RuleSample{};
+    std::vector<uint64_t> lk = key_column(set.left, nl, r), rk = key_column(set.right, nr, r);
+    // Dedupe: a record's count on the "right" is its own too (the same table).
+    if (sample.max_side > 0) drop_large_blocks(lk, rk, sample.max_side);
+    if (sample.left_share < 1.0)
+      for (size_t row = 0; row < nl; ++row)
+        if (!in_share(row, sample.left_share)) lk[row] = kNoKey;
+    b.left = sort_by_key(lk, threads);
+    b.self_join = d.dedupe && !set.rules[r].asymmetric() && sample.left_share >= 1.0;
+    if (!b.self_join) b.right = sort_by_key(rk, threads);
+    b.chunks = plan_chunks(b.left, b.self_join ? b.left : b.right, chunk_pairs);
+  }
+  return out;
+}
+
+// Calls fn(lrow, rrow) for every pair of the chunk that this rule scores:
+// with dedupe only left < right; never a pair an earlier rule has.
+template <class Fn>
+uint64_t for_each_pair(const LinkData& d, const RuleBlocks& b, uint32_t rule, const Chunk& c,
+                       Fn&& fn) {
+  const KeyedRows& right = b.self_join ? b.left : b.right;
+  uint64_t n = 0;
+  for (uint32_t li = c.l_begin; li < c.l_end; ++li) {
+    const uint32_t l = b.left.rows[li];
+    for (uint32_t ri = c.r_begin; ri < c.r_end; ++ri) {
+      const uint32_t r = right.rows[ri];
+      if (d.dedupe && l >= r) continue;
+      if (rule > 0 && found_by_earlier_rule(d.blocking.left, d.blocking.right, l, r, rule))
+        continue;
+      fn(l, r);
+      ++n;
+    }
+  }
+  return n;
+}
+
+struct Task {
+  uint32_t rule;
+  uint32_t chunk;
+};
+
+std::vector<Task> tasks_of(const std::vector<RuleBlocks>& blocks) {
+  std::vector<Task> t;
+  for (uint32_t r = 0; r < blocks.size(); ++r)
+    for (uint32_t c = 0; c < blocks[r].chunks.chunks.size(); ++c) t.push_back({r, c});
+  return t;
+}
+
+uint32_t scratch_words(const LinkData& d) {
+  return kernels::device_metric_scratch_words(
+      std::max(d.left.max_len, d.right_side().max_len) + 1);
+}
+
+}  // namespace
+
+RuleSet make_rule_set(std::vector<BlockingRule> rules, const RawTable& left,
+                      const RawTable& right, unsigned threads) {
+  RuleSet s;
+  s.rules = std::move(rules);
+  s.left = compute_rule_keys(left, s.rules, false, threads);
+  s.right = compute_rule_keys(right, s.rules, true, threads);
+  return s;
+}
+
+uint64_t LinkData::total_pairs() const {
+  const uint64_t n = left.rows;
+  return dedupe ? (n < 2 ? 0 : n * (n - 1) / 2) : n * right.rows;
+}
+
+namespace {
+std::vector<PatternCount> sorted_counts(const absl::flat_hash_map<Pattern, uint64_t>& m) {
+  std::vector<PatternCount> out;
+  out.reserve(m.size());
+  for (const auto& [p, c] : m) out.push_back({p, c});
+  std::sort(out.begin(), out.end(),
+            [](const PatternCount& a, const PatternCount& b) { return a.pattern < b.pattern; });
+  return out;
+}
+}  // namespace
+
+std::vector<std::vector<PatternCount>> count_patterns(const LinkData& d, const RuleSet& set,
+                                                      const std::vector<RuleSample>& samples,
+                                                      uint64_t chunk_pairs, unsigned threads,
+                                                      LinkFigures* figures,
+                                                      const std::function<void(uint64_t)>& progress) {
+  const std::vector<RuleBlocks> blocks = build_blocks(d, set, chunk_pairs, threads, samples);
+  const std::vector<Task> tasks = tasks_of(blocks);
+  const unsigned nt = std::max(1u, threads);
+  const size_t nr = set.rules.size();
+  using Map = absl::flat_hash_map<Pattern, uint64_t>;
+  std::vector<std::vector<Map>> counts(nt, std::vector<Map>(nr));
+  std::vector<std::vector<uint32_t>> scratch(nt, std::vector<uint32_t>(scratch_words(d)));
+  std::atomic<uint64_t> done{0};
+  const auto lv = side_view(d.left), rv = side_view(d.right_side());
+  parallel_for(tasks.size(), nt, [&](size_t t, unsigned th) {
+    const Task task = tasks[t];
+    const RuleBlocks& b = blocks[task.rule];
+    Map& m = counts[th][task.rule];
+    uint32_t* s = scratch[th].data();
+    const Chunk& c = b.chunks.chunks[task.chunk];
+    const KeyedRows& right = b.self_join ? b.left : b.right;
+    for (uint32_t li = c.l_begin; li < c.l_end; ++li) {
+      const uint32_t l = b.left.rows[li];
+      for (uint32_t ri = c.r_begin; ri < c.r_end; ++ri) {
+        const uint32_t r = right.rows[ri];
+        if (d.dedupe && l >= r) continue;
+        ++m[compare_pair(d.plan, lv, l, rv, r, s)];
+      }
+    }
+    const uint64_t now = done += c.pairs();
+    if (progress && th == 0) progress(now);
+  });
+  std::vector<std::vector<PatternCount>> out(nr);
+  if (figures) {
+    figures->pairs_per_rule.assign(nr, 0);
+    figures->candidate_pairs = 0;
+  }
+  for (size_t r = 0; r < nr; ++r) {
+    Map all;
+    for (unsigned th = 0; th < nt; ++th)
+      for (const auto& [p, c] : counts[th][r]) all[p] += c;
+    out[r] = sorted_counts(all);
+    if (figures) {
+      for (const auto& pc : out[r]) figures->pairs_per_rule[r] += pc.count;
+      figures->candidate_pairs += figures->pairs_per_rule[r];
+    }
+  }
+  return out;
+}
+
+namespace {
+uint64_t splitmix64(uint64_t& x) {
+  uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+LevelCounts sample_levels(const LinkData& d, uint64_t sample_pairs, uint64_t seed,
+                          unsigned threads) {
+  const size_t nc = d.plan.items.size();
+  LevelCounts out;
+  out.counts.assign(nc, std::vector<uint64_t>(16, 0));
+  const uint64_t nl = d.left.rows, nr = d.right_side().rows;
+  if (nl == 0 || nr == 0 || (d.dedupe && nl < 2)) {
+    for (size_t c = 0; c < nc; ++c)
+      out.counts[c].resize(kernels::prob::level_count(d.plan.items[c].set));
+    return out;
+  }
+  // Pair i is drawn from its own generator state (seed, i): the sample does
+  // not depend on how the pairs are split between threads.
+  const uint64_t parts = 64;
+  std::vector<std::vector<std::vector<uint64_t>>> partial(
+      parts, std::vector<std::vector<uint64_t>>(nc, std::vector<uint64_t>(16, 0)));
+  std::vector<std::vector<uint32_t>> scratch(std::max(1u, threads),
+                                             std::vector<uint32_t>(scratch_words(d)));
+  const auto lv = side_view(d.left), rv = side_view(d.right_side());
+  parallel_for(parts, threads, [&](size_t p, unsigned th) {
+    for (uint64_t i = sample_pairs * p / parts; i < sample_pairs * (p + 1) / parts; ++i) {
+      uint64_t state = seed ^ (i * 0xD1B54A32D192ED03ull);
+      uint64_t l = splitmix64(state) % nl;
+      uint64_t r = splitmix64(state) % nr;
+      if (d.dedupe) {
+        r = (l + 1 + splitmix64(state) % (nl - 1)) % nl;  // any row but l
+        if (l > r) std::swap(l, r);
+      }
+      const Pattern pat = compare_pair(d.plan, lv, l, rv, r, scratch[th].data());
+      for (size_t c = 0; c < nc; ++c) {
+        const uint8_t lev = level_of(pat, static_cast<uint32_t>(c));
+        if (lev != kNullLevel) ++partial[p][c][lev];
+      }
+    }
+  });
+  for (size_t c = 0; c < nc; ++c) {
+    out.counts[c].assign(kernels::prob::level_count(d.plan.items[c].set), 0);
+    for (uint64_t p = 0; p < parts; ++p)
+      for (size_t lev = 0; lev < out.counts[c].size(); ++lev)
+        out.counts[c][lev] += partial[p][c][lev];
+  }
+  return out;
+}
+
+int64_t weight_threshold(double p) {
+  p = std::clamp(p, 1e-12, 1.0 - 1e-12);
+  return static_cast<int64_t>(std::ceil(std::log2(p / (1.0 - p)) * kWeightScale));
+}
+
+namespace {
+std::vector<int32_t> tf_weights(const Model& m, const LinkData& d, const PreparedSide& s) {
+  std::vector<int32_t> out(s.rows * s.text_slots, 0);
+  for (size_t c = 0; c < d.plan.items.size(); ++c) {
+    if (!d.plan.term_frequency[c] || d.tf_totals.values[c] == 0) continue;
+    const uint32_t slot = d.plan.items[c].slot;
+    const double m0 = m.comparisons[c].m[0];
+    const double total = static_cast<double>(d.tf_totals.values[c]);
+    for (size_t row = 0; row < s.rows; ++row) {
+      const uint32_t f = s.frequency[row * s.text_slots + slot];
+      if (f != 0) out[row * s.text_slots + slot] = to_fixed(std::log2(m0 * total / f));
+    }
+  }
+  return out;
+}
+}  // namespace
+
+Scoring make_scoring(const Model& model, const LinkData& d, double min_probability) {
+  Scoring s;
+  s.weights = fixed_weights(model);
+  s.left_tf = tf_weights(model, d, d.left);
+  s.keep_at = weight_threshold(min_probability);
+  for (size_t c = 0; c < d.plan.items.size(); ++c) {
+    if (!d.plan.term_frequency[c]) continue;
+    if (static_cast<int>(d.plan.items[c].slot) == d.plan.swap_first) s.first_c = static_cast<int>(c);
+    if (static_cast<int>(d.plan.items[c].slot) == d.plan.swap_last) s.last_c = static_cast<int>(c);
+  }
+  if (s.first_c >= 0 && s.last_c >= 0 && d.tf_totals.names > 0) {
+    // m of both names equal among matches, over u of this whole name: how
+    // often a random other record bears it. That is the larger of the
+    // names' frequencies multiplied (were they independent) and the whole
+    // name's own frequency without the two records of the pair (a common
+    // combination, like a surname that goes with a first name).
+    const auto fc = static_cast<size_t>(s.first_c), lc = static_cast<size_t>(s.last_c);
+    const double m0 = model.comparisons[fc].m[0] * model.comparisons[lc].m[0];
+    const uint32_t fs = d.plan.items[fc].slot, ls = d.plan.items[lc].slot;
+    const double nf = static_cast<double>(d.tf_totals.values[fc]);
+    const double nl = static_cast<double>(d.tf_totals.values[lc]);
+    const double nn = static_cast<double>(d.tf_totals.names);
+    const uint32_t slots = d.left.text_slots;
+    s.left_name_tf.assign(d.left.rows, 0);
+    for (size_t row = 0; row < d.left.rows; ++row) {
+      const uint32_t k = d.left.name_frequency[row];
+      if (k == 0) continue;
+      const double independent = static_cast<double>(d.left.frequency[row * slots + fs]) / nf *
+                                 static_cast<double>(d.left.frequency[row * slots + ls]) / nl;
+      const double whole = k > 2 ? static_cast<double>(k - 2) / nn : 0.0;
+      s.left_name_tf[row] = to_fixed(std::log2(m0 / std::max(independent, whole)));
+    }
+  } else {
+    s.first_c = s.last_c = -1;
+  }
+  return s;
+}
+
+int64_t pair_weight(const Scoring& s, const LinkData& d, Pattern p, uint32_t lrow) {
+  int64_t w = s.weights.prior;
+  const bool whole_name = s.first_c >= 0 && level_of(p, static_cast<uint32_t>(s.first_c)) == 0 &&
+                          level_of(p, static_cast<uint32_t>(s.last_c)) == 0;
+  if (whole_name) w += s.left_name_tf[lrow];
+  for (uint32_t c = 0; c < d.plan.items.size(); ++c) {
+    const uint8_t lev = level_of(p, c);
+    if (lev == kNullLevel) continue;
+    if (whole_name && (static_cast<int>(c) == s.first_c || static_cast<int>(c) == s.last_c))
+      continue;
+    if (lev == 0 && d.plan.term_frequency[c] && d.tf_totals.values[c] != 0)
+      w += s.left_tf[lrow * d.left.text_slots + d.plan.items[c].slot];
+    else
+      w += s.weights.level[c][lev];
+  }
+  return w;
+}
+
+std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_t chunk_pairs,
+                                    unsigned threads, LinkFigures* figures,
+                                    const std::function<void(uint64_t)>& progress) {
+  const std::vector<RuleBlocks> blocks = build_blocks(d, d.blocking, chunk_pairs, threads);
+  const std::vector<Task> tasks = tasks_of(blocks);
+  const unsigned nt = std::max(1u, threads);
+  std::vector<std::vector<ScoredLink>> kept(tasks.size());
+  std::vector<std::vector<uint32_t>> scratch(nt, std::vector<uint32_t>(scratch_words(d)));
+  std::vector<std::atomic<uint64_t>> per_rule(d.blocking.rules.size());
+  std::atomic<uint64_t> done{0};
+  const auto lv = side_view(d.left), rv = side_view(d.right_side());
+  parallel_for(tasks.size(), nt, [&](size_t t, unsigned th) {
+    const Task task = tasks[t];
+    const RuleBlocks& b = blocks[task.rule];
+    uint32_t* sc = scratch[th].data();
+    auto& out = kept[t];
+    const uint64_t n = for_each_pair(d, b, task.rule, b.chunks.chunks[task.chunk],
+                                     [&](uint32_t l, uint32_t r) {
+                                       const Pattern p = compare_pair(d.plan, lv, l, rv, r, sc);
+                                       const int64_t w = pair_weight(s, d, p, l);
+                                       if (w >= s.keep_at) out.push_back({l, r, w, p});
+                                     });
+    per_rule[task.rule] += n;
+    const uint64_t now = done += b.chunks.chunks[task.chunk].pairs();
+    if (progress && th == 0) progress(now);
+  });
+  size_t total = 0;
+  for (const auto& k : kept) total += k.size();
+  std::vector<ScoredLink> all;
+  all.reserve(total);
+  for (auto& k : kept) all.insert(all.end(), k.begin(), k.end());
+  std::sort(all.begin(), all.end(), [](const ScoredLink& a, const ScoredLink& b) {
+    return a.left != b.left ? a.left < b.left : a.right < b.right;
+  });
+  if (figures) {
+    figures->pairs_per_rule.clear();
+    figures->candidate_pairs = 0;
+    for (auto& n : per_rule) {
+      figures->pairs_per_rule.push_back(n.load());
+      figures->candidate_pairs += n.load();
+    }
+  }
+  return all;
+}
+
+}  // namespace nm::prob
