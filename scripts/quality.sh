@@ -64,15 +64,14 @@ gen_data() {
   echo "$dir"
 }
 
-# Our side's command line for a dataset (the planned prob interface), into the array `cmd`.
+# Our side's command line for a dataset, into the array `cmd`: default settings (the names and
+# the birthdate are always compared; "all fields" names the other columns with --compare).
 ours_cmd() {
   local ds=$1 out=$2 data
   local febrl_map=(--map id=rec_id --map first_name=given_name --map last_name=surname
                    --map birthdate=date_of_birth --date-format %Y%m%d --trim-fields)
-  local febrl_names=(--compare given_name=name --compare surname=name
-                     --compare date_of_birth=date)
-  local febrl_rest=(--compare soc_sec_id=exact --compare street_number=exact
-                    --compare postcode=exact --compare suburb=name --compare address_1=name
+  local febrl_rest=(--compare soc_sec_id=numeric --compare street_number=numeric
+                    --compare postcode=prefix --compare suburb=name --compare address_1=name
                     --compare state=exact)
   cmd=("$NM" run --algorithm prob --threads 2 --quiet)
   case "$ds" in
@@ -80,12 +79,11 @@ ours_cmd() {
     febrl3-*) cmd+=(--left "$FEBRL/dataset3.csv" --dedupe) ;;
   esac
   case "$ds" in
-    febrl*-names) cmd+=("${febrl_map[@]}" "${febrl_names[@]}") ;;
-    febrl*-all) cmd+=("${febrl_map[@]}" "${febrl_names[@]}" "${febrl_rest[@]}") ;;
+    febrl*-names) cmd+=("${febrl_map[@]}") ;;
+    febrl*-all) cmd+=("${febrl_map[@]}" "${febrl_rest[@]}") ;;
     gen*)
       data=$(gen_data "$([ "$ds" = gen1m ] && echo 1000000 || echo 100000)") || return 1
-      cmd+=(--left "$data/left.csv" --right "$data/right.csv" --compare first_name=name
-            --compare middle_name=name --compare last_name=name --compare birthdate=date) ;;
+      cmd+=(--left "$data/left.csv" --right "$data/right.csv") ;;
   esac
   cmd+=(--out "$out")
 }

@@ -13,6 +13,7 @@
 #include "jobs/commands/legacy.hpp"
 #include "jobs/commands/run.hpp"
 #include "jobs/commands/plan.hpp"
+#include "jobs/prob/prob_run.hpp"
 #include "jobs/commands/reduce.hpp"
 #include "jobs/commands/seed.hpp"
 #include "jobs/commands/gpu_selftest.hpp"
@@ -25,7 +26,9 @@ constexpr const char* kUsage =
     "usage: name_matcher <command> [options]   (name_matcher <command> --help for its options)\n"
     "\n"
     "commands:\n"
-    "  run       match two person tables (CSV files or MySQL/MariaDB tables) with algorithm 1..6\n"
+    "  run       match two person tables (CSV files or MySQL/MariaDB tables) with algorithm 1..6,\n"
+    "            or link them probabilistically (--algorithm prob; docs/PROBABILISTIC.md)\n"
+    "  train     learn the probabilistic mode's model (m, u, prior) without linking\n"
     "  generate  write a realistic synthetic pair of registries with the true pairs\n"
     "  evaluate  precision, recall and F1 of a match file against the true pairs\n"
     "  plan      predict the distributed plan (tiles, balance, memory) for R ranks\n"
@@ -42,7 +45,10 @@ constexpr const char* kUsage =
     "  DB2_PASS, DB2_DATABASE: a second server for TABLE2)\n";
 
 int dispatch(const std::string& cmd, const std::vector<std::string>& args) {
-  if (cmd == "run") return nm::jobs::run_main(args);
+  if (cmd == "run")
+    return nm::jobs::asks_for_prob(args) ? nm::jobs::prob_run_main(args, false)
+                                         : nm::jobs::run_main(args);
+  if (cmd == "train") return nm::jobs::prob_run_main(args, true);
   if (cmd == "generate") return nm::jobs::generate_main(args);
   if (cmd == "evaluate") return nm::jobs::evaluate_main(args);
   if (cmd == "plan") return nm::jobs::plan_main(args);

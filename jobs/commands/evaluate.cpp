@@ -99,7 +99,7 @@ class PairSet {
 // `locate`. Every row has the header's number of fields; with `ids_required`, both ids are
 // non-empty (a truth row "," is no pair).
 template <typename Locate>
-PairSet read_pairs(const std::string& path, Locate locate, bool ids_required) {
+PairSet read_pairs(const std::string& path, Locate locate, bool ids_required, bool unordered) {
   io::CsvReader in(path);
   io::CsvRecord rec;
   if (!in.next(rec)) throw InputError(fmt::format("{}: empty file (no header)", path));
@@ -120,14 +120,18 @@ PairSet read_pairs(const std::string& path, Locate locate, bool ids_required) {
       throw InputError(fmt::format(
           "{}:{}: empty {}", path, rec.line,
           l.empty() ? header[static_cast<size_t>(li)] : header[static_cast<size_t>(ri)]));
-    pairs.insert(l, r);
+    if (unordered && r < l)
+      pairs.insert(r, l);
+    else
+      pairs.insert(l, r);
   }
   return pairs;
 }
 
 }  // namespace
 
-EvalResult evaluate_files(const std::string& truth_csv, const std::string& matches_csv) {
+EvalResult evaluate_files(const std::string& truth_csv, const std::string& matches_csv,
+                          bool unordered) {
   auto truth = read_pairs(
       truth_csv,
       [&](const std::vector<std::string>& h) {
@@ -140,7 +144,7 @@ EvalResult evaluate_files(const std::string& truth_csv, const std::string& match
               truth_csv, join(h)));
         return std::pair<long, long>(l, r);
       },
-      true);
+      true, unordered);
   auto predicted = read_pairs(
       matches_csv,
       [&](const std::vector<std::string>& h) {
@@ -151,7 +155,7 @@ EvalResult evaluate_files(const std::string& truth_csv, const std::string& match
                                        l < 0 ? "Table1_ID" : "Table2_ID", join(h)));
         return std::pair<long, long>(l, r);
       },
-      false);
+      false, unordered);
   EvalResult r;
   r.true_pairs = truth.size();
   r.predicted_pairs = predicted.size();
@@ -181,13 +185,14 @@ int evaluate_main(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")("truth", po::value(&truth),
                                                  "truth CSV (left_id,right_id)")(
       "matches", po::value(&matches), "match CSV written by name_matcher")(
-      "json", "print one JSON object instead of a table");
+      "json", "print one JSON object instead of a table")(
+      "unordered", "pairs of one table (--dedupe): (a, b) and (b, a) are the same pair");
   return run_guarded("evaluate", [&]() -> int {
     po::variables_map vm;
     if (!parse_command_line(args, desc, vm)) return 0;
     if (truth.empty() || matches.empty())
       throw InputError("evaluate: --truth and --matches are required (see --help)");
-    const EvalResult r = evaluate_files(truth, matches);
+    const EvalResult r = evaluate_files(truth, matches, vm.count("unordered") > 0);
     if (vm.count("json")) {
       std::cout << nlohmann::json(r).dump(2) << "\n";
     } else {

@@ -43,7 +43,9 @@ void to_json(Json& j, const EvalResult& r) {
 
 // Throws nm::InputError when a file is missing/unreadable, empty, lacks a
 // required column, or has a malformed row (`file:line: reason`).
-EvalResult evaluate_files(const std::string& truth_csv, const std::string& matches_csv);
+// unordered: the pairs are of one table (dedupe), (a, b) and (b, a) being the same.
+EvalResult evaluate_files(const std::string& truth_csv, const std::string& matches_csv,
+                          bool unordered = false);
 
 // CLI: --truth T --matches M [--json] [--help]. Prints a readable table (or one
 // JSON object with every EvalResult field) to stdout. Returns 0, or 1 on bad

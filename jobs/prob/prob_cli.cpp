@@ -1,0 +1,114 @@
+// The command lines of the probabilistic mode: `run --algorithm prob` and
+// `train`.
+#include <boost/program_options.hpp>
+
+#include "jobs/cli.hpp"
+#include "jobs/prob/prob_run.hpp"
+#include "src/errors.hpp"
+#include "src/log.hpp"
+#include "src/parallel.hpp"
+
+namespace nm::jobs {
+namespace po = boost::program_options;
+
+bool asks_for_prob(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if ((a == "--algorithm" || a == "-a") && i + 1 < args.size() && args[i + 1] == "prob")
+      return true;
+    if (a == "--algorithm=prob" || a == "-aprob") return true;
+  }
+  return false;
+}
+
+int prob_run_main(const std::vector<std::string>& args, bool train_only) {
+  ProbConfig cfg;
+  cfg.train_only = train_only;
+  cfg.threads = default_threads();
+  std::vector<std::string> maps;
+  std::string algorithm, log_level = "info";
+  bool quiet = false;
+  po::options_description desc(
+      train_only ? "name_matcher train: learn a probabilistic model (m, u, prior) without "
+                   "linking; docs/PROBABILISTIC.md"
+                 : "name_matcher run --algorithm prob: probabilistic linkage "
+                   "(Fellegi-Sunter weights learned by EM); docs/PROBABILISTIC.md");
+  desc.add_options()("help,h", "show this help")("left", po::value(&cfg.left),
+                                                 "table 1 (CSV with a header row)")(
+      "right", po::value(&cfg.right), "table 2 (CSV); not with --dedupe")(
+      "dedupe", po::bool_switch(&cfg.dedupe), "link --left with itself, each unordered pair once")(
+      "map", po::value(&maps)->composing(),
+      "FIELD=COLUMN: read FIELD (id, first_name, middle_name, last_name, birthdate, ...) from "
+      "COLUMN; repeatable")("date-format", po::value(&cfg.date_format)->default_value(cfg.date_format),
+                            "birthdate format: %Y-%m-%d, %Y%m%d, %m/%d/%Y, %d/%m/%Y, %Y/%m/%d")(
+      "trim-fields", po::bool_switch(&cfg.trim_fields),
+      "strip spaces around fields (files separated by ', ' like FEBRL)")(
+      "skip-bad-rows", po::bool_switch(&cfg.skip_bad_rows),
+      "write bad rows (no id, ...) to OUT.rejects.csv and go on; a bad birthdate is a missing "
+      "one in this mode")(
+      "compare", po::value(&cfg.compare)->composing(),
+      "COLUMN=exact|name|date|prefix|numeric: also compare this column; repeatable")(
+      "block", po::value(&cfg.block)->composing(),
+      "a blocking rule, e.g. 'dm(last_name) + year(birthdate)'; repeatable (default: the "
+      "built-in rules)")("train-block", po::value(&cfg.train_block)->composing(),
+                         "a rule whose blocks train m (dense in matches; default: 'birthdate' "
+                         "and 'first_name + last_name'); repeatable")("model-out", po::value(&cfg.model_out),
+                         train_only ? "where the model is written (JSON; required)"
+                                    : "where the learned model is written (default OUT.model.json)")(
+      "threads,t", number_option("run", "threads", &cfg.threads, 0u, kMaxThreads),
+      "worker threads (default: all cores; 0 = all cores)")(
+      "u-sample-pairs",
+      number_option("train", "u-sample-pairs", &cfg.u_sample_pairs, uint64_t{1000},
+                    uint64_t{1} << 34),
+      "random record pairs drawn to estimate u (default 2000000)")(
+      "seed", number_option("train", "seed", &cfg.seed, uint64_t{0}, ~uint64_t{0}),
+      "seed of the u sample (default 1)")("quiet,q", po::bool_switch(&quiet),
+                                          "no progress and no summary line")(
+      "log-level", po::value(&log_level), "error, warn, info (default), debug");
+  if (!train_only) {
+    desc.add_options()("algorithm,a", po::value(&algorithm), "prob")(
+        "out,o", po::value(&cfg.out), "the pairs CSV (- for standard output)")(
+        "model", po::value(&cfg.model_in), "use this model (from train or an earlier run)")(
+        "min-probability",
+        po::value(&cfg.min_probability)->default_value(cfg.min_probability),
+        "write pairs whose match probability is at least this (0..1)")(
+        "clusters", po::value(&cfg.clusters),
+        "also write each record's cluster (connected components of the written pairs)")(
+        "one-to-one", po::bool_switch(&cfg.one_to_one),
+        "linking: each record in at most one pair, best weight first");
+  }
+  po::variables_map vm;
+  if (!parse_command_line(args, desc, vm)) return 0;
+  set_log_level(quiet ? LogLevel::kWarn : parse_log_level(log_level));
+  const char* cmd = train_only ? "train" : "run";
+  if (cfg.left.empty()) throw InputError(std::string("--left is required (see ") + cmd + " --help)");
+  if (cfg.dedupe && !cfg.right.empty())
+    throw InputError("--dedupe links --left with itself: give no --right with it");
+  if (!cfg.dedupe && cfg.right.empty()) throw InputError("--right is required (or use --dedupe)");
+  if (train_only && cfg.model_out.empty()) throw InputError("train: --model-out is required");
+  if (!train_only && cfg.out.empty()) throw InputError("--out is required");
+  if (!(cfg.min_probability > 0 && cfg.min_probability < 1))
+    throw UsageError("--min-probability must be between 0 and 1 (exclusive)");
+  if (cfg.one_to_one && cfg.dedupe)
+    throw UsageError("--one-to-one is for linking two tables, not with --dedupe");
+  for (const auto& m : maps) {
+    const auto eq = m.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
+      throw InputError("--map expects FIELD=COLUMN (got '" + m + "')");
+    cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
+  }
+  if (cfg.threads == 0) cfg.threads = default_threads();
+  cfg.show_progress = !quiet;
+  const ProbResult r = run_prob(cfg);
+  if (!quiet) {
+    log(LogLevel::kInfo,
+        fmt::format("prob: {} x {} records, {} candidate pairs, {} pairs written{} in {:.2f} s{}",
+                    r.left_rows, r.right_rows, r.candidate_pairs, r.pairs_written,
+                    cfg.out.empty() ? "" : " -> " + cfg.out, r.total_s,
+                    r.model_path.empty() ? "" : "; model " + r.model_path));
+  }
+  if (r.rejected > 0) log(LogLevel::kWarn, std::to_string(r.rejected) + " bad rows skipped");
+  return 0;
+}
+
+}  // namespace nm::jobs

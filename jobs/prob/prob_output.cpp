@@ -1,0 +1,189 @@
+#include "jobs/prob/prob_output.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "io/csv_writer.hpp"
+#include "src/log.hpp"
+#include "src/match/prob/clusters.hpp"
+#include "src/text/dates.hpp"
+
+namespace nm::jobs {
+
+ProbPaths prob_paths(const ProbConfig& cfg) {
+  ProbPaths p;
+  std::vector<io::NamedPath> inputs, outputs;
+  inputs.push_back({cfg.left, "--left"});
+  if (!cfg.dedupe) inputs.push_back({cfg.right, "--right"});
+  if (!cfg.model_in.empty()) inputs.push_back({cfg.model_in, "--model"});
+  if (!cfg.out.empty()) p.out = io::resolve_output_path(cfg.out);
+  if (!cfg.clusters.empty()) p.clusters = io::resolve_output_path(cfg.clusters);
+  // Side files are named after the result (the model for `train`).
+  const std::string base = !p.out.empty() && !io::is_stdout_path(p.out) ? p.out
+                           : !cfg.model_out.empty()                     ? cfg.model_out
+                                                                        : std::string();
+  if (!cfg.model_out.empty())
+    p.model = io::resolve_output_path(cfg.model_out);
+  else if (cfg.model_in.empty() && !base.empty())
+    p.model = base + ".model.json";
+  if (!base.empty()) {
+    p.summary = base + ".summary.json";
+    p.rejects = base + ".rejects.csv";
+  }
+  if (!p.out.empty()) outputs.push_back({p.out, "--out"});
+  if (!p.clusters.empty()) outputs.push_back({p.clusters, "--clusters"});
+  if (!p.model.empty()) outputs.push_back({p.model, cfg.model_out.empty() ? "the model file" : "--model-out"});
+  if (!p.summary.empty()) {
+    outputs.push_back({p.summary, "the summary file", false});
+    outputs.push_back({p.rejects, "the rejects file", false});
+  }
+  io::check_output_paths(inputs, outputs);
+  return p;
+}
+
+void write_text_output(const std::string& path, const std::string& text, io::CommitGroup& group,
+                       io::CommitKind kind) {
+  io::OutputFile f(path, &group, kind);
+  f.buffer() = text;
+  f.close();
+}
+
+void keep_one_to_one(std::vector<prob::ScoredLink>& links) {
+  std::vector<prob::LinkedPair> pairs;
+  pairs.reserve(links.size());
+  for (const auto& l : links) pairs.push_back({l.left, l.right, l.weight});
+  const std::vector<size_t> keep = prob::one_to_one(pairs);
+  std::vector<prob::ScoredLink> out;
+  out.reserve(keep.size());
+  for (size_t i : keep) out.push_back(links[i]);  // ascending: (left, right) order stays
+  links.swap(out);
+}
+
+namespace {
+
+void append_person(std::string& b, const RawTable& t, uint32_t row) {
+  io::append_csv_field(b, t.get(row, Field::kId));
+  for (Field f : {Field::kFirst, Field::kMiddle, Field::kLast}) {
+    b.push_back(',');
+    io::append_csv_field(b, t.get(row, f));
+  }
+  b.push_back(',');
+  if (t.birthdate[row] != kNoDate) {
+    char date[16];
+    b.append(date, format_iso_date(t.birthdate[row], date));
+  }
+}
+
+uint64_t write_pairs(const ProbConfig& cfg, const std::string& path, const prob::Model& model,
+                     const RawTable& left, const RawTable& right,
+                     const std::vector<prob::ScoredLink>& links, io::CommitGroup& group) {
+  io::OutputFile f(path, &group, io::CommitKind::kMain);
+  std::string& b = f.buffer();
+  b += "Table1_ID,Table1_FirstName,Table1_MiddleName,Table1_LastName,Table1_Birthdate,"
+       "Table2_ID,Table2_FirstName,Table2_MiddleName,Table2_LastName,Table2_Birthdate,"
+       "MatchWeight,MatchProbability";
+  for (const auto& c : model.comparisons) {
+    b += ",Level_";
+    io::append_csv_field(b, c.column);
+  }
+  b.push_back('\n');
+  for (const auto& l : links) {
+    append_person(b, left, l.left);
+    b.push_back(',');
+    append_person(b, right, l.right);
+    b += fmt::format(",{:.4f},{:.6f}", prob::from_fixed(l.weight), prob::probability_of(l.weight));
+    for (uint32_t c = 0; c < model.comparisons.size(); ++c) {
+      const uint8_t lev = prob::level_of(l.pattern, c);
+      b.push_back(',');
+      io::append_csv_field(b, lev == prob::kNullLevel ? std::string("missing")
+                                                      : model.comparisons[c].levels[lev]);
+    }
+    b.push_back('\n');
+    f.maybe_flush();
+  }
+  (void)cfg;
+  f.close();
+  return f.bytes_written();
+}
+
+void write_clusters(const std::string& path, const RawTable& left, const RawTable& right,
+                    bool dedupe, const std::vector<prob::ScoredLink>& links,
+                    io::CommitGroup& group, ProbWritten& w) {
+  std::vector<prob::LinkedPair> pairs;
+  pairs.reserve(links.size());
+  for (const auto& l : links) pairs.push_back({l.left, l.right, l.weight});
+  const prob::Clusters c =
+      prob::connected_components(left.size(), dedupe ? 0 : right.size(), dedupe, pairs);
+  w.clusters = prob::cluster_count(c);
+  io::OutputFile f(path, &group, io::CommitKind::kOutput);
+  std::string& b = f.buffer();
+  b += "ClusterID,Table,Row,ID\n";
+  auto side = [&](const std::vector<prob::ClusterId>& ids, const RawTable& t, int table) {
+    for (uint32_t row = 0; row < ids.size(); ++row) {
+      b += fmt::format("{}:{},{},{},", ids[row].table + 1, ids[row].row, table, row);
+      io::append_csv_field(b, t.get(row, Field::kId));
+      b.push_back('\n');
+      f.maybe_flush();
+    }
+  };
+  side(c.left, left, 1);
+  if (!dedupe) side(c.right, right, 2);
+  f.close();
+}
+
+}  // namespace
+
+ProbWritten write_prob_outputs(const ProbConfig& cfg, const ProbPaths& paths,
+                               const prob::Model& model, const prob::LinkData& d,
+                               const RawTable& left, const RawTable& right,
+                               const std::vector<prob::ScoredLink>& links,
+                               io::CommitGroup& group) {
+  ProbWritten w;
+  w.pairs = links.size();
+  if (!paths.clusters.empty()) write_clusters(paths.clusters, left, right, d.dedupe, links, group, w);
+  if (!paths.out.empty()) w.bytes = write_pairs(cfg, paths.out, model, left, right, links, group);
+  return w;
+}
+
+std::string prob_summary_json(const ProbSummary& s) {
+  nlohmann::ordered_json j;
+  const ProbConfig& cfg = *s.cfg;
+  j["mode"] = "prob";
+  j["command"] = cfg.train_only ? "train" : "run";
+  j["generated_at"] = utc_timestamp();
+  j["inputs"] = {{"left", cfg.left}, {"right", cfg.dedupe ? cfg.left : cfg.right},
+                 {"dedupe", cfg.dedupe}};
+  auto side = [](const io::LoadStats& st) {
+    return nlohmann::ordered_json{{"rows_read", st.rows_read},
+                                  {"rows_rejected", st.rows_rejected},
+                                  {"duplicate_ids", st.duplicate_ids},
+                                  {"dates_missing", st.dates_missing},
+                                  {"dates_invalid", st.dates_invalid}};
+  };
+  j["left"] = side(*s.left_stats);
+  if (!cfg.dedupe) j["right"] = side(*s.right_stats);
+  j["rejected"] = s.rejected;
+  if (s.rejected > 0) j["rejects_file"] = s.rejects_path;
+  j["min_probability"] = cfg.min_probability;
+  j["threads"] = cfg.threads;
+  nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+  const auto& fig = cfg.train_only ? *s.train : *s.link;
+  for (size_t r = 0; r < s.data->blocking.rules.size(); ++r)
+    rules.push_back({{"rule", s.data->blocking.rules[r].text},
+                     {"pairs", r < fig.pairs_per_rule.size() ? fig.pairs_per_rule[r] : 0}});
+  j["blocking"] = rules;
+  j["candidate_pairs"] = fig.candidate_pairs;
+  j["pairs_written"] = s.written->pairs;
+  if (!cfg.clusters.empty()) j["clusters"] = s.written->clusters;
+  j["model"] = {{"prior", s.model->prior},
+                {"matches_estimated", s.model->matches_estimated},
+                {"em_iterations", s.model->em_iterations},
+                {"em_converged", s.model->em_converged}};
+  j["seconds"] = {{"prepare", s.seconds.prepare}, {"train", s.seconds.train},
+                  {"link", s.seconds.link}};
+  j["peak_rss_bytes"] = s.peak_rss;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace nm::jobs

@@ -1,0 +1,227 @@
+// run_prob: the probabilistic mode from the inputs to the outputs, on one
+// process (threads).
+#include "jobs/prob/prob_run.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "io/csv_writer.hpp"
+#include "io/safe_output.hpp"
+#include "io/table_loader.hpp"
+#include "jobs/progress.hpp"
+#include "jobs/prob/prob_output.hpp"
+#include "src/errors.hpp"
+#include "src/log.hpp"
+#include "src/match/prob/clusters.hpp"
+#include "src/match/prob/linker.hpp"
+#include "src/match/prob/training.hpp"
+#include "src/peak_rss.hpp"
+#include "src/stopwatch.hpp"
+
+namespace nm::jobs {
+namespace {
+
+std::string read_file(const std::string& path, const char* role) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + " (" + role + "): cannot be read");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Columns the loader must read besides the contract's: those compared and
+// those the blocking rules name.
+std::vector<std::string> extra_columns(const std::vector<prob::Comparison>& comparisons,
+                                       const std::vector<prob::BlockingRule>& rules) {
+  std::vector<std::string> out = prob::extra_columns_of(comparisons);
+  for (const auto& c : prob::rule_columns(rules))
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  return out;
+}
+
+struct Loaded {
+  RawTable left, right;
+  io::LoadStats left_stats, right_stats;
+};
+
+Loaded load(const ProbConfig& cfg, const std::vector<std::string>& extras,
+            io::RejectsFile& rejects, Progress& progress) {
+  io::LoadOptions lo;
+  lo.column_map = cfg.column_map;
+  lo.date_format = DateFormat(cfg.date_format);
+  lo.trim_fields = cfg.trim_fields;
+  lo.skip_bad_rows = cfg.skip_bad_rows;
+  lo.rejects = &rejects;
+  lo.extra_columns = extras;
+  lo.dates_optional = true;
+  io::check_column_map(lo);
+  Loaded t;
+  lo.progress = [&](uint64_t n) { progress.update("load left", n, 0, "rows"); };
+  t.left = io::load_csv_table(cfg.left, lo, &t.left_stats);
+  if (!cfg.dedupe) {
+    lo.progress = [&](uint64_t n) { progress.update("load right", n, 0, "rows"); };
+    t.right = io::load_csv_table(cfg.right, lo, &t.right_stats);
+  }
+  return t;
+}
+
+std::vector<prob::BlockingRule> parse_rules(const std::vector<std::string>& texts) {
+  std::vector<prob::BlockingRule> rules;
+  for (const auto& t : texts) rules.push_back(prob::parse_rule(t));
+  return rules;
+}
+
+// The default rules that fit the pair budget (prob::default_rule_budget);
+// the others are named in a message.
+std::vector<prob::BlockingRule> affordable_defaults(std::vector<prob::BlockingRule> rules,
+                                                    const RawTable& left, const RawTable& right,
+                                                    bool dedupe, unsigned threads) {
+  const prob::RuleKeys lk = prob::compute_rule_keys(left, rules, false, threads);
+  const prob::RuleKeys rk = prob::compute_rule_keys(right, rules, true, threads);
+  const std::vector<uint64_t> predicted = prob::predicted_pairs_per_rule(lk, rk, dedupe);
+  const uint64_t budget = prob::default_rule_budget(left.size(), dedupe ? 0 : right.size());
+  std::vector<prob::BlockingRule> kept;
+  for (size_t r = 0; r < rules.size(); ++r) {
+    if (predicted[r] <= budget) {
+      kept.push_back(std::move(rules[r]));
+    } else {
+      log(LogLevel::kInfo, fmt::format("default blocking rule '{}' left out: {} pairs predicted, "
+                                       "over the budget of {} (give it with --block to use it)",
+                                       rules[r].text, predicted[r], budget));
+    }
+  }
+  return kept;
+}
+
+prob::LinkData prepare(const ProbConfig& cfg, const Loaded& t,
+                       const std::vector<prob::Comparison>& comparisons,
+                       std::vector<prob::BlockingRule> rules, bool default_rules,
+                       std::vector<prob::BlockingRule> training) {
+  prob::LinkData d;
+  d.dedupe = cfg.dedupe;
+  const RawTable& right = cfg.dedupe ? t.left : t.right;
+  d.plan = prob::plan_comparisons(comparisons, t.left, "--compare");
+  const DateFormat dates(cfg.date_format);
+  d.left = prob::prepare_side(d.plan, t.left, dates, cfg.threads);
+  if (!cfg.dedupe) d.right = prob::prepare_side(d.plan, t.right, dates, cfg.threads);
+  d.tf_totals = prob::count_frequencies(d.plan, d.left, cfg.dedupe ? nullptr : &d.right);
+  if (default_rules) rules = affordable_defaults(std::move(rules), t.left, right, cfg.dedupe, cfg.threads);
+  if (rules.empty()) throw UsageError("no blocking rule left: give one with --block");
+  d.blocking = prob::make_rule_set(std::move(rules), t.left, right, cfg.threads);
+  d.training = prob::make_rule_set(std::move(training), t.left, right, cfg.threads);
+  return d;
+}
+
+prob::Model train(const ProbConfig& cfg, const prob::LinkData& d,
+                  std::vector<prob::Comparison> comparisons, Progress& progress,
+                  prob::LinkFigures& figures) {
+  prob::TrainOptions o;
+  o.u_sample_pairs = cfg.u_sample_pairs;
+  o.seed = cfg.seed;
+  o.chunk_pairs = cfg.chunk_pairs;
+  prob::Model model = prob::train_model(d, std::move(comparisons), o, cfg.threads, &figures,
+                                        [&](const char* stage, uint64_t n) {
+                                          progress.update(stage, n, 0, "pairs");
+                                        });
+  progress.finish();
+  return model;
+}
+
+}  // namespace
+
+ProbResult run_prob(const ProbConfig& cfg) {
+  const Stopwatch clock;
+  ProbResult res;
+  ProbPaths paths = prob_paths(cfg);
+  // The model, or what training starts from.
+  std::optional<prob::Model> given;
+  std::vector<prob::Comparison> comparisons;
+  std::vector<std::string> rule_texts = cfg.block;
+  if (!cfg.model_in.empty()) {
+    given = prob::model_from_json(read_file(cfg.model_in, "--model"), cfg.model_in);
+    if (!cfg.compare.empty())
+      throw UsageError("--compare: the comparisons are the model's (" + cfg.model_in +
+                       "); give either --model or --compare");
+    if (given->dedupe != cfg.dedupe)
+      throw InputError(cfg.model_in + ": the model was trained " +
+                       (given->dedupe ? "with" : "without") + " --dedupe");
+    comparisons = given->comparisons;
+    if (rule_texts.empty()) rule_texts = given->blocking;
+  } else {
+    comparisons = prob::default_comparisons(cfg.compare);
+  }
+  const bool default_rules = rule_texts.empty();
+  if (default_rules) rule_texts = prob::default_rule_texts();
+  std::vector<prob::BlockingRule> rules = parse_rules(rule_texts);
+  std::vector<prob::BlockingRule> training = parse_rules(
+      cfg.train_block.empty() ? prob::default_training_rule_texts() : cfg.train_block);
+
+  io::CommitGroup outputs;
+  io::RejectsFile rejects(paths.rejects);
+  Progress progress(cfg.show_progress);
+  std::vector<prob::BlockingRule> all_rules = rules;
+  all_rules.insert(all_rules.end(), training.begin(), training.end());
+  Loaded tables = load(cfg, extra_columns(comparisons, all_rules), rejects, progress);
+  progress.finish();
+  if (given) {
+    std::vector<std::string> columns = tables.left.extra_names;
+    for (auto f : kFieldNames) columns.emplace_back(f);
+    columns.emplace_back("birthdate");
+    prob::check_model_columns(*given, columns, cfg.model_in);
+  }
+  res.left_rows = tables.left.size();
+  res.right_rows = cfg.dedupe ? tables.left.size() : tables.right.size();
+  res.rejected = rejects.count();
+  const prob::LinkData d =
+      prepare(cfg, tables, comparisons, std::move(rules), default_rules, std::move(training));
+  const double prepared_s = clock.seconds();
+
+  prob::LinkFigures train_figures, link_figures;
+  const prob::Model model = given ? *given : train(cfg, d, comparisons, progress, train_figures);
+  const double trained_s = clock.seconds();
+  if (!given) {
+    log(LogLevel::kInfo, "learned:\n" + prob::weights_table(model));
+    write_text_output(paths.model, prob::model_to_json(model), outputs, io::CommitKind::kOutput);
+    res.model_path = paths.model;
+  }
+  ProbWritten written;
+  if (!cfg.train_only) {
+    const prob::Scoring scoring = prob::make_scoring(model, d, cfg.min_probability);
+    std::vector<prob::ScoredLink> links = prob::score_pairs(
+        d, scoring, cfg.chunk_pairs, cfg.threads, &link_figures,
+        [&](uint64_t n) { progress.update("link", n, 0, "pairs"); });
+    progress.finish();
+    if (cfg.one_to_one) keep_one_to_one(links);
+    written = write_prob_outputs(cfg, paths, model, d, tables.left,
+                                 cfg.dedupe ? tables.left : tables.right, links, outputs);
+  }
+  rejects.commit_to(outputs);
+  ProbSummary sum;
+  sum.cfg = &cfg;
+  sum.model = &model;
+  sum.data = &d;
+  sum.train = &train_figures;
+  sum.link = &link_figures;
+  sum.written = &written;
+  sum.left_stats = &tables.left_stats;
+  sum.right_stats = &tables.right_stats;
+  sum.seconds = {prepared_s, trained_s - prepared_s, clock.seconds() - trained_s};
+  sum.rejected = rejects.count();
+  sum.rejects_path = paths.rejects;
+  sum.peak_rss = peak_rss_bytes();
+  if (!paths.summary.empty())
+    write_text_output(paths.summary, prob_summary_json(sum), outputs, io::CommitKind::kSide);
+  outputs.commit();
+  res.candidate_pairs = given ? link_figures.candidate_pairs : train_figures.candidate_pairs;
+  res.pairs_written = written.pairs;
+  res.clusters = written.clusters;
+  res.summary_path = paths.summary;
+  res.total_s = clock.seconds();
+  return res;
+}
+
+}  // namespace nm::jobs

@@ -1,0 +1,49 @@
+// The probabilistic mode's run (`run --algorithm prob`) and `train`:
+// load -> prepare -> block -> (train) -> score -> write (pairs, clusters,
+// model, summary). docs/PROBABILISTIC.md.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace nm::jobs {
+
+struct ProbConfig {
+  std::string left, right;  // CSV files
+  std::string out;          // the pairs CSV (empty with train only)
+  std::string clusters;     // --clusters OUT.csv
+  std::string model_in;     // --model: use this model, no training
+  std::string model_out;    // --model-out (default with run: OUT.model.json)
+  bool train_only = false;  // the `train` command
+  bool dedupe = false;
+  bool one_to_one = false;
+  std::map<std::string, std::string> column_map;
+  std::string date_format = "%Y-%m-%d";
+  bool trim_fields = false, skip_bad_rows = false;
+  std::vector<std::string> compare;  // --compare COLUMN=KIND
+  std::vector<std::string> block;    // --block RULE (empty: the default rules)
+  std::vector<std::string> train_block;  // --train-block RULE (empty: the default training rules)
+  double min_probability = 0.7;
+  unsigned threads = 1;
+  uint64_t u_sample_pairs = 2'000'000;
+  uint64_t seed = 1;
+  uint64_t chunk_pairs = uint64_t{1} << 20;
+  bool show_progress = true;
+};
+
+struct ProbResult {
+  uint64_t left_rows = 0, right_rows = 0, rejected = 0;
+  uint64_t candidate_pairs = 0, pairs_written = 0, clusters = 0;
+  double total_s = 0;
+  std::string model_path, summary_path;
+};
+
+ProbResult run_prob(const ProbConfig& cfg);
+
+// The command lines: `run --algorithm prob ...` and `train ...`.
+int prob_run_main(const std::vector<std::string>& args, bool train_only);
+// Whether a `run` command line asks for the probabilistic mode.
+bool asks_for_prob(const std::vector<std::string>& args);
+
+}  // namespace nm::jobs
