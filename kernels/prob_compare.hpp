@@ -15,10 +15,11 @@ inline constexpr uint8_t kNull = 15;  // either side missing: no evidence
 // The level sets (one per kind of comparison). The names are in
 // src/match/prob/comparisons.cpp; the numbers here are their indices.
 enum class LevelSet : uint8_t {
-  kNameSwap,     // first name: equal, jw>=0.92, jw>=0.88 or metaphone, first/last swapped, else
+  kNameSwap,     // first name: equal, jw>=0.92, jw>=0.88 or metaphone, first/last swapped,
+                 // a name in the other's place (one of the two crossed), else
   kNameSwapPartner,  // last name: equal, jw>=0.92, jw>=0.88 or metaphone, else; no evidence
-                     // (null) when the pair's first and last names are swapped: the swap is
-                     // one piece of evidence, weighed once, on the first name
+                     // (null) when the pair's names are crossed: the swap is one piece of
+                     // evidence, weighed once, on the first name
   kNameInitial,  // middle name: equal, jw>=0.92, jw>=0.88 or metaphone, initial, else
   kName,         // --compare C=name: equal, jw>=0.92, jw>=0.88 or metaphone, else
   kDate,         // equal, day-month swapped, one digit, a year apart, within 31 days, else
@@ -29,7 +30,7 @@ enum class LevelSet : uint8_t {
 
 NM_HD NM_INLINE uint8_t level_count(LevelSet s) {
   switch (s) {
-    case LevelSet::kNameSwap:
+    case LevelSet::kNameSwap: return 6;
     case LevelSet::kNameInitial: return 5;
     case LevelSet::kName:
     case LevelSet::kNameSwapPartner: return 4;
@@ -77,12 +78,41 @@ NM_HD inline uint8_t name_similarity(const Text& a, const Text& b, uint32_t* scr
   return 3;
 }
 
-// Whether the first and last names are swapped: left first ~ right last and
-// left last ~ right first (equal or jw >= 0.92).
-NM_HD inline bool names_swapped(const Text& lf, const Text& ll, const Text& rf, const Text& rl,
-                                uint32_t* scratch) {
-  if (lf.len == 0 || ll.len == 0 || rf.len == 0 || rl.len == 0) return false;
-  return name_similarity(lf, rl, scratch) <= 1 && name_similarity(ll, rf, scratch) <= 1;
+// How the first and last names of a pair cross: 2 when left first ~ right
+// last and left last ~ right first (equal or jw >= 0.92), 1 when one of the
+// two holds (a surname given as the first name, or the other way round), 0
+// when neither. Missing names cross nothing.
+NM_HD inline uint8_t names_crossed(const Text& lf, const Text& ll, const Text& rf, const Text& rl,
+                                   uint32_t* scratch) {
+  const bool a = lf.len != 0 && rl.len != 0 && name_similarity(lf, rl, scratch) <= 1;
+  const bool b = ll.len != 0 && rf.len != 0 && name_similarity(ll, rf, scratch) <= 1;
+  return static_cast<uint8_t>((a ? 1 : 0) + (b ? 1 : 0));
+}
+
+// The levels of the first and last name of a pair together: each name's own
+// similarity (0..2) when it has one; when neither name is similar (or the
+// last is missing) and the names cross, the first name takes level 3
+// (swapped) or 4 (one name in the other's place) and the last name gives no
+// evidence; else the first name is 5 and the last 3 ("else").
+struct NameLevels {
+  uint8_t first, last;
+};
+NM_HD inline NameLevels name_levels(const Text& lf, const Text& ll, const Text& rf,
+                                    const Text& rl, uint32_t* scratch) {
+  const uint8_t sf = lf.len == 0 || rf.len == 0 ? kNull : name_similarity(lf, rf, scratch);
+  const uint8_t sl = ll.len == 0 || rl.len == 0 ? kNull : name_similarity(ll, rl, scratch);
+  NameLevels out{sf, sl};
+  if (sf == 3) {
+    out.first = 5;
+    if (sl == 3 || sl == kNull) {
+      const uint8_t crossed = names_crossed(lf, ll, rf, rl, scratch);
+      if (crossed != 0) {
+        out.first = crossed == 2 ? 3 : 4;
+        out.last = kNull;
+      }
+    }
+  }
+  return out;
 }
 
 // An initial against a full name: one side is one code point, the other
@@ -111,25 +141,22 @@ NM_HD inline bool one_edit(const Text& a, const Text& b) {
   return true;
 }
 
-// The level of a text comparison (every set but kDate). `swapped` is
-// names_swapped() for kNameSwap (the caller computes it once per pair).
-NM_HD inline uint8_t text_level(LevelSet set, const Text& a, const Text& b, bool swapped,
-                                uint32_t* scratch) {
+// The level of a text comparison (every set but kDate). The first and last
+// names of a pair are compared together by name_levels; alone (no partner
+// name in the model), a first name is never crossed.
+NM_HD inline uint8_t text_level(LevelSet set, const Text& a, const Text& b, uint32_t* scratch) {
   if (a.len == 0 || b.len == 0) return kNull;
   switch (set) {
     case LevelSet::kNameSwap: {
       const uint8_t s = name_similarity(a, b, scratch);
-      return s < 3 ? s : (swapped ? 3 : 4);
+      return s < 3 ? s : 5;
     }
     case LevelSet::kNameInitial: {
       const uint8_t s = name_similarity(a, b, scratch);
       return s < 3 ? s : (initial_of(a, b) ? 3 : 4);
     }
     case LevelSet::kName: return name_similarity(a, b, scratch);
-    case LevelSet::kNameSwapPartner: {
-      const uint8_t s = name_similarity(a, b, scratch);
-      return s < 3 ? s : (swapped ? kNull : 3);
-    }
+    case LevelSet::kNameSwapPartner: return name_similarity(a, b, scratch);
     case LevelSet::kExact: return same_text(a, b) ? 0 : 1;
     case LevelSet::kPrefix: {
       if (same_text(a, b)) return 0;
@@ -220,34 +247,29 @@ struct Item {
 
 // Every comparison's level of the pair (l row lr, r row rr), 4 bits each,
 // comparison 0 in the low bits. swap_first/swap_last: the text slots of the
-// first and last name (-1: no swap level).
+// first and last name, compared together (name_levels); -1 when the model
+// lacks one of them.
 NM_HD inline uint64_t compare_pair(const Item* items, uint32_t n_items, int swap_first,
                                    int swap_last, const SideView& l, uint64_t lr,
                                    const SideView& r, uint64_t rr, uint32_t* scratch) {
-  bool swapped = false;
-  bool swap_known = false;
+  const bool paired = swap_first >= 0 && swap_last >= 0;
+  NameLevels names{kNull, kNull};
+  if (paired) {
+    const auto f = static_cast<uint32_t>(swap_first), s = static_cast<uint32_t>(swap_last);
+    names = name_levels(l.text(lr, f), l.text(lr, s), r.text(rr, f), r.text(rr, s), scratch);
+  }
   uint64_t pattern = 0;
   for (uint32_t c = 0; c < n_items; ++c) {
     const Item it = items[c];
     uint8_t level;
-    if (it.set == LevelSet::kDate) {
+    if (it.set == LevelSet::kDate)
       level = date_level(l.day(lr, it.slot), r.day(rr, it.slot));
-    } else {
-      const Text a = l.text(lr, it.slot);
-      const Text b = r.text(rr, it.slot);
-      if ((it.set == LevelSet::kNameSwap || it.set == LevelSet::kNameSwapPartner) && !swap_known &&
-          swap_first >= 0 && swap_last >= 0) {
-        // Needed only when this name is not similar; computed once per pair.
-        if (a.len != 0 && b.len != 0 && name_similarity(a, b, scratch) == 3) {
-          swapped = names_swapped(l.text(lr, static_cast<uint32_t>(swap_first)),
-                                  l.text(lr, static_cast<uint32_t>(swap_last)),
-                                  r.text(rr, static_cast<uint32_t>(swap_first)),
-                                  r.text(rr, static_cast<uint32_t>(swap_last)), scratch);
-          swap_known = true;
-        }
-      }
-      level = text_level(it.set, a, b, swapped, scratch);
-    }
+    else if (paired && it.set == LevelSet::kNameSwap)
+      level = names.first;
+    else if (paired && it.set == LevelSet::kNameSwapPartner)
+      level = names.last;
+    else
+      level = text_level(it.set, l.text(lr, it.slot), r.text(rr, it.slot), scratch);
     pattern |= static_cast<uint64_t>(level) << (4 * c);
   }
   return pattern;

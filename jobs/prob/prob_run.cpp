@@ -155,7 +155,7 @@ ProbResult run_prob(const ProbConfig& cfg) {
     comparisons = prob::default_comparisons(cfg.compare);
   }
   const bool default_rules = rule_texts.empty();
-  if (default_rules) rule_texts = prob::default_rule_texts();
+  if (default_rules) rule_texts = prob::default_rule_texts(comparisons);
   std::vector<prob::BlockingRule> rules = parse_rules(rule_texts);
   std::vector<prob::BlockingRule> training = parse_rules(
       cfg.train_block.empty() ? prob::default_training_rule_texts() : cfg.train_block);
@@ -216,7 +216,7 @@ ProbResult run_prob(const ProbConfig& cfg) {
   if (!paths.summary.empty())
     write_text_output(paths.summary, prob_summary_json(sum), outputs, io::CommitKind::kSide);
   outputs.commit();
-  res.candidate_pairs = given ? link_figures.candidate_pairs : train_figures.candidate_pairs;
+  res.candidate_pairs = cfg.train_only ? train_figures.candidate_pairs : link_figures.candidate_pairs;
   res.pairs_written = written.pairs;
   res.clusters = written.clusters;
   res.summary_path = paths.summary;

@@ -30,11 +30,16 @@ int32_t day(const char* iso) {
   std::string why;
   return *nm::DateFormat("%Y-%m-%d").parse(iso, why);
 }
-uint8_t name_level(kp::LevelSet set, const std::string& a, const std::string& b,
-                   bool swapped = false) {
+uint8_t name_level(kp::LevelSet set, const std::string& a, const std::string& b) {
   std::vector<uint32_t> scratch(256);
   const Owned x = text(a), y = text(b);
-  return kp::text_level(set, x.text(), y.text(), swapped, scratch.data());
+  return kp::text_level(set, x.text(), y.text(), scratch.data());
+}
+kp::NameLevels names(const std::string& lf, const std::string& ll, const std::string& rf,
+                     const std::string& rl) {
+  std::vector<uint32_t> scratch(256);
+  const Owned a = text(lf), b = text(ll), c = text(rf), d = text(rl);
+  return kp::name_levels(a.text(), b.text(), c.text(), d.text(), scratch.data());
 }
 
 }  // namespace
@@ -67,8 +72,7 @@ TEST_CASE("prob compare: name levels, missing, swap, initial") {
   using S = kp::LevelSet;
   CHECK(name_level(S::kNameSwap, "martha", "martha") == 0);
   CHECK(name_level(S::kNameSwap, "martha", "marhta") == 1);     // jw 0.961
-  CHECK(name_level(S::kNameSwap, "dwayne", "duane") == 4);      // jw 0.84, no metaphone given
-  CHECK(name_level(S::kNameSwap, "dwayne", "duane", true) == 3);  // the pair's names are swapped
+  CHECK(name_level(S::kNameSwap, "dwayne", "duane") == 5);      // jw 0.84, no metaphone given
   CHECK(name_level(S::kNameSwap, "", "duane") == kp::kNull);
   CHECK(name_level(S::kNameSwap, "duane", "") == kp::kNull);
   CHECK(name_level(S::kNameInitial, "j", "john") == 3);
@@ -80,6 +84,21 @@ TEST_CASE("prob compare: name levels, missing, swap, initial") {
   const Owned a = text("catherine", 7), b = text("kathryn", 7), c = text("kathryn", 8);
   CHECK(kp::name_similarity(a.text(), b.text(), scratch.data()) == 2);
   CHECK(kp::name_similarity(a.text(), c.text(), scratch.data()) == 3);
+}
+
+TEST_CASE("prob compare: first and last names together (swapped, moved)") {
+  auto is = [](kp::NameLevels n, uint8_t f, uint8_t l) { return n.first == f && n.last == l; };
+  CHECK(is(names("john", "smith", "john", "smith"), 0, 0));
+  CHECK(is(names("john", "smith", "smith", "john"), 3, kp::kNull));    // swapped
+  CHECK(is(names("john", "smith", "smiht", "john"), 3, kp::kNull));    // swapped, one typo
+  CHECK(is(names("quilliam", "ashleigh", "maddison", "quilliam"), 4, kp::kNull));  // moved
+  CHECK(is(names("rily", "gloster", "gloster", "mia"), 4, kp::kNull));
+  CHECK(is(names("john", "smith", "peter", "jones"), 5, 3));
+  CHECK(is(names("john", "smith", "john", "jones"), 0, 3));            // first equal: no crossing
+  CHECK(is(names("james", "james", "james", "smith"), 0, 3));
+  CHECK(is(names("", "smith", "smith", "john"), kp::kNull, 3));        // missing first: no level
+  CHECK(is(names("john", "", "peter", "john"), 4, kp::kNull));         // last missing, crossed
+  CHECK(is(names("john", "", "peter", ""), 5, kp::kNull));
 }
 
 TEST_CASE("prob compare: exact, prefix and numeric levels") {

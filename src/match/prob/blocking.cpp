@@ -1,4 +1,5 @@
 #include "src/match/prob/blocking.hpp"
+#include "src/match/prob/model.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -235,6 +236,17 @@ std::vector<std::string> default_rule_texts() {
           "first_name",
           "last_name",
           "prefix(first_name, 3) + prefix(last_name, 3)"};
+}
+
+std::vector<std::string> default_rule_texts(const std::vector<Comparison>& comparisons) {
+  std::vector<std::string> out = default_rule_texts();
+  for (const Comparison& c : comparisons) {
+    if (c.column == "first_name" || c.column == "middle_name" || c.column == "last_name" ||
+        c.column == kBirthdateColumn || c.kind == CompareKind::kDate)
+      continue;
+    out.push_back(c.column);
+  }
+  return out;
 }
 
 uint64_t default_rule_budget(uint64_t left_rows, uint64_t right_rows) {

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/match/prob/model.hpp"
 #include "src/match/table.hpp"
 
 namespace nm::prob {
@@ -63,6 +64,10 @@ void check_rule_columns(const BlockingRule& rule, const RawTable& table);
 // The rules used when no --block is given (measured on FEBRL4 and the
 // generator's data: tests/prob/test_blocking.cpp, "default rules recall").
 std::vector<std::string> default_rule_texts();
+// The same followed by one rule per other compared column (--compare; not
+// dates): its value, e.g. a national id or a postcode (the pair budget below
+// leaves out those too common to block on, like a state).
+std::vector<std::string> default_rule_texts(const std::vector<Comparison>& comparisons);
 // The default rules are cheap, high-recall ones first, then single-name
 // rules that find the pairs whose other name and birthdate both changed; a
 // default rule predicting more pairs than this budget is left out (with a

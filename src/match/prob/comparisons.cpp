@@ -22,7 +22,7 @@ std::vector<std::string> level_names(LevelSet s) {
   switch (s) {
     case LevelSet::kNameSwap:
       out.assign(std::begin(kNameLevels), std::end(kNameLevels));
-      out.insert(out.end(), {"first/last swapped", "else"});
+      out.insert(out.end(), {"first/last swapped", "a name in the other's place", "else"});
       break;
     case LevelSet::kNameInitial:
       out.assign(std::begin(kNameLevels), std::end(kNameLevels));
@@ -287,6 +287,7 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
     if (s == nullptr) continue;
     s->frequency.assign(s->rows * s->text_slots, 0);
     s->name_frequency.assign(s->rows, 0);
+    s->name_people.assign(s->rows, 0);
   }
   int first_c = -1, last_c = -1;
   for (size_t c = 0; c < plan.items.size(); ++c) {
@@ -301,18 +302,45 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
   if (first_c >= 0 && last_c >= 0) {
     const auto f = static_cast<uint32_t>(plan.swap_first);
     const auto l = static_cast<uint32_t>(plan.swap_last);
-    // The whole name: first, a separator no code point equals, last.
-    totals.names = count_and_store<std::u32string>(
-        left, right,
-        [f, l](const PreparedSide& s, size_t row) {
-          const auto a = value_of(s, row, f), b = value_of(s, row, l);
-          if (a.empty() || b.empty()) return std::u32string();
-          std::u32string k(a);
-          k.push_back(char32_t{0x110000});
-          k.append(b);
-          return k;
-        },
-        &PreparedSide::name_frequency, 1, 0);
+    auto name_key = [f, l](const PreparedSide& s, size_t row) {
+      const auto a = value_of(s, row, f), b = value_of(s, row, l);
+      if (a.empty() || b.empty()) return std::u32string();
+      std::u32string k(a);  // first, a separator no code point equals, last
+      k.push_back(char32_t{0x110000});
+      k.append(b);
+      return k;
+    };
+    totals.names = count_and_store<std::u32string>(left, right, name_key,
+                                                   &PreparedSide::name_frequency, 1, 0);
+    // The people bearing each whole name: its records' distinct birthdates
+    // (a registry may hold one person several times; missing dates count none).
+    int date_slot = -1;
+    for (size_t c = 0; c < plan.items.size(); ++c)
+      if (plan.items[c].set == LevelSet::kDate && plan.columns[c].kind == ColumnRef::kBirthdate)
+        date_slot = static_cast<int>(plan.items[c].slot);
+    absl::flat_hash_map<std::u32string, std::vector<int32_t>> dates;
+    for (PreparedSide* s : {&left, right}) {
+      if (s == nullptr) continue;
+      for (size_t row = 0; row < s->rows; ++row) {
+        std::u32string k = name_key(*s, row);
+        if (k.empty()) continue;
+        auto& v = dates[std::move(k)];
+        const int32_t day = date_slot < 0 ? kernels::prob::kNoDay
+                                          : s->days[row * s->date_slots + static_cast<uint32_t>(date_slot)];
+        if (day != kernels::prob::kNoDay) v.push_back(day);
+      }
+    }
+    for (auto& [k, v] : dates) {
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+    }
+    for (PreparedSide* s : {&left, right}) {
+      if (s == nullptr) continue;
+      for (size_t row = 0; row < s->rows; ++row) {
+        const std::u32string k = name_key(*s, row);
+        if (!k.empty()) s->name_people[row] = static_cast<uint32_t>(dates.find(k)->second.size());
+      }
+    }
   }
   return totals;
 }

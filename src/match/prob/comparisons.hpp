@@ -47,6 +47,7 @@ struct PreparedSide {
   std::vector<int32_t> days;               // [row * date_slots + slot]; kNoDay = missing
   std::vector<uint32_t> frequency;         // [row * text_slots + slot]: the value's count on both sides (term-frequency slots)
   std::vector<uint32_t> name_frequency;    // [row]: the (first, last) name's count on both sides (0: either missing)
+  std::vector<uint32_t> name_people;       // [row]: distinct birthdates among those records (people bearing the name)
   uint32_t max_len = 0;
   size_t rows = 0;
 };

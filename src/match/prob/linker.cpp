@@ -274,9 +274,10 @@ Scoring make_scoring(const Model& model, const LinkData& d, double min_probabili
   if (s.first_c >= 0 && s.last_c >= 0 && d.tf_totals.names > 0) {
     // m of both names equal among matches, over u of this whole name: how
     // often a random other record bears it. That is the larger of the
-    // names' frequencies multiplied (were they independent) and the whole
-    // name's own frequency without the two records of the pair (a common
-    // combination, like a surname that goes with a first name).
+    // names' frequencies multiplied (were they independent) and the share of
+    // records held by the other people bearing the whole name (a common
+    // combination, like a surname that goes with a first name); people, not
+    // records, as one person may be in a registry several times.
     const auto fc = static_cast<size_t>(s.first_c), lc = static_cast<size_t>(s.last_c);
     const double m0 = model.comparisons[fc].m[0] * model.comparisons[lc].m[0];
     const uint32_t fs = d.plan.items[fc].slot, ls = d.plan.items[lc].slot;
@@ -284,15 +285,23 @@ Scoring make_scoring(const Model& model, const LinkData& d, double min_probabili
     const double nl = static_cast<double>(d.tf_totals.values[lc]);
     const double nn = static_cast<double>(d.tf_totals.names);
     const uint32_t slots = d.left.text_slots;
-    s.left_name_tf.assign(d.left.rows, 0);
+    // The pair's own records are one person when their birthdates agree (or
+    // one is missing), two dates when they differ: [2 * row + differ].
+    s.left_name_tf.assign(2 * d.left.rows, 0);
     for (size_t row = 0; row < d.left.rows; ++row) {
       const uint32_t k = d.left.name_frequency[row];
       if (k == 0) continue;
       const double independent = static_cast<double>(d.left.frequency[row * slots + fs]) / nf *
                                  static_cast<double>(d.left.frequency[row * slots + ls]) / nl;
-      const double whole = k > 2 ? static_cast<double>(k - 2) / nn : 0.0;
-      s.left_name_tf[row] = to_fixed(std::log2(m0 / std::max(independent, whole)));
+      for (uint32_t differ = 0; differ < 2; ++differ) {
+        const uint32_t own = 1 + differ, people = d.left.name_people[row];
+        const double whole = people > own ? static_cast<double>(people - own) / nn : 0.0;
+        s.left_name_tf[2 * row + differ] = to_fixed(std::log2(m0 / std::max(independent, whole)));
+      }
     }
+    for (size_t c = 0; c < d.plan.items.size(); ++c)
+      if (d.plan.items[c].set == LevelSet::kDate && d.plan.columns[c].kind == ColumnRef::kBirthdate)
+        s.date_c = static_cast<int>(c);
   } else {
     s.first_c = s.last_c = -1;
   }
@@ -303,7 +312,10 @@ int64_t pair_weight(const Scoring& s, const LinkData& d, Pattern p, uint32_t lro
   int64_t w = s.weights.prior;
   const bool whole_name = s.first_c >= 0 && level_of(p, static_cast<uint32_t>(s.first_c)) == 0 &&
                           level_of(p, static_cast<uint32_t>(s.last_c)) == 0;
-  if (whole_name) w += s.left_name_tf[lrow];
+  if (whole_name) {
+    const uint8_t date = s.date_c < 0 ? kNullLevel : level_of(p, static_cast<uint32_t>(s.date_c));
+    w += s.left_name_tf[2 * size_t{lrow} + (date != 0 && date != kNullLevel ? 1 : 0)];
+  }
   for (uint32_t c = 0; c < d.plan.items.size(); ++c) {
     const uint8_t lev = level_of(p, c);
     if (lev == kNullLevel) continue;

@@ -74,8 +74,9 @@ struct ScoredLink {
 struct Scoring {
   FixedWeights weights;
   std::vector<int32_t> left_tf;  // [row * text_slots + slot] (a value counted over both sides)
-  std::vector<int32_t> left_name_tf;  // [row]: first and last name both equal
+  std::vector<int32_t> left_name_tf;  // [2 * row + dates differ]: first and last name both equal
   int first_c = -1, last_c = -1;      // the first and last name comparisons (whole-name weight)
+  int date_c = -1;                    // the birthdate comparison
   int64_t keep_at = 0;                     // fixed-point weight threshold
 };
 Scoring make_scoring(const Model& model, const LinkData& d, double min_probability);
