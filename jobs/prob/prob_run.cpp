@@ -75,8 +75,8 @@ std::vector<prob::BlockingRule> parse_rules(const std::vector<std::string>& text
   return rules;
 }
 
-// The default rules that fit the pair budget (prob::default_rule_budget);
-// the others are named in a message.
+// The default rules that fit, in order, within the pair budget
+// (prob::default_rule_budget); the others are named in a message.
 std::vector<prob::BlockingRule> affordable_defaults(std::vector<prob::BlockingRule> rules,
                                                     const RawTable& left, const RawTable& right,
                                                     bool dedupe, unsigned threads) {
@@ -85,12 +85,15 @@ std::vector<prob::BlockingRule> affordable_defaults(std::vector<prob::BlockingRu
   const std::vector<uint64_t> predicted = prob::predicted_pairs_per_rule(lk, rk, dedupe);
   const uint64_t budget = prob::default_rule_budget(left.size(), dedupe ? 0 : right.size());
   std::vector<prob::BlockingRule> kept;
+  uint64_t total = 0;
   for (size_t r = 0; r < rules.size(); ++r) {
-    if (predicted[r] <= budget) {
+    if (total + predicted[r] <= budget) {
+      total += predicted[r];
       kept.push_back(std::move(rules[r]));
     } else {
       log(LogLevel::kInfo, fmt::format("default blocking rule '{}' left out: {} pairs predicted, "
-                                       "over the budget of {} (give it with --block to use it)",
+                                       "over the budget of {} for all default rules (give it with --block "
+                                       "to use it)",
                                        rules[r].text, predicted[r], budget));
     }
   }

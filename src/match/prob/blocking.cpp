@@ -227,12 +227,13 @@ void check_rule_columns(const BlockingRule& rule, const RawTable& table) {
 // names.
 std::vector<std::string> default_rule_texts() {
   return {"birthdate",
-          "dm(first_name) + dm(last_name)",
           "swap(first_name, last_name)",
-          "first_name + year(birthdate)",
-          "last_name + year(birthdate)",
+          "prefix(first_name, 3) + prefix(last_name, 3) + year(birthdate)",
           "first_name + md(birthdate)",
           "last_name + md(birthdate)",
+          "first_name + year(birthdate)",
+          "last_name + year(birthdate)",
+          "dm(first_name) + dm(last_name)",
           "first_name",
           "last_name",
           "prefix(first_name, 3) + prefix(last_name, 3)"};
@@ -250,7 +251,7 @@ std::vector<std::string> default_rule_texts(const std::vector<Comparison>& compa
 }
 
 uint64_t default_rule_budget(uint64_t left_rows, uint64_t right_rows) {
-  return std::max<uint64_t>(uint64_t{1} << 20, 64 * (left_rows + right_rows));
+  return std::max<uint64_t>(uint64_t{1} << 20, 32 * (left_rows + right_rows));
 }
 
 namespace {

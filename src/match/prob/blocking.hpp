@@ -68,11 +68,13 @@ std::vector<std::string> default_rule_texts();
 // dates): its value, e.g. a national id or a postcode (the pair budget below
 // leaves out those too common to block on, like a state).
 std::vector<std::string> default_rule_texts(const std::vector<Comparison>& comparisons);
-// The default rules are cheap, high-recall ones first, then single-name
-// rules that find the pairs whose other name and birthdate both changed; a
-// default rule predicting more pairs than this budget is left out (with a
-// message), so the defaults stay affordable at 100M rows. Rules given with
-// --block are always used.
+// The default rules, cheapest for the recall they add first: equal
+// birthdates, swapped names, then a name with part of the birthdate (the
+// pairs whose date changed), then name-only rules (whose other name and date
+// both changed). They are taken in order while the pairs they predict, added
+// up, stay within this budget; a rule that would exceed it is left out (with
+// a message) and the next one tried, so the defaults stay affordable at 100M
+// rows. Rules given with --block are always used.
 uint64_t default_rule_budget(uint64_t left_rows, uint64_t right_rows);
 
 // The columns the rules read besides the contract's fields and the
