@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/fused_tile_launch.hpp"
+#include "kernels/prob_tile_launch.hpp"
 #include "src/gpu/cuda_check.hpp"
 #include "src/gpu/device_api.hpp"
 
@@ -130,6 +131,18 @@ class CudaDevice final : public DeviceApi {
     cudaStream_t s = stream_of(stream);
     launch_fused_tile(view, cfg.grid, cfg.block, s);
     check_cuda(cudaGetLastError(), "fused_tile_kernel launch");
+  }
+
+  void launch_prob(int stream, const kernels::prob::ProbTileView& view,
+                   LaunchConfig cfg) override {
+    if (cfg.block == 0 || cfg.block > kernels::prob::kProbBlockThreads)
+      throw DeviceError("launch_prob: block of " + std::to_string(cfg.block) +
+                        " threads (must be 1.." +
+                        std::to_string(kernels::prob::kProbBlockThreads) + ")");
+    if (cfg.grid == 0) return;
+    use();
+    launch_prob_tile(view, cfg.grid, cfg.block, stream_of(stream));
+    check_cuda(cudaGetLastError(), "prob_tile_kernel launch");
   }
 
   void record(int stream, int event) override {

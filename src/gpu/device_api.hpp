@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "kernels/fused_tile.hpp"
+#include "kernels/prob_tile.hpp"
 
 namespace nm::gpu {
 
@@ -59,6 +60,13 @@ class DeviceApi {
   virtual void fill_zero(int stream, void* dst, size_t n) = 0;
   // Launches the fused kernel on `view` (device pointers). May throw DeviceOom.
   virtual void launch_fused(int stream, const kernels::TileView& view, LaunchConfig cfg) = 0;
+  // Launches the probabilistic mode's kernel (kernels/prob_tile.hpp) on
+  // `view` (device pointers). A device without it (the tests' fakes) keeps
+  // this default, which throws DeviceError.
+  virtual void launch_prob(int /*stream*/, const kernels::prob::ProbTileView& /*view*/,
+                           LaunchConfig /*cfg*/) {
+    throw DeviceError("launch_prob: this device has no probabilistic kernel");
+  }
   virtual void record(int stream, int event) = 0;
   // The host waits until everything recorded before `event` has completed.
   virtual void wait(int event) = 0;

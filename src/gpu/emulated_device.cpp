@@ -108,6 +108,27 @@ void EmulatedDevice::launch_fused(int stream, const kernels::TileView& view, Lau
   });
 }
 
+void EmulatedDevice::launch_prob(int stream, const kernels::prob::ProbTileView& view,
+                                 LaunchConfig cfg) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fail_launches_ > 0) {
+      --fail_launches_;
+      throw DeviceOom("emulated device: launch failed: out of memory (injected)");
+    }
+    ++launches_;
+    log({DeviceOp::kLaunch, stream, -1, 0});
+  }
+  // As launch_fused: blocks meet only in atomics, each has its own table.
+  const unsigned threads = std::max(1u, opt_.threads);
+  std::vector<std::unique_ptr<kernels::prob::ProbBlockShared>> shared(threads);
+  for (auto& s : shared) s = std::make_unique<kernels::prob::ProbBlockShared>();
+  parallel_for(cfg.grid, threads, [&](size_t bx, unsigned tid) {
+    kernels::prob::emulate_prob_block(view, static_cast<uint32_t>(bx), cfg.grid, cfg.block,
+                                      *shared[tid]);
+  });
+}
+
 void EmulatedDevice::record(int stream, int event) {
   std::lock_guard<std::mutex> lock(mu_);
   log({DeviceOp::kRecord, stream, event, 0});

@@ -1,6 +1,7 @@
 // A DeviceApi on the CPU: "device" memory is host memory, every operation runs
 // at once in the order it is issued (a valid execution of any stream
-// schedule), and the fused kernel runs through kernels::emulate_block for every
+// schedule), and the fused kernel runs through kernels::emulate_block (the
+// probabilistic one through kernels::prob::emulate_prob_block) for every
 // block and thread index. It records each operation so tests can check the
 // schedule, and can be told to run out of memory. `--device emulate` and
 // `gpu-selftest --emulate` use it to run the GPU backend's host side here.
@@ -47,6 +48,7 @@ class EmulatedDevice : public DeviceApi {
   void copy_to_host(int stream, void* dst, const void* src, size_t n) override;
   void fill_zero(int stream, void* dst, size_t n) override;
   void launch_fused(int stream, const kernels::TileView& view, LaunchConfig cfg) override;
+  void launch_prob(int stream, const kernels::prob::ProbTileView& view, LaunchConfig cfg) override;
   void record(int stream, int event) override;
   void wait(int event) override;
   uint32_t grid_for(uint32_t groups) const override;

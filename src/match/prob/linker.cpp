@@ -72,10 +72,11 @@ std::vector<RuleBlocks> build_blocks(const LinkData& d, const RuleSet& set, uint
 }
 
 // Calls fn(lrow, rrow) for every pair of the chunk that this rule scores:
-// with dedupe only left < right; never a pair an earlier rule has.
+// with dedupe only left < right; with skip_earlier never a pair an earlier
+// rule of `set` has.
 template <class Fn>
-uint64_t for_each_pair(const LinkData& d, const RuleBlocks& b, uint32_t rule, const Chunk& c,
-                       Fn&& fn) {
+uint64_t for_each_pair(const LinkData& d, const RuleSet& set, bool skip_earlier,
+                       const RuleBlocks& b, uint32_t rule, const Chunk& c, Fn&& fn) {
   const KeyedRows& right = b.self_join ? b.left : b.right;
   uint64_t n = 0;
   for (uint32_t li = c.l_begin; li < c.l_end; ++li) {
@@ -83,7 +84,7 @@ uint64_t for_each_pair(const LinkData& d, const RuleBlocks& b, uint32_t rule, co
     for (uint32_t ri = c.r_begin; ri < c.r_end; ++ri) {
       const uint32_t r = right.rows[ri];
       if (d.dedupe && l >= r) continue;
-      if (rule > 0 && found_by_earlier_rule(d.blocking.left, d.blocking.right, l, r, rule))
+      if (skip_earlier && rule > 0 && found_by_earlier_rule(set.left, set.right, l, r, rule))
         continue;
       fn(l, r);
       ++n;
@@ -266,6 +267,16 @@ Scoring make_scoring(const Model& model, const LinkData& d, double min_probabili
   s.weights = fixed_weights(model);
   s.left_tf = tf_weights(model, d, d.left);
   s.keep_at = weight_threshold(min_probability);
+  const size_t nc = d.plan.items.size();
+  s.text_slots = d.left.text_slots;
+  s.level_table.assign(nc * kernels::prob::kLevelStride, 0);
+  s.tf_slot.assign(nc, kernels::prob::kNoTermFrequency);
+  for (size_t c = 0; c < nc; ++c) {
+    const auto& lv = s.weights.level[c];  // at most 14 levels (model_from_json checks)
+    std::copy_n(lv.begin(), std::min<size_t>(lv.size(), kernels::prob::kNull),
+                s.level_table.begin() + c * kernels::prob::kLevelStride);
+    if (d.plan.term_frequency[c] && d.tf_totals.values[c] != 0) s.tf_slot[c] = d.plan.items[c].slot;
+  }
   for (size_t c = 0; c < d.plan.items.size(); ++c) {
     if (!d.plan.term_frequency[c]) continue;
     if (static_cast<int>(d.plan.items[c].slot) == d.plan.swap_first) s.first_c = static_cast<int>(c);
@@ -308,25 +319,23 @@ Scoring make_scoring(const Model& model, const LinkData& d, double min_probabili
   return s;
 }
 
-int64_t pair_weight(const Scoring& s, const LinkData& d, Pattern p, uint32_t lrow) {
-  int64_t w = s.weights.prior;
-  const bool whole_name = s.first_c >= 0 && level_of(p, static_cast<uint32_t>(s.first_c)) == 0 &&
-                          level_of(p, static_cast<uint32_t>(s.last_c)) == 0;
-  if (whole_name) {
-    const uint8_t date = s.date_c < 0 ? kNullLevel : level_of(p, static_cast<uint32_t>(s.date_c));
-    w += s.left_name_tf[2 * size_t{lrow} + (date != 0 && date != kNullLevel ? 1 : 0)];
-  }
-  for (uint32_t c = 0; c < d.plan.items.size(); ++c) {
-    const uint8_t lev = level_of(p, c);
-    if (lev == kNullLevel) continue;
-    if (whole_name && (static_cast<int>(c) == s.first_c || static_cast<int>(c) == s.last_c))
-      continue;
-    if (lev == 0 && d.plan.term_frequency[c] && d.tf_totals.values[c] != 0)
-      w += s.left_tf[lrow * d.left.text_slots + d.plan.items[c].slot];
-    else
-      w += s.weights.level[c][lev];
-  }
-  return w;
+kernels::prob::WeightView Scoring::view() const {
+  kernels::prob::WeightView v{};
+  v.level = level_table.data();
+  v.tf_slot = tf_slot.data();
+  v.left_tf = left_tf.data();
+  v.left_name_tf = left_name_tf.data();
+  v.n_comparisons = static_cast<uint32_t>(tf_slot.size());
+  v.text_slots = text_slots;
+  v.prior = weights.prior;
+  v.first_c = first_c;
+  v.last_c = last_c;
+  v.date_c = date_c;
+  return v;
+}
+
+int64_t pair_weight(const Scoring& s, Pattern p, uint32_t lrow) {
+  return kernels::prob::pair_weight(s.view(), p, lrow);
 }
 
 std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_t chunk_pairs,
@@ -340,15 +349,16 @@ std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_
   std::vector<std::atomic<uint64_t>> per_rule(d.blocking.rules.size());
   std::atomic<uint64_t> done{0};
   const auto lv = side_view(d.left), rv = side_view(d.right_side());
+  const kernels::prob::WeightView wv = s.view();
   parallel_for(tasks.size(), nt, [&](size_t t, unsigned th) {
     const Task task = tasks[t];
     const RuleBlocks& b = blocks[task.rule];
     uint32_t* sc = scratch[th].data();
     auto& out = kept[t];
-    const uint64_t n = for_each_pair(d, b, task.rule, b.chunks.chunks[task.chunk],
+    const uint64_t n = for_each_pair(d, d.blocking, true, b, task.rule, b.chunks.chunks[task.chunk],
                                      [&](uint32_t l, uint32_t r) {
                                        const Pattern p = compare_pair(d.plan, lv, l, rv, r, sc);
-                                       const int64_t w = pair_weight(s, d, p, l);
+                                       const int64_t w = kernels::prob::pair_weight(wv, p, l);
                                        if (w >= s.keep_at) out.push_back({l, r, w, p});
                                      });
     per_rule[task.rule] += n;
@@ -372,6 +382,28 @@ std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_
     }
   }
   return all;
+}
+
+void for_each_pair_batch(const LinkData& d, const RuleSet& set,
+                         const std::vector<RuleSample>& samples, bool skip_earlier,
+                         uint64_t chunk_pairs, uint64_t batch_pairs, unsigned threads,
+                         const std::function<void(uint32_t, std::span<const kernels::prob::RowPair>)>& fn) {
+  const std::vector<RuleBlocks> blocks = build_blocks(d, set, chunk_pairs, threads, samples);
+  const size_t cap = static_cast<size_t>(std::max<uint64_t>(1, batch_pairs));
+  std::vector<kernels::prob::RowPair> batch;
+  batch.reserve(std::min<size_t>(cap, size_t{1} << 20));
+  for (uint32_t r = 0; r < blocks.size(); ++r) {
+    for (const Chunk& c : blocks[r].chunks.chunks)
+      for_each_pair(d, set, skip_earlier, blocks[r], r, c, [&](uint32_t l, uint32_t rr) {
+        batch.push_back({l, rr});
+        if (batch.size() == cap) {
+          fn(r, batch);
+          batch.clear();
+        }
+      });
+    if (!batch.empty()) fn(r, batch);
+    batch.clear();
+  }
 }
 
 }  // namespace nm::prob

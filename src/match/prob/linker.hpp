@@ -4,8 +4,11 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
+#include "kernels/prob_tile.hpp"
+#include "kernels/prob_weight.hpp"
 #include "src/match/prob/blocking.hpp"
 #include "src/match/prob/comparisons.hpp"
 #include "src/match/prob/em.hpp"
@@ -78,17 +81,37 @@ struct Scoring {
   int first_c = -1, last_c = -1;      // the first and last name comparisons (whole-name weight)
   int date_c = -1;                    // the birthdate comparison
   int64_t keep_at = 0;                     // fixed-point weight threshold
+  // The same weights laid out for kernels::prob::pair_weight (make_scoring
+  // fills them): weights.level with kLevelStride per comparison, and per
+  // comparison the text slot of its term-frequency weight or kNoTermFrequency.
+  std::vector<int32_t> level_table;
+  std::vector<uint32_t> tf_slot;
+  uint32_t text_slots = 0;
+  // Pointers into this object: valid while it lives unchanged.
+  kernels::prob::WeightView view() const;
 };
 Scoring make_scoring(const Model& model, const LinkData& d, double min_probability);
 // The smallest fixed-point weight whose probability is at least p.
 int64_t weight_threshold(double min_probability);
-// The fixed-point weight of one pair's pattern (the reference formula).
-int64_t pair_weight(const Scoring& s, const LinkData& d, Pattern p, uint32_t lrow);
+// The fixed-point weight of one pair's pattern: kernels::prob::pair_weight,
+// the formula the GPU kernel adds too.
+int64_t pair_weight(const Scoring& s, Pattern p, uint32_t lrow);
 
 // Scores every candidate pair; those at or above the threshold, sorted by
 // (left, right).
 std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_t chunk_pairs,
                                     unsigned threads, LinkFigures* figures,
                                     const std::function<void(uint64_t)>& progress = {});
+
+// The candidate pairs as the CPU enumerates them, in batches for a device:
+// each rule's chunks in order, fn(rule, pairs) with at most batch_pairs
+// pairs (a chunk may be cut; a batch holds one rule's pairs), on the calling
+// thread. skip_earlier = false: every pair of the rule's blocks, as
+// count_patterns counts them (samples as there); true: each pair once over
+// the rules, as score_pairs scores them (samples must be empty).
+void for_each_pair_batch(const LinkData& d, const RuleSet& rules,
+                         const std::vector<RuleSample>& samples, bool skip_earlier,
+                         uint64_t chunk_pairs, uint64_t batch_pairs, unsigned threads,
+                         const std::function<void(uint32_t, std::span<const kernels::prob::RowPair>)>& fn);
 
 }  // namespace nm::prob

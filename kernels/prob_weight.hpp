@@ -1,0 +1,67 @@
+// The probabilistic mode's match weight of one pair, in fixed point: the one
+// formula the CPU scorer (prob::pair_weight) and the GPU kernel
+// (kernels/prob_tile.hpp) both call, over plain pointers to the model's
+// fixed weights and the left rows' term-frequency weights, so the two
+// cannot add different integers.
+#pragma once
+#include <cstdint>
+
+#include "kernels/host_device.hpp"
+#include "kernels/prob_compare.hpp"
+
+namespace nm::kernels::prob {
+
+// Level weights are stored 16 to a comparison (levels 0..14; kNull is never
+// read), so level `l` of comparison `c` is level[c * kLevelStride + l].
+inline constexpr uint32_t kLevelStride = 16;
+inline constexpr uint32_t kNoTermFrequency = 0xFFFFFFFFu;
+
+// The weights of a model as the per-pair code reads them (host vectors or
+// device buffers).
+struct WeightView {
+  const int32_t* level;         // [c * kLevelStride + l]: to_fixed(log2(m / u))
+  const uint32_t* tf_slot;      // [c]: text slot whose per-row weight replaces level 0, or kNoTermFrequency
+  const int32_t* left_tf;       // [row * text_slots + slot]
+  const int32_t* left_name_tf;  // [2 * row + the pair's birthdates differ]: first and last name
+                                // both equal (when first_c >= 0)
+  uint32_t n_comparisons;
+  uint32_t text_slots;
+  int32_t prior;
+  int32_t first_c, last_c;  // the first and last name comparisons, or -1: no whole-name weight
+  int32_t date_c;           // the birthdate comparison, or -1
+};
+
+NM_HD NM_INLINE uint8_t pattern_level(uint64_t pattern, uint32_t c) {
+  return static_cast<uint8_t>((pattern >> (4 * c)) & 0xF);
+}
+
+// The prior, plus for every comparison not null: its level's weight, or at
+// level 0 of a term-frequency comparison the left record's own weight; when
+// first and last name are both equal, the left record's whole-name weight
+// replaces both names' weights (first and last names are not independent),
+// the one for a pair whose birthdates differ when they do (its records are
+// then two of the name's dates, not one).
+NM_HD inline int64_t pair_weight(const WeightView& w, uint64_t pattern, uint64_t lrow) {
+  int64_t sum = w.prior;
+  const bool whole_name = w.first_c >= 0 &&
+                          pattern_level(pattern, static_cast<uint32_t>(w.first_c)) == 0 &&
+                          pattern_level(pattern, static_cast<uint32_t>(w.last_c)) == 0;
+  if (whole_name) {
+    const uint8_t date =
+        w.date_c < 0 ? kNull : pattern_level(pattern, static_cast<uint32_t>(w.date_c));
+    sum += w.left_name_tf[2 * lrow + (date != 0 && date != kNull ? 1 : 0)];
+  }
+  for (uint32_t c = 0; c < w.n_comparisons; ++c) {
+    const uint8_t lev = pattern_level(pattern, c);
+    if (lev == kNull) continue;  // no evidence
+    if (whole_name && (static_cast<int32_t>(c) == w.first_c || static_cast<int32_t>(c) == w.last_c))
+      continue;
+    if (lev == 0 && w.tf_slot[c] != kNoTermFrequency)
+      sum += w.left_tf[lrow * w.text_slots + w.tf_slot[c]];
+    else
+      sum += w.level[c * kLevelStride + lev];
+  }
+  return sum;
+}
+
+}  // namespace nm::kernels::prob
