@@ -27,14 +27,14 @@ using nm::prob::Model;
 using nm::prob::Pattern;
 using nm::prob::PatternCount;
 
-// Comparisons: 0 first_name (5 levels), 1 middle_name (5), 2 last_name (4),
+// Comparisons: 0 first_name (6 levels), 1 middle_name (5), 2 last_name (4),
 // 3 birthdate (6), as default_comparisons gives them.
 struct Planted {
-  std::vector<std::vector<double>> m = {{0.80, 0.08, 0.04, 0.03, 0.05},
+  std::vector<std::vector<double>> m = {{0.80, 0.08, 0.04, 0.02, 0.01, 0.05},
                                         {0.60, 0.05, 0.05, 0.20, 0.10},
                                         {0.85, 0.07, 0.03, 0.05},
                                         {0.90, 0.01, 0.03, 0.01, 0.02, 0.03}};
-  std::vector<std::vector<double>> u = {{0.004, 0.003, 0.01, 0.0005, 0.9825},
+  std::vector<std::vector<double>> u = {{0.004, 0.003, 0.01, 0.0003, 0.0002, 0.9825},
                                         {0.02, 0.01, 0.02, 0.05, 0.90},
                                         {0.003, 0.002, 0.01, 0.985},
                                         {0.0003, 0.0001, 0.002, 0.0001, 0.0475, 0.95}};
