@@ -300,21 +300,7 @@ Scoring make_scoring(const Model& model, const LinkData& d, double min_probabili
 }
 
 int64_t pair_weight(const Scoring& s, const LinkData& d, Pattern p, uint32_t lrow) {
-  int64_t w = s.weights.prior;
-  const bool whole_name = s.first_c >= 0 && level_of(p, static_cast<uint32_t>(s.first_c)) == 0 &&
-                          level_of(p, static_cast<uint32_t>(s.last_c)) == 0;
-  if (whole_name) w += s.left_name_tf[lrow];
-  for (uint32_t c = 0; c < d.plan.items.size(); ++c) {
-    const uint8_t lev = level_of(p, c);
-    if (lev == kNullLevel) continue;
-    if (whole_name && (static_cast<int>(c) == s.first_c || static_cast<int>(c) == s.last_c))
-      continue;
-    if (lev == 0 && d.plan.term_frequency[c] && d.tf_totals.values[c] != 0)
-      w += s.left_tf[lrow * d.left.text_slots + d.plan.items[c].slot];
-    else
-      w += s.weights.level[c][lev];
-  }
-  return w;
+  return pair_weight_terms(s, d, p, lrow, [](const WeightTerm&) {});
 }
 
 std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_t chunk_pairs,
@@ -360,6 +346,24 @@ std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_
     }
   }
   return all;
+}
+
+LinkFigures count_candidates(const LinkData& d, uint64_t chunk_pairs, unsigned threads) {
+  const std::vector<RuleBlocks> blocks = build_blocks(d, d.blocking, chunk_pairs, threads);
+  const std::vector<Task> tasks = tasks_of(blocks);
+  std::vector<std::atomic<uint64_t>> per_rule(d.blocking.rules.size());
+  parallel_for(tasks.size(), std::max(1u, threads), [&](size_t t, unsigned) {
+    const Task task = tasks[t];
+    const RuleBlocks& b = blocks[task.rule];
+    per_rule[task.rule] +=
+        for_each_pair(d, b, task.rule, b.chunks.chunks[task.chunk], [](uint32_t, uint32_t) {});
+  });
+  LinkFigures f;
+  for (auto& n : per_rule) {
+    f.pairs_per_rule.push_back(n.load());
+    f.candidate_pairs += n.load();
+  }
+  return f;
 }
 
 }  // namespace nm::prob

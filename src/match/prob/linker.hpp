@@ -84,10 +84,62 @@ int64_t weight_threshold(double min_probability);
 // The fixed-point weight of one pair's pattern (the reference formula).
 int64_t pair_weight(const Scoring& s, const LinkData& d, Pattern p, uint32_t lrow);
 
+// One term of a pair's weight, as pair_weight adds it.
+struct WeightTerm {
+  enum Kind : uint8_t {
+    kPrior,          // the prior's weight
+    kLevel,          // the model's weight of the comparison's level
+    kTermFrequency,  // level 0 weighed by how common the left record's value is
+    kWholeName,      // first and last name equal: weighed as one whole name (on the first name)
+    kInWholeName,    // the last name, counted in the whole name: adds 0
+    kMissing,        // either side missing: no evidence, adds 0
+  };
+  Kind kind = kPrior;
+  int comparison = -1;  // -1 for the prior
+  int64_t weight = 0;
+};
+// pair_weight's formula, each term passed to on_term(const WeightTerm&) in
+// comparison order after the prior (`explain` shows them; pair_weight is
+// this with no callback, so the two never disagree).
+template <class OnTerm>
+int64_t pair_weight_terms(const Scoring& s, const LinkData& d, Pattern p, uint32_t lrow,
+                          OnTerm&& on_term) {
+  int64_t w = s.weights.prior;
+  on_term(WeightTerm{WeightTerm::kPrior, -1, w});
+  const bool whole_name = s.first_c >= 0 && level_of(p, static_cast<uint32_t>(s.first_c)) == 0 &&
+                          level_of(p, static_cast<uint32_t>(s.last_c)) == 0;
+  for (uint32_t c = 0; c < d.plan.items.size(); ++c) {
+    const int ci = static_cast<int>(c);
+    const uint8_t lev = level_of(p, c);
+    WeightTerm t{WeightTerm::kLevel, ci, 0};
+    if (whole_name && ci == s.first_c) {
+      t = {WeightTerm::kWholeName, ci, s.left_name_tf[lrow]};
+    } else if (whole_name && ci == s.last_c) {
+      t.kind = WeightTerm::kInWholeName;
+    } else if (lev == kNullLevel) {
+      t.kind = WeightTerm::kMissing;
+    } else if (lev == 0 && d.plan.term_frequency[c] && d.tf_totals.values[c] != 0) {
+      t = {WeightTerm::kTermFrequency, ci,
+           s.left_tf[lrow * d.left.text_slots + d.plan.items[c].slot]};
+    } else {
+      t.weight = s.weights.level[c][lev];
+    }
+    w += t.weight;
+    on_term(t);
+  }
+  return w;
+}
+
 // Scores every candidate pair; those at or above the threshold, sorted by
 // (left, right).
 std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_t chunk_pairs,
                                     unsigned threads, LinkFigures* figures,
                                     const std::function<void(uint64_t)>& progress = {});
+
+// The candidate pairs per rule of d.blocking, each pair counted by the first
+// rule that finds it: what score_pairs reports in `figures`, without
+// comparing. Reads only d.dedupe, d.left.rows, d.right.rows and d.blocking
+// (`plan` fills no more).
+LinkFigures count_candidates(const LinkData& d, uint64_t chunk_pairs, unsigned threads);
 
 }  // namespace nm::prob
