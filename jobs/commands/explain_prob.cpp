@@ -65,14 +65,15 @@ std::string frequency_note(const prob::LinkData& d, const ProbStep& st, uint32_t
   const auto c = static_cast<size_t>(st.comparison);
   const uint32_t slot = d.plan.items[c].slot;
   if (st.kind == prob::WeightTerm::kTermFrequency)
-    return fmt::format("term frequency: the value is {} of {} values of both tables "
-                       "(the model's 'equal' weighs {:.2f})",
-                       d.left.frequency[lrow * d.left.text_slots + slot], d.tf_totals.values[c],
-                       st.model_weight);
-  return fmt::format("first and last name equal: weighed as one whole name (includes "
-                     "last_name), {} of {} names of both tables; u = the larger of the names' "
-                     "frequencies multiplied and the whole name's own",
-                     d.left.name_frequency[lrow], d.tf_totals.names);
+    return fmt::format(
+        "term frequency: the value is {} of {} values of both tables "
+        "(the model's 'equal' weighs {:.2f})",
+        d.left.frequency[lrow * d.left.text_slots + slot], d.tf_totals.values[c], st.model_weight);
+  return fmt::format(
+      "first and last name equal: weighed as one whole name (includes "
+      "last_name), {} of {} names of both tables; u = the larger of the names' "
+      "frequencies multiplied and the whole name's own",
+      d.left.name_frequency[lrow], d.tf_totals.names);
 }
 
 // The last name's null level of a swapped pair (both values present).
@@ -92,11 +93,10 @@ ProbExplanation explain_prob_pair(const prob::Model& model, const prob::LinkData
   ProbExplanation e;
   e.prior = model.prior;
   for (const auto& c : model.comparisons) e.term_frequency_used |= c.term_frequency;
-  std::vector<uint32_t> scratch(kernels::device_metric_scratch_words(
-      std::max(d.left.max_len, d.right_side().max_len) + 1));
+  std::vector<uint32_t> scratch(
+      kernels::device_metric_scratch_words(std::max(d.left.max_len, d.right_side().max_len) + 1));
   const prob::Pattern p = prob::compare_pair(d.plan, prob::side_view(d.left), lrow,
-                                             prob::side_view(d.right_side()), rrow,
-                                             scratch.data());
+                                             prob::side_view(d.right_side()), rrow, scratch.data());
   int64_t total = 0;
   e.weight = prob::pair_weight_terms(s, d, p, lrow, [&](const prob::WeightTerm& t) {
     total += t.weight;
@@ -205,8 +205,8 @@ RawTable record_from_args(const ProbArgs& a, int side, const std::vector<std::st
     if (!found) {
       std::string have = "first_name, middle_name, last_name, birthdate";
       for (const auto& x : extras) have += ", " + x;
-      throw UsageError(std::string(option) + " " + text + ": the model reads no column '" +
-                       column + "' (columns: " + have + ")");
+      throw UsageError(std::string(option) + " " + text + ": the model reads no column '" + column +
+                       "' (columns: " + have + ")");
     }
   }
   int32_t day = kNoDate;
@@ -215,8 +215,8 @@ RawTable record_from_args(const ProbArgs& a, int side, const std::vector<std::st
     const auto d = DateFormat(a.date_format).parse(trim_date_blanks(date), why);
     if (!d)
       throw UsageError(fmt::format("{} '{}': not a date in {} ({})",
-                                   side == 0 ? "--birthdate" : "--birthdate2", date,
-                                   a.date_format, why));
+                                   side == 0 ? "--birthdate" : "--birthdate2", date, a.date_format,
+                                   why));
     day = *d;
   }
   RawTable t;
@@ -262,8 +262,8 @@ ProbExplanation explain_from_tables(const ProbArgs& a, const prob::Model& model,
   }
   io::RejectsFile rejects("");  // no --skip-bad-rows: a bad row is an error
   Progress progress(false);
-  const ProbTables t = load_prob_tables(cfg, prob_extra_columns(model.comparisons, rules),
-                                        rejects, progress);
+  const ProbTables t =
+      load_prob_tables(cfg, prob_extra_columns(model.comparisons, rules), rejects, progress);
   std::vector<std::string> columns = t.left.extra_names;
   for (auto f : kFieldNames) columns.emplace_back(f);
   columns.emplace_back("birthdate");
@@ -331,8 +331,8 @@ int prob_explain_main(const std::vector<std::string>& args) {
       "right", po::value(&a.right), "table 2 (CSV); not for a --dedupe model")(
       "left-row", po::value(&a.left_row), "id of the record in --left")(
       "right-row", po::value(&a.right_row), "id of the record in --right")(
-      "left-id", po::value(&left_id), "the same as --left-row")(
-      "right-id", po::value(&right_id), "the same as --right-row")(
+      "left-id", po::value(&left_id), "the same as --left-row")("right-id", po::value(&right_id),
+                                                                "the same as --right-row")(
       "map", po::value(&a.maps)->composing(), "FIELD=COLUMN, as for run; repeatable")(
       "date-format", po::value(&a.date_format)->default_value(a.date_format),
       "birthdate format, as for run")("trim-fields", po::bool_switch(&a.trim_fields),
@@ -355,14 +355,15 @@ int prob_explain_main(const std::vector<std::string>& args) {
   const prob::Model model = prob::model_from_json(read_text_file(a.model, "--model"), a.model);
   const std::vector<prob::BlockingRule> rules =
       parse_prob_rules(a.block.empty() ? model.blocking : a.block);
-  const bool tables = !a.left.empty() || !a.right.empty() || !a.left_row.empty() ||
-                      !a.right_row.empty();
+  const bool tables =
+      !a.left.empty() || !a.right.empty() || !a.left_row.empty() || !a.right_row.empty();
   ProbExplanation e;
   if (tables) {
     if (!a.names.empty() || !a.fields[0].empty() || !a.fields[1].empty() ||
         !a.birthdate[0].empty() || !a.birthdate[1].empty())
-      throw InputError("give either the records' values or --left/--right/--left-row/--right-row, "
-                       "not both");
+      throw InputError(
+          "give either the records' values or --left/--right/--left-row/--right-row, "
+          "not both");
     if (a.left.empty() || a.left_row.empty() || a.right_row.empty() ||
         (a.right.empty() != model.dedupe))
       throw InputError(model.dedupe ? "a --dedupe model: give --left, --left-row and --right-row "
@@ -371,8 +372,8 @@ int prob_explain_main(const std::vector<std::string>& args) {
     e = explain_from_tables(a, model, rules);
   } else {
     if (a.names.size() != 2 && !a.names.empty())
-      throw InputError(fmt::format("expected two names (got {}); see explain --model M --help",
-                                   a.names.size()));
+      throw InputError(
+          fmt::format("expected two names (got {}); see explain --model M --help", a.names.size()));
     e = explain_from_args(a, model, rules);
   }
   e.model_path = a.model;

@@ -15,8 +15,7 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr const char* kNoTables =
-    "not applied (no tables); the run adds it for common/rare values";
+constexpr const char* kNoTables = "not applied (no tables); the run adds it for common/rare values";
 constexpr const char* kFromTables = "applied, counted over both tables as the run counts them";
 
 std::string weight_text(int64_t fixed) { return fmt::format("{:.4f}", prob::from_fixed(fixed)); }
@@ -26,12 +25,18 @@ std::string probability_text(int64_t fixed) {
 
 const char* kind_name(prob::WeightTerm::Kind k) {
   switch (k) {
-    case prob::WeightTerm::kPrior: return "prior";
-    case prob::WeightTerm::kLevel: return "level";
-    case prob::WeightTerm::kTermFrequency: return "term frequency";
-    case prob::WeightTerm::kWholeName: return "whole name";
-    case prob::WeightTerm::kInWholeName: return "in whole name";
-    case prob::WeightTerm::kMissing: return "missing";
+    case prob::WeightTerm::kPrior:
+      return "prior";
+    case prob::WeightTerm::kLevel:
+      return "level";
+    case prob::WeightTerm::kTermFrequency:
+      return "term frequency";
+    case prob::WeightTerm::kWholeName:
+      return "whole name";
+    case prob::WeightTerm::kInWholeName:
+      return "in whole name";
+    case prob::WeightTerm::kMissing:
+      return "missing";
   }
   return "";
 }
@@ -99,7 +104,8 @@ void print_text(const ProbExplanation& e) {
   for (const ProbStep& st : e.steps) {
     const bool prior = st.kind == prob::WeightTerm::kPrior;
     rows.push_back({st.column, st.level, prior ? std::string() : quote_line(st.values[0]),
-                    prior ? std::string() : quote_line(st.values[1]), st.m > 0 ? fmt::format("{:.4g}", st.m) : std::string(),
+                    prior ? std::string() : quote_line(st.values[1]),
+                    st.m > 0 ? fmt::format("{:.4g}", st.m) : std::string(),
                     st.u > 0 ? fmt::format("{:.4g}", st.u) : std::string(), weight_text(st.weight),
                     weight_text(st.total), st.note});
   }

@@ -26,8 +26,8 @@ namespace {
 
 struct RulePlan {
   std::string text;
-  uint64_t predicted = 0;  // the rule's blocks, before the dedupe across rules
-  bool kept = true;        // false: a default rule over the pair budget
+  uint64_t predicted = 0;         // the rule's blocks, before the dedupe across rules
+  bool kept = true;               // false: a default rule over the pair budget
   std::optional<uint64_t> pairs;  // after the earlier rules took theirs (when counted)
 };
 
@@ -36,8 +36,8 @@ struct ProbPlan {
   const char* rules_from = "defaults";  // "--block", "the model" or "defaults"
   std::optional<uint64_t> budget;       // defaults only
   std::vector<RulePlan> rules;
-  uint64_t predicted_sum = 0;             // of the kept rules: a bound on the candidates
-  std::optional<uint64_t> candidates;     // each pair once, as the run scores them
+  uint64_t predicted_sum = 0;          // of the kept rules: a bound on the candidates
+  std::optional<uint64_t> candidates;  // each pair once, as the run scores them
   uint64_t count_limit = 0;
   double seconds = 0;
 };
@@ -141,23 +141,25 @@ void print_json(const ProbConfig& cfg, const ProbPlan& p) {
 }
 
 void print_text(const ProbConfig& cfg, const ProbPlan& p) {
-  std::string out = fmt::format(
-      "probabilistic plan: {} x {} records{}; rules: {}\n", grouped(p.left_rows),
-      grouped(p.right_rows), cfg.dedupe ? " (dedupe: unordered pairs of one table)" : "",
-      p.rules_from);
+  std::string out =
+      fmt::format("probabilistic plan: {} x {} records{}; rules: {}\n", grouped(p.left_rows),
+                  grouped(p.right_rows),
+                  cfg.dedupe ? " (dedupe: unordered pairs of one table)" : "", p.rules_from);
   if (p.budget)
-    out += fmt::format("default rule budget: {} pairs (a default rule predicting more is left "
-                       "out)\n",
-                       grouped(*p.budget));
+    out += fmt::format(
+        "default rule budget: {} pairs (a default rule predicting more is left "
+        "out)\n",
+        grouped(*p.budget));
   size_t width = 4;
   for (const RulePlan& r : p.rules) width = std::max(width, r.text.size());
   out += fmt::format("\n  # {:<{}}  {:>15}  {:>20}\n", "rule", width, "predicted pairs",
                      "after earlier rules");
   for (size_t i = 0; i < p.rules.size(); ++i) {
     const RulePlan& r = p.rules[i];
-    out += fmt::format("{:>3} {:<{}}  {:>15}  {:>20}\n", i + 1, r.text, width,
-                       grouped(r.predicted),
-                       !r.kept ? "left out (budget)" : r.pairs ? grouped(*r.pairs) : "-");
+    out += fmt::format("{:>3} {:<{}}  {:>15}  {:>20}\n", i + 1, r.text, width, grouped(r.predicted),
+                       !r.kept   ? "left out (budget)"
+                       : r.pairs ? grouped(*r.pairs)
+                                 : "-");
   }
   out += fmt::format("\n{:<22}{} (the kept rules' sum: a bound on the candidate pairs)\n",
                      "predicted pairs", grouped(p.predicted_sum));
@@ -197,12 +199,11 @@ int prob_plan_main(const std::vector<std::string>& args) {
                                       "strip spaces around fields, as for run")(
       "block", po::value(&cfg.block)->composing(), "a blocking rule, as for run; repeatable")(
       "model", po::value(&cfg.model_in), "take the rules from this model (as run --model)")(
-      "count-limit",
-      number_option("plan", "count-limit", &count_limit, uint64_t{0}, ~uint64_t{0}),
+      "count-limit", number_option("plan", "count-limit", &count_limit, uint64_t{0}, ~uint64_t{0}),
       "count the candidate pairs when the predicted sum is at most this (default 200000000; "
       "0: never)")("threads,t", number_option("plan", "threads", &cfg.threads, 0u, kMaxThreads),
-                   "worker threads (default: all cores)")(
-      "json", po::bool_switch(&json), "print one JSON object instead of text");
+                   "worker threads (default: all cores)")("json", po::bool_switch(&json),
+                                                          "print one JSON object instead of text");
   return run_guarded("plan", [&]() -> int {
     po::variables_map vm;
     if (!parse_command_line(args, desc, vm)) return 0;

@@ -21,7 +21,7 @@ std::string read_text_file(const std::string& path, const char* role);
 // Columns the loader must read besides the contract's: those compared and
 // those the blocking rules name.
 std::vector<std::string> prob_extra_columns(const std::vector<prob::Comparison>& comparisons,
-                                           const std::vector<prob::BlockingRule>& rules);
+                                            const std::vector<prob::BlockingRule>& rules);
 
 struct ProbTables {
   RawTable left, right;  // right is empty with dedupe

@@ -90,7 +90,9 @@ TEST_CASE("prob explain: pair_weight_terms adds up to pair_weight, term by term"
         sum += t.weight;
         const uint8_t lev = t.comparison < 0 ? 0 : nm::prob::level_of(p, uint32_t(t.comparison));
         switch (t.kind) {
-          case WeightTerm::kPrior: CHECK(t.weight == s.weights.prior); break;
+          case WeightTerm::kPrior:
+            CHECK(t.weight == s.weights.prior);
+            break;
           case WeightTerm::kLevel:
             CHECK(t.weight == s.weights.level[size_t(t.comparison)][lev]);
             break;
@@ -100,8 +102,8 @@ TEST_CASE("prob explain: pair_weight_terms adds up to pair_weight, term by term"
             break;
           case WeightTerm::kTermFrequency:
             CHECK(lev == 0);
-            CHECK(t.weight == s.left_tf[l * f.d.left.text_slots +
-                                        f.d.plan.items[size_t(t.comparison)].slot]);
+            CHECK(t.weight ==
+                  s.left_tf[l * f.d.left.text_slots + f.d.plan.items[size_t(t.comparison)].slot]);
             break;
           case WeightTerm::kWholeName:
             CHECK(t.comparison == s.first_c);
@@ -167,8 +169,8 @@ TEST_CASE("prob plan: choose_default_rules keeps the rules within the budget") {
   // One surname for everybody: 1100 x 1000 pairs, over the budget (2^20).
   nm::RawTable a, b;
   for (int i = 0; i < 1100; ++i)
-    (i < 1000 ? b : a).push({std::to_string(i), "", "p" + std::to_string(i), "", "smith", ""},
-                            i, 2);
+    (i < 1000 ? b : a)
+        .push({std::to_string(i), "", "p" + std::to_string(i), "", "smith", ""}, i, 2);
   for (int i = 1000; i < 1100; ++i)
     b.push({std::to_string(i), "", "q" + std::to_string(i), "", "smith", ""}, i, 2);
   for (int i = 0; i < 1000; ++i)
