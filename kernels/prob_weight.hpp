@@ -35,33 +35,65 @@ NM_HD NM_INLINE uint8_t pattern_level(uint64_t pattern, uint32_t c) {
   return static_cast<uint8_t>((pattern >> (4 * c)) & 0xF);
 }
 
+// One term of a pair's weight, as pair_weight adds it (`explain` shows them).
+struct WeightTerm {
+  enum Kind : uint8_t {
+    kPrior,          // the prior's weight
+    kLevel,          // the model's weight of the comparison's level
+    kTermFrequency,  // level 0 weighed by how common the left record's value is
+    kWholeName,      // first and last name equal: weighed as one whole name (on the first name)
+    kInWholeName,    // the last name, counted in the whole name: adds 0
+    kMissing,        // either side missing: no evidence, adds 0
+  };
+  Kind kind;
+  int comparison;  // -1 for the prior
+  int64_t weight;
+};
+
+struct NoTerms {
+  NM_HD void operator()(const WeightTerm&) const {}
+};
+
 // The prior, plus for every comparison not null: its level's weight, or at
 // level 0 of a term-frequency comparison the left record's own weight; when
 // first and last name are both equal, the left record's whole-name weight
 // replaces both names' weights (first and last names are not independent),
 // the one for a pair whose birthdates differ when they do (its records are
-// then two of the name's dates, not one).
-NM_HD inline int64_t pair_weight(const WeightView& w, uint64_t pattern, uint64_t lrow) {
+// then two of the name's dates, not one). Each term is passed to on_term, the
+// prior first, then in comparison order.
+template <class OnTerm>
+NM_HD inline int64_t pair_weight_terms(const WeightView& w, uint64_t pattern, uint64_t lrow,
+                                       OnTerm&& on_term) {
   int64_t sum = w.prior;
+  on_term(WeightTerm{WeightTerm::kPrior, -1, sum});
   const bool whole_name = w.first_c >= 0 &&
                           pattern_level(pattern, static_cast<uint32_t>(w.first_c)) == 0 &&
                           pattern_level(pattern, static_cast<uint32_t>(w.last_c)) == 0;
-  if (whole_name) {
-    const uint8_t date =
-        w.date_c < 0 ? kNull : pattern_level(pattern, static_cast<uint32_t>(w.date_c));
-    sum += w.left_name_tf[2 * lrow + (date != 0 && date != kNull ? 1 : 0)];
-  }
   for (uint32_t c = 0; c < w.n_comparisons; ++c) {
+    const int ci = static_cast<int>(c);
     const uint8_t lev = pattern_level(pattern, c);
-    if (lev == kNull) continue;  // no evidence
-    if (whole_name && (static_cast<int32_t>(c) == w.first_c || static_cast<int32_t>(c) == w.last_c))
-      continue;
-    if (lev == 0 && w.tf_slot[c] != kNoTermFrequency)
-      sum += w.left_tf[lrow * w.text_slots + w.tf_slot[c]];
-    else
-      sum += w.level[c * kLevelStride + lev];
+    WeightTerm t{WeightTerm::kLevel, ci, 0};
+    if (whole_name && ci == w.first_c) {
+      const uint8_t date =
+          w.date_c < 0 ? kNull : pattern_level(pattern, static_cast<uint32_t>(w.date_c));
+      t = {WeightTerm::kWholeName, ci, w.left_name_tf[2 * lrow + (date != 0 && date != kNull ? 1 : 0)]};
+    } else if (whole_name && ci == w.last_c) {
+      t.kind = WeightTerm::kInWholeName;
+    } else if (lev == kNull) {
+      t.kind = WeightTerm::kMissing;
+    } else if (lev == 0 && w.tf_slot[c] != kNoTermFrequency) {
+      t = {WeightTerm::kTermFrequency, ci, w.left_tf[lrow * w.text_slots + w.tf_slot[c]]};
+    } else {
+      t.weight = w.level[c * kLevelStride + lev];
+    }
+    sum += t.weight;
+    on_term(t);
   }
   return sum;
+}
+
+NM_HD inline int64_t pair_weight(const WeightView& w, uint64_t pattern, uint64_t lrow) {
+  return pair_weight_terms(w, pattern, lrow, NoTerms{});
 }
 
 }  // namespace nm::kernels::prob

@@ -14,6 +14,7 @@
 #include "io/table_loader.hpp"
 #include "jobs/cli.hpp"
 #include "jobs/commands/explain_pair.hpp"
+#include "jobs/commands/explain_prob.hpp"
 #include "jobs/pipeline.hpp"
 #include "src/errors.hpp"
 #include "src/log.hpp"
@@ -27,6 +28,7 @@ namespace po = boost::program_options;
 namespace {
 
 using explain::ExplainedPerson;
+using explain::side_from_text;
 
 // ---------------------------------------------------------------- input ----
 
@@ -42,9 +44,9 @@ std::vector<std::string> split_on(std::string_view s, char sep) {
   }
 }
 
-// "first|middle|last", "first|last", or words: first word first, last word
-// last, the words between the middle name.
-ExplainedPerson side_from_text(const std::string& text) {
+}  // namespace
+
+ExplainedPerson explain::side_from_text(const std::string& text) {
   if (const size_t bad = io::find_invalid_utf8(text); bad != std::string::npos)
     throw InputError("name '" + text + "' is not valid UTF-8 (byte " + std::to_string(bad + 1) +
                      ")");
@@ -72,6 +74,8 @@ ExplainedPerson side_from_text(const std::string& text) {
   }
   return s;
 }
+
+namespace {
 
 ExplainedPerson side_from_file(const std::string& path, const std::string& id,
                                const io::LoadOptions& lo) {
@@ -101,6 +105,7 @@ ExplainedPerson side_from_file(const std::string& path, const std::string& id,
 }  // namespace
 
 int explain_main(const std::vector<std::string>& args) {
+  if (explain::asks_for_model(args)) return explain::prob_explain_main(args);
   MatchOptions m;
   m.algorithm = 3;
   std::vector<std::string> names, maps;
@@ -112,6 +117,7 @@ int explain_main(const std::vector<std::string>& args) {
       "  explain [options] NAME1 NAME2   (NAME = first|middle|last, first|last, or words:\n"
       "                                   first word first, last word last, the rest middle)\n"
       "  explain [options] --left A.csv --right B.csv --left-row ID --right-row ID\n"
+      "  explain --model MODEL.json ...   the probabilistic mode's weights (explain --model M --help)\n"
       "options");
   desc.add_options()("help,h", "show this help")(
       "algorithm,a", po::value(&m.algorithm)->default_value(3),

@@ -29,6 +29,11 @@ struct ExplainedPerson {
 
 bool birthdates_match(const ExplainedPerson& a, const ExplainedPerson& b);
 
+// "first|middle|last", "first|last", or words: first word first, last word
+// last, the words between the middle name. InputError for invalid UTF-8 or
+// another number of '|' parts. (explain.cpp)
+ExplainedPerson side_from_text(const std::string& text);
+
 // ------------------------------------------------------- algorithms 1, 2 ----
 
 // One name of the A1/A2 rule on both sides.

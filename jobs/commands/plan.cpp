@@ -18,6 +18,7 @@
 #include "io/csv_reader.hpp"
 #include "io/header.hpp"
 #include "jobs/cli.hpp"
+#include "jobs/prob/prob_run.hpp"
 #include "partition/blocks.hpp"
 #include "src/errors.hpp"
 #include "src/match/table.hpp"
@@ -273,6 +274,7 @@ std::vector<BlockSize> block_sizes(const BirthdateCounts& left, const BirthdateC
 }
 
 int plan_main(const std::vector<std::string>& args) {
+  if (asks_for_prob(args)) return prob_plan_main(args);
   namespace po = boost::program_options;
   po::options_description desc(
       "Usage: name_matcher plan --left A.csv (--right B.csv | --dedupe) --ranks R [options]\n"
@@ -285,6 +287,7 @@ int plan_main(const std::vector<std::string>& args) {
       "match), never an error.\n"
       "Memory per rank is an estimate: records the rank receives x (file bytes / rows) x 4\n"
       "(the prepared form) + 256 MiB (fixed buffers), summed over both files.\n"
+      "plan --algorithm prob: the probabilistic mode's pairs per blocking rule (its --help).\n"
       "Options");
   std::string left, right, ranks_text, tpr_text = "32", date_format = "%Y-%m-%d";
   std::vector<std::string> maps;

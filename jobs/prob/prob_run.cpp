@@ -14,6 +14,7 @@
 #include "io/table_loader.hpp"
 #include "jobs/progress.hpp"
 #include "jobs/prob/prob_output.hpp"
+#include "jobs/prob/prob_prepare.hpp"
 #include "src/errors.hpp"
 #include "src/log.hpp"
 #include "src/match/prob/clusters.hpp"
@@ -23,9 +24,8 @@
 #include "src/stopwatch.hpp"
 
 namespace nm::jobs {
-namespace {
 
-std::string read_file(const std::string& path, const char* role) {
+std::string read_text_file(const std::string& path, const char* role) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + " (" + role + "): cannot be read");
   std::ostringstream s;
@@ -35,21 +35,16 @@ std::string read_file(const std::string& path, const char* role) {
 
 // Columns the loader must read besides the contract's: those compared and
 // those the blocking rules name.
-std::vector<std::string> extra_columns(const std::vector<prob::Comparison>& comparisons,
-                                       const std::vector<prob::BlockingRule>& rules) {
+std::vector<std::string> prob_extra_columns(const std::vector<prob::Comparison>& comparisons,
+                                           const std::vector<prob::BlockingRule>& rules) {
   std::vector<std::string> out = prob::extra_columns_of(comparisons);
   for (const auto& c : prob::rule_columns(rules))
     if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
   return out;
 }
 
-struct Loaded {
-  RawTable left, right;
-  io::LoadStats left_stats, right_stats;
-};
-
-Loaded load(const ProbConfig& cfg, const std::vector<std::string>& extras,
-            io::RejectsFile& rejects, Progress& progress) {
+ProbTables load_prob_tables(const ProbConfig& cfg, const std::vector<std::string>& extras,
+                            io::RejectsFile& rejects, Progress& progress) {
   io::LoadOptions lo;
   lo.column_map = cfg.column_map;
   lo.date_format = DateFormat(cfg.date_format);
@@ -59,7 +54,7 @@ Loaded load(const ProbConfig& cfg, const std::vector<std::string>& extras,
   lo.extra_columns = extras;
   lo.dates_optional = true;
   io::check_column_map(lo);
-  Loaded t;
+  ProbTables t;
   lo.progress = [&](uint64_t n) { progress.update("load left", n, 0, "rows"); };
   t.left = io::load_csv_table(cfg.left, lo, &t.left_stats);
   if (!cfg.dedupe) {
@@ -69,49 +64,63 @@ Loaded load(const ProbConfig& cfg, const std::vector<std::string>& extras,
   return t;
 }
 
-std::vector<prob::BlockingRule> parse_rules(const std::vector<std::string>& texts) {
+std::vector<prob::BlockingRule> parse_prob_rules(const std::vector<std::string>& texts) {
   std::vector<prob::BlockingRule> rules;
   for (const auto& t : texts) rules.push_back(prob::parse_rule(t));
   return rules;
 }
 
-// The default rules that fit, in order, within the pair budget
-// (prob::default_rule_budget); the others are named in a message.
-std::vector<prob::BlockingRule> affordable_defaults(std::vector<prob::BlockingRule> rules,
-                                                    const RawTable& left, const RawTable& right,
-                                                    bool dedupe, unsigned threads) {
-  const prob::RuleKeys lk = prob::compute_rule_keys(left, rules, false, threads);
-  const prob::RuleKeys rk = prob::compute_rule_keys(right, rules, true, threads);
-  const std::vector<uint64_t> predicted = prob::predicted_pairs_per_rule(lk, rk, dedupe);
-  const uint64_t budget = prob::default_rule_budget(left.size(), dedupe ? 0 : right.size());
-  std::vector<prob::BlockingRule> kept;
-  uint64_t total = 0;
-  for (size_t r = 0; r < rules.size(); ++r) {
-    if (total + predicted[r] <= budget) {
-      total += predicted[r];
-      kept.push_back(std::move(rules[r]));
-    } else {
-      log(LogLevel::kInfo, fmt::format("default blocking rule '{}' left out: {} pairs predicted, "
-                                       "over the budget of {} for all default rules (give it with --block "
-                                       "to use it)",
-                                       rules[r].text, predicted[r], budget));
-    }
-  }
-  return kept;
+std::vector<std::string> scoring_rule_texts(const ProbConfig& cfg, const prob::Model* given,
+                                            const std::vector<prob::Comparison>& comparisons,
+                                            bool& defaults) {
+  std::vector<std::string> texts = cfg.block;
+  if (texts.empty() && given != nullptr) texts = given->blocking;
+  defaults = texts.empty();
+  if (defaults) texts = prob::default_rule_texts(comparisons);
+  return texts;
 }
 
-prob::LinkData prepare(const ProbConfig& cfg, const Loaded& t,
-                       const std::vector<prob::Comparison>& comparisons,
-                       std::vector<prob::BlockingRule> rules, bool default_rules,
-                       std::vector<prob::BlockingRule> training) {
+prob::LinkData prepare_comparisons(const ProbConfig& cfg, const ProbTables& t,
+                                   const std::vector<prob::Comparison>& comparisons) {
   prob::LinkData d;
   d.dedupe = cfg.dedupe;
-  const RawTable& right = cfg.dedupe ? t.left : t.right;
   d.plan = prob::plan_comparisons(comparisons, t.left, "--compare");
   const DateFormat dates(cfg.date_format);
   d.left = prob::prepare_side(d.plan, t.left, dates, cfg.threads);
   if (!cfg.dedupe) d.right = prob::prepare_side(d.plan, t.right, dates, cfg.threads);
   d.tf_totals = prob::count_frequencies(d.plan, d.left, cfg.dedupe ? nullptr : &d.right);
+  return d;
+}
+
+namespace {
+
+// The default rules that fit, in order, within the pair budget
+// (prob::choose_default_rules); the others are named in a message.
+std::vector<prob::BlockingRule> affordable_defaults(std::vector<prob::BlockingRule> rules,
+                                                    const RawTable& left, const RawTable& right,
+                                                    bool dedupe, unsigned threads) {
+  const prob::DefaultRuleChoice choice =
+      prob::choose_default_rules(rules, left, right, dedupe, threads);
+  std::vector<prob::BlockingRule> kept;
+  for (size_t r = 0; r < rules.size(); ++r) {
+    if (choice.kept[r]) {
+      kept.push_back(std::move(rules[r]));
+    } else {
+      log(LogLevel::kInfo,
+          fmt::format("default blocking rule '{}' left out: {} pairs predicted, over the budget "
+                      "of {} for all default rules (give it with --block to use it)",
+                      rules[r].text, choice.predicted[r], choice.budget));
+    }
+  }
+  return kept;
+}
+
+prob::LinkData prepare(const ProbConfig& cfg, const ProbTables& t,
+                       const std::vector<prob::Comparison>& comparisons,
+                       std::vector<prob::BlockingRule> rules, bool default_rules,
+                       std::vector<prob::BlockingRule> training) {
+  prob::LinkData d = prepare_comparisons(cfg, t, comparisons);
+  const RawTable& right = cfg.dedupe ? t.left : t.right;
   if (default_rules) rules = affordable_defaults(std::move(rules), t.left, right, cfg.dedupe, cfg.threads);
   if (rules.empty()) throw UsageError("no blocking rule left: give one with --block");
   d.blocking = prob::make_rule_set(std::move(rules), t.left, right, cfg.threads);
@@ -143,9 +152,8 @@ ProbResult run_prob(const ProbConfig& cfg) {
   // The model, or what training starts from.
   std::optional<prob::Model> given;
   std::vector<prob::Comparison> comparisons;
-  std::vector<std::string> rule_texts = cfg.block;
   if (!cfg.model_in.empty()) {
-    given = prob::model_from_json(read_file(cfg.model_in, "--model"), cfg.model_in);
+    given = prob::model_from_json(read_text_file(cfg.model_in, "--model"), cfg.model_in);
     if (!cfg.compare.empty())
       throw UsageError("--compare: the comparisons are the model's (" + cfg.model_in +
                        "); give either --model or --compare");
@@ -153,14 +161,14 @@ ProbResult run_prob(const ProbConfig& cfg) {
       throw InputError(cfg.model_in + ": the model was trained " +
                        (given->dedupe ? "with" : "without") + " --dedupe");
     comparisons = given->comparisons;
-    if (rule_texts.empty()) rule_texts = given->blocking;
   } else {
     comparisons = prob::default_comparisons(cfg.compare);
   }
-  const bool default_rules = rule_texts.empty();
-  if (default_rules) rule_texts = prob::default_rule_texts(comparisons);
-  std::vector<prob::BlockingRule> rules = parse_rules(rule_texts);
-  std::vector<prob::BlockingRule> training = parse_rules(
+  bool default_rules = false;
+  const std::vector<std::string> rule_texts =
+      scoring_rule_texts(cfg, given ? &*given : nullptr, comparisons, default_rules);
+  std::vector<prob::BlockingRule> rules = parse_prob_rules(rule_texts);
+  std::vector<prob::BlockingRule> training = parse_prob_rules(
       cfg.train_block.empty() ? prob::default_training_rule_texts() : cfg.train_block);
 
   io::CommitGroup outputs;
@@ -168,7 +176,7 @@ ProbResult run_prob(const ProbConfig& cfg) {
   Progress progress(cfg.show_progress);
   std::vector<prob::BlockingRule> all_rules = rules;
   all_rules.insert(all_rules.end(), training.begin(), training.end());
-  Loaded tables = load(cfg, extra_columns(comparisons, all_rules), rejects, progress);
+  ProbTables tables = load_prob_tables(cfg, prob_extra_columns(comparisons, all_rules), rejects, progress);
   progress.finish();
   if (given) {
     std::vector<std::string> columns = tables.left.extra_names;

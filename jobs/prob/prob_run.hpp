@@ -43,7 +43,9 @@ ProbResult run_prob(const ProbConfig& cfg);
 
 // The command lines: `run --algorithm prob ...` and `train ...`.
 int prob_run_main(const std::vector<std::string>& args, bool train_only);
-// Whether a `run` command line asks for the probabilistic mode.
+// Whether a `run` (or `plan`) command line asks for the probabilistic mode.
 bool asks_for_prob(const std::vector<std::string>& args);
+// `plan --algorithm prob`: each blocking rule's candidate pairs (prob_plan.cpp).
+int prob_plan_main(const std::vector<std::string>& args);
 
 }  // namespace nm::jobs

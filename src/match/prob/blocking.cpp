@@ -450,6 +450,23 @@ std::vector<uint64_t> predicted_pairs_per_rule(const RuleKeys& left, const RuleK
   return out;
 }
 
+DefaultRuleChoice choose_default_rules(const std::vector<BlockingRule>& rules,
+                                       const RawTable& left, const RawTable& right, bool dedupe,
+                                       unsigned threads) {
+  DefaultRuleChoice c;
+  const RuleKeys lk = compute_rule_keys(left, rules, false, threads);
+  const RuleKeys rk = compute_rule_keys(right, rules, true, threads);
+  c.predicted = predicted_pairs_per_rule(lk, rk, dedupe);
+  c.budget = default_rule_budget(left.size(), dedupe ? 0 : right.size());
+  uint64_t total = 0;
+  for (const uint64_t p : c.predicted) {
+    const bool fits = total + p <= c.budget;
+    if (fits) total += p;
+    c.kept.push_back(fits);
+  }
+  return c;
+}
+
 }  // namespace nm::prob
 
 namespace nm::prob {

@@ -119,4 +119,17 @@ bool found_by_earlier_rule(const RuleKeys& left, const RuleKeys& right, size_t l
 std::vector<uint64_t> predicted_pairs_per_rule(const RuleKeys& left, const RuleKeys& right,
                                                bool dedupe);
 
+// The default rules against the pair budget: each rule's predicted pairs
+// (predicted_pairs_per_rule, before the dedupe across rules) and whether it
+// fits default_rule_budget. The run keeps the rules that fit; `plan` shows
+// them all. With dedupe `right` is the left table.
+struct DefaultRuleChoice {
+  std::vector<uint64_t> predicted;
+  std::vector<bool> kept;
+  uint64_t budget = 0;
+};
+DefaultRuleChoice choose_default_rules(const std::vector<BlockingRule>& rules,
+                                       const RawTable& left, const RawTable& right, bool dedupe,
+                                       unsigned threads);
+
 }  // namespace nm::prob

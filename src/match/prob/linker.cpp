@@ -406,4 +406,23 @@ void for_each_pair_batch(const LinkData& d, const RuleSet& set,
   }
 }
 
+LinkFigures count_candidates(const LinkData& d, uint64_t chunk_pairs, unsigned threads) {
+  const std::vector<RuleBlocks> blocks = build_blocks(d, d.blocking, chunk_pairs, threads);
+  const std::vector<Task> tasks = tasks_of(blocks);
+  std::vector<std::atomic<uint64_t>> per_rule(d.blocking.rules.size());
+  parallel_for(tasks.size(), std::max(1u, threads), [&](size_t t, unsigned) {
+    const Task task = tasks[t];
+    const RuleBlocks& b = blocks[task.rule];
+    per_rule[task.rule] +=
+        for_each_pair(d, d.blocking, true, b, task.rule, b.chunks.chunks[task.chunk],
+                      [](uint32_t, uint32_t) {});
+  });
+  LinkFigures f;
+  for (auto& n : per_rule) {
+    f.pairs_per_rule.push_back(n.load());
+    f.candidate_pairs += n.load();
+  }
+  return f;
+}
+
 }  // namespace nm::prob

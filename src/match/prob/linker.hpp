@@ -97,6 +97,17 @@ int64_t weight_threshold(double min_probability);
 // the formula the GPU kernel adds too.
 int64_t pair_weight(const Scoring& s, Pattern p, uint32_t lrow);
 
+using kernels::prob::WeightTerm;
+// pair_weight's formula (kernels::prob::pair_weight_terms), each term passed
+// to on_term(const WeightTerm&) after the prior in comparison order
+// (`explain` shows them; the weight is the same sum, so the two never
+// disagree).
+template <class OnTerm>
+int64_t pair_weight_terms(const Scoring& s, const LinkData& /*d*/, Pattern p, uint32_t lrow,
+                          OnTerm&& on_term) {
+  return kernels::prob::pair_weight_terms(s.view(), p, lrow, on_term);
+}
+
 // Scores every candidate pair; those at or above the threshold, sorted by
 // (left, right).
 std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_t chunk_pairs,
@@ -113,5 +124,11 @@ void for_each_pair_batch(const LinkData& d, const RuleSet& rules,
                          const std::vector<RuleSample>& samples, bool skip_earlier,
                          uint64_t chunk_pairs, uint64_t batch_pairs, unsigned threads,
                          const std::function<void(uint32_t, std::span<const kernels::prob::RowPair>)>& fn);
+
+// The candidate pairs per rule of d.blocking, each pair counted by the first
+// rule that finds it: what score_pairs reports in `figures`, without
+// comparing. Reads only d.dedupe, d.left.rows, d.right.rows and d.blocking
+// (`plan` fills no more).
+LinkFigures count_candidates(const LinkData& d, uint64_t chunk_pairs, unsigned threads);
 
 }  // namespace nm::prob
