@@ -65,27 +65,49 @@ NM_HD inline double jaro_winkler(const Text& a, const Text& b, uint32_t* scratch
   return jaro_winkler_from_jaro(j, a.cp, a.len, b.cp, b.len);
 }
 
+// The same value through the bit-parallel path, with `pa` the pattern of a
+// (1..64 code points) and b of at most 64. jaro() takes the pattern of its
+// second string, so a and b change places: the contract's greedy matching
+// gives the same matches and transpositions either way round (the window
+// depends on max(la, lb) only; tests/prob/test_compare_fast.cpp checks it),
+// and jaro_value() and the Winkler prefix are symmetric.
+NM_HD inline double jaro_winkler_patterned(const Text& a, const Pattern64& pa, const Text& b) {
+  const double j = jaro<false>(b.cp, b.len, a.cp, a.len, &pa, nullptr);
+  return jaro_winkler_from_jaro(j, a.cp, a.len, b.cp, b.len);
+}
+
 inline constexpr double kJwHigh = 0.92;
 inline constexpr double kJwLow = 0.88;
 
 // Levels 0..2 of the name sets: equal, jw >= 0.92, jw >= 0.88 or equal
 // metaphone; 3 = none of them (the caller decides between its own levels).
-NM_HD inline uint8_t name_similarity(const Text& a, const Text& b, uint32_t* scratch) {
+// `pa`: the pattern of a, or nullptr (the plain path; the GPU's).
+NM_HD inline uint8_t name_similarity(const Text& a, const Text& b, uint32_t* scratch,
+                                     const Pattern64* pa = nullptr) {
   if (same_text(a, b)) return 0;
-  const double jw = jaro_winkler(a, b, scratch);
+  const double jw = pa != nullptr && b.len <= kWordBits ? jaro_winkler_patterned(a, *pa, b)
+                                                        : jaro_winkler(a, b, scratch);
   if (jw >= kJwHigh) return 1;
   if (jw >= kJwLow || (a.dm != 0 && a.dm == b.dm)) return 2;
   return 3;
 }
 
+// compare_pair()'s patterns when there are none (the plain path: the GPU's).
+struct NoPatterns {
+  NM_HD NM_INLINE const Pattern64* get(uint32_t, const Text&) const { return nullptr; }
+};
+
 // How the first and last names of a pair cross: 2 when left first ~ right
 // last and left last ~ right first (equal or jw >= 0.92), 1 when one of the
 // two holds (a surname given as the first name, or the other way round), 0
-// when neither. Missing names cross nothing.
+// when neither. Missing names cross nothing. lp, f, g: the left row's
+// patterns and the text slots of lf and ll (compare_pair()).
+template <class Patterns = NoPatterns>
 NM_HD inline uint8_t names_crossed(const Text& lf, const Text& ll, const Text& rf, const Text& rl,
-                                   uint32_t* scratch) {
-  const bool a = lf.len != 0 && rl.len != 0 && name_similarity(lf, rl, scratch) <= 1;
-  const bool b = ll.len != 0 && rf.len != 0 && name_similarity(ll, rf, scratch) <= 1;
+                                   uint32_t* scratch, Patterns&& lp = Patterns{}, uint32_t f = 0,
+                                   uint32_t g = 0) {
+  const bool a = lf.len != 0 && rl.len != 0 && name_similarity(lf, rl, scratch, lp.get(f, lf)) <= 1;
+  const bool b = ll.len != 0 && rf.len != 0 && name_similarity(ll, rf, scratch, lp.get(g, ll)) <= 1;
   return static_cast<uint8_t>((a ? 1 : 0) + (b ? 1 : 0));
 }
 
@@ -93,19 +115,24 @@ NM_HD inline uint8_t names_crossed(const Text& lf, const Text& ll, const Text& r
 // similarity (0..2) when it has one; when neither name is similar (or the
 // last is missing) and the names cross, the first name takes level 3
 // (swapped) or 4 (one name in the other's place) and the last name gives no
-// evidence; else the first name is 5 and the last 3 ("else").
+// evidence; else the first name is 5 and the last 3 ("else"). Each
+// similarity is computed once; the crossing only when needed.
 struct NameLevels {
   uint8_t first, last;
 };
+template <class Patterns = NoPatterns>
 NM_HD inline NameLevels name_levels(const Text& lf, const Text& ll, const Text& rf,
-                                    const Text& rl, uint32_t* scratch) {
-  const uint8_t sf = lf.len == 0 || rf.len == 0 ? kNull : name_similarity(lf, rf, scratch);
-  const uint8_t sl = ll.len == 0 || rl.len == 0 ? kNull : name_similarity(ll, rl, scratch);
+                                    const Text& rl, uint32_t* scratch, Patterns&& lp = Patterns{},
+                                    uint32_t f = 0, uint32_t g = 0) {
+  const uint8_t sf =
+      lf.len == 0 || rf.len == 0 ? kNull : name_similarity(lf, rf, scratch, lp.get(f, lf));
+  const uint8_t sl =
+      ll.len == 0 || rl.len == 0 ? kNull : name_similarity(ll, rl, scratch, lp.get(g, ll));
   NameLevels out{sf, sl};
   if (sf == 3) {
     out.first = 5;
     if (sl == 3 || sl == kNull) {
-      const uint8_t crossed = names_crossed(lf, ll, rf, rl, scratch);
+      const uint8_t crossed = names_crossed(lf, ll, rf, rl, scratch, lp, f, g);
       if (crossed != 0) {
         out.first = crossed == 2 ? 3 : 4;
         out.last = kNull;
@@ -141,22 +168,29 @@ NM_HD inline bool one_edit(const Text& a, const Text& b) {
   return true;
 }
 
+NM_HD NM_INLINE bool is_name_set(LevelSet set) {
+  return set == LevelSet::kNameSwap || set == LevelSet::kNameSwapPartner ||
+         set == LevelSet::kNameInitial || set == LevelSet::kName;
+}
+
 // The level of a text comparison (every set but kDate). The first and last
 // names of a pair are compared together by name_levels; alone (no partner
-// name in the model), a first name is never crossed.
-NM_HD inline uint8_t text_level(LevelSet set, const Text& a, const Text& b, uint32_t* scratch) {
+// name in the model), a first name is never crossed. `pa`: the pattern of a
+// (name sets), or nullptr.
+NM_HD inline uint8_t text_level(LevelSet set, const Text& a, const Text& b, uint32_t* scratch,
+                                const Pattern64* pa = nullptr) {
   if (a.len == 0 || b.len == 0) return kNull;
   switch (set) {
     case LevelSet::kNameSwap: {
-      const uint8_t s = name_similarity(a, b, scratch);
+      const uint8_t s = name_similarity(a, b, scratch, pa);
       return s < 3 ? s : 5;
     }
     case LevelSet::kNameInitial: {
-      const uint8_t s = name_similarity(a, b, scratch);
+      const uint8_t s = name_similarity(a, b, scratch, pa);
       return s < 3 ? s : (initial_of(a, b) ? 3 : 4);
     }
-    case LevelSet::kName: return name_similarity(a, b, scratch);
-    case LevelSet::kNameSwapPartner: return name_similarity(a, b, scratch);
+    case LevelSet::kName:
+    case LevelSet::kNameSwapPartner: return name_similarity(a, b, scratch, pa);
     case LevelSet::kExact: return same_text(a, b) ? 0 : 1;
     case LevelSet::kPrefix: {
       if (same_text(a, b)) return 0;
@@ -169,7 +203,7 @@ NM_HD inline uint8_t text_level(LevelSet set, const Text& a, const Text& b, uint
     case LevelSet::kNumeric:
       if (same_text(a, b)) return 0;
       return one_edit(a, b) ? 1 : 2;
-    case LevelSet::kDate: break;
+    default: break;  // kDate; the name sets are above
   }
   return kNull;
 }
@@ -192,7 +226,8 @@ NM_HD inline Ymd civil_from_days(int32_t z) {
   return {static_cast<int32_t>(y + (m <= 2 ? 1 : 0)), m, d};
 }
 
-// Digits of YYYYMMDD that differ (years outside 0..9999 compare as different).
+// Digits of YYYYMMDD that differ (years outside 0..9999 compare as
+// different): the plain form of one_date_digit() below, for its tests.
 NM_HD inline uint32_t date_digit_differences(const Ymd& a, const Ymd& b) {
   uint32_t va = static_cast<uint32_t>(a.y) * 10000u + a.m * 100u + a.d;
   uint32_t vb = static_cast<uint32_t>(b.y) * 10000u + b.m * 100u + b.d;
@@ -206,6 +241,28 @@ NM_HD inline uint32_t date_digit_differences(const Ymd& a, const Ymd& b) {
   return diff;
 }
 
+// Digits of two n-digit numbers that differ.
+NM_HD NM_INLINE uint32_t digit_differences(uint32_t a, uint32_t b, int n) {
+  uint32_t diff = 0;
+  for (int i = 0; i < n; ++i) {
+    diff += (a % 10) != (b % 10) ? 1u : 0u;
+    a /= 10;
+    b /= 10;
+  }
+  return diff;
+}
+
+// date_digit_differences(x, y) == 1, cheaper: the year, month and day are
+// digits 1-4, 5-6 and 7-8, so two parts that differ are two digits already
+// (random dates mostly differ in all three).
+NM_HD inline bool one_date_digit(const Ymd& x, const Ymd& y) {
+  if (x.y < 0 || x.y > 9999 || y.y < 0 || y.y > 9999) return false;
+  const bool dy = x.y != y.y, dm = x.m != y.m, dd = x.d != y.d;
+  if (int{dy} + int{dm} + int{dd} != 1) return false;
+  if (dy) return digit_differences(static_cast<uint32_t>(x.y), static_cast<uint32_t>(y.y), 4) == 1;
+  return dm ? digit_differences(x.m, y.m, 2) == 1 : digit_differences(x.d, y.d, 2) == 1;
+}
+
 inline constexpr int32_t kNoDay = INT32_MIN;
 
 // Birthdate (or a --compare C=date column): day numbers, kNoDay = missing.
@@ -215,7 +272,7 @@ NM_HD inline uint8_t date_level(int32_t a, int32_t b) {
   const Ymd x = civil_from_days(a);
   const Ymd y = civil_from_days(b);
   if (x.y == y.y && x.m == y.d && x.d == y.m) return 1;
-  if (date_digit_differences(x, y) == 1) return 2;
+  if (one_date_digit(x, y)) return 2;
   if (x.m == y.m && x.d == y.d && (x.y - y.y == 1 || y.y - x.y == 1)) return 3;
   const int64_t gap = static_cast<int64_t>(a) - b;
   if (gap >= -31 && gap <= 31) return 4;
@@ -248,15 +305,21 @@ struct Item {
 // Every comparison's level of the pair (l row lr, r row rr), 4 bits each,
 // comparison 0 in the low bits. swap_first/swap_last: the text slots of the
 // first and last name, compared together (name_levels); -1 when the model
-// lacks one of them.
+// lacks one of them. lp: the left row's patterns, lp.get(slot, value) the
+// pattern of the value in that text slot or nullptr (NoPatterns: always
+// nullptr; the CPU's prob::LeftPatterns builds them on first use); the
+// levels are the same either way.
+template <class Patterns = NoPatterns>
 NM_HD inline uint64_t compare_pair(const Item* items, uint32_t n_items, int swap_first,
                                    int swap_last, const SideView& l, uint64_t lr,
-                                   const SideView& r, uint64_t rr, uint32_t* scratch) {
+                                   const SideView& r, uint64_t rr, uint32_t* scratch,
+                                   Patterns&& lp = Patterns{}) {
   const bool paired = swap_first >= 0 && swap_last >= 0;
   NameLevels names{kNull, kNull};
   if (paired) {
-    const auto f = static_cast<uint32_t>(swap_first), s = static_cast<uint32_t>(swap_last);
-    names = name_levels(l.text(lr, f), l.text(lr, s), r.text(rr, f), r.text(rr, s), scratch);
+    const auto f = static_cast<uint32_t>(swap_first), g = static_cast<uint32_t>(swap_last);
+    names = name_levels(l.text(lr, f), l.text(lr, g), r.text(rr, f), r.text(rr, g), scratch, lp,
+                        f, g);
   }
   uint64_t pattern = 0;
   for (uint32_t c = 0; c < n_items; ++c) {
@@ -268,8 +331,13 @@ NM_HD inline uint64_t compare_pair(const Item* items, uint32_t n_items, int swap
       level = names.first;
     else if (paired && it.set == LevelSet::kNameSwapPartner)
       level = names.last;
-    else
-      level = text_level(it.set, l.text(lr, it.slot), r.text(rr, it.slot), scratch);
+    else {
+      const Text a = l.text(lr, it.slot);
+      const Text b = r.text(rr, it.slot);
+      level = text_level(it.set, a, b, scratch,
+                         is_name_set(it.set) && a.len != 0 && b.len != 0 ? lp.get(it.slot, a)
+                                                                          : nullptr);
+    }
     pattern |= static_cast<uint64_t>(level) << (4 * c);
   }
   return pattern;

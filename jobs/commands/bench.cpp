@@ -28,6 +28,7 @@
 #include "jobs/commands/evaluate.hpp"
 #include "jobs/generate/generate.hpp"
 #include "jobs/pipeline.hpp"
+#include "jobs/prob/prob_bench.hpp"
 #include "kernels/pair_scoring.hpp"
 #include "src/errors.hpp"
 #include "src/gpu/backend.hpp"
@@ -281,8 +282,12 @@ json run_bench(BenchOptions& o) {
   io::RejectsFile rejects(dir.file("micro.rejects.csv"));
   lo.rejects = &rejects;
   MicroResult micro, micro_full;
+  json micro_prob;
   {
     const RawTable left = io::load_csv_table(o.run.left, lo, nullptr);
+    // The probabilistic mode's comparison vector, on the same records.
+    micro_prob = prob_compare_micro(left, io::load_csv_table(o.run.right, lo, nullptr),
+                                    o.micro_pairs / 4);
     const FuzzyTable ft = prepare_fuzzy(left, /*with_middle=*/false, o.run.match.threads);
     micro = micro_benchmark(ft, o.micro_pairs, /*all_metrics=*/false);
     // The same pairs with every metric computed (no early rejection): the
@@ -360,6 +365,7 @@ json run_bench(BenchOptions& o) {
       {"seconds", micro_full.seconds},
       {"pairs_per_s", rate(static_cast<double>(micro_full.pairs), micro_full.seconds)},
       {"matched_pairs", micro_full.matched}};
+  j["micro_prob_compare"] = micro_prob;
   if (!o.keep_dir.empty()) j["kept_dir"] = dir.path();
   return j;
 }

@@ -392,15 +392,6 @@ RuleKeys compute_rule_keys(const RawTable& t, const std::vector<BlockingRule>& r
   return out;
 }
 
-bool found_by_earlier_rule(const RuleKeys& left, const RuleKeys& right, size_t l, size_t r,
-                           uint32_t rule) {
-  const uint64_t* a = left.keys.data() + l * left.rules;
-  const uint64_t* b = right.keys.data() + r * right.rules;
-  for (uint32_t k = 0; k < rule; ++k)
-    if (a[k] != kNoKey && a[k] == b[k]) return true;
-  return false;
-}
-
 namespace {
 
 std::vector<uint64_t> sorted_keys(const RuleKeys& keys, uint32_t r) {

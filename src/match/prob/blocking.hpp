@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "partition/blocks.hpp"
 #include "src/match/prob/model.hpp"
 #include "src/match/table.hpp"
 
@@ -103,8 +104,15 @@ RuleKeys compute_rule_keys(const RawTable& t, const std::vector<BlockingRule>& r
 // left.at(l, k) != kNoKey && left.at(l, k) == right.at(r, k). Rule `rule`
 // keeps a pair of its blocks only when this is false, so every candidate
 // pair is scored once.
-bool found_by_earlier_rule(const RuleKeys& left, const RuleKeys& right, size_t l, size_t r,
-                           uint32_t rule);
+// Inline: the scorer asks it for every pair.
+inline bool found_by_earlier_rule(const RuleKeys& left, const RuleKeys& right, size_t l, size_t r,
+                                  uint32_t rule) {
+  const uint64_t* a = left.keys.data() + l * left.rules;
+  const uint64_t* b = right.keys.data() + r * right.rules;
+  for (uint32_t k = 0; k < rule; ++k)
+    if (a[k] != kNoKey && a[k] == b[k]) return true;
+  return false;
+}
 
 // Per rule, the pairs its blocks hold, before the dedupe across rules (a pair
 // found by several rules is counted by each):

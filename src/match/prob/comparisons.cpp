@@ -163,6 +163,28 @@ kernels::prob::SideView side_view(const PreparedSide& s) {
           s.text_slots, s.date_slots};
 }
 
+LeftPatterns::LeftPatterns(const ComparisonPlan& plan) : slots_(plan.text_slots) {
+  for (const auto& it : plan.items)
+    if (kernels::prob::is_name_set(it.set) && !slots_[it.slot].pattern) {
+      slots_[it.slot].pattern = std::make_unique<kernels::Pattern64>();
+      slots_[it.slot].pattern->reset_all();
+    }
+}
+
+void LeftPatterns::rebuild(Slot& s, const kernels::prob::Text& value) {
+  // The same text at another address (the next row of a block on this
+  // name) keeps the pattern.
+  if (s.fits && kernels::prob::same_text({s.cp, s.len, 0}, value)) {
+    s.cp = value.cp;
+    return;
+  }
+  if (s.fits) s.pattern->clear(s.cp, s.len);
+  s.cp = value.cp;
+  s.len = value.len;
+  s.fits = value.len != 0 && value.len <= kernels::kWordBits && s.pattern;
+  if (s.fits) s.pattern->build(value.cp, value.len);
+}
+
 namespace {
 
 // The compared text of one value: names and exact/prefix values normalised,

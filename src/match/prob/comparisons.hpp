@@ -4,6 +4,7 @@
 // metaphone codes, day numbers, how common each value is).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,38 @@ struct FrequencyTotals {
 FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left,
                                   PreparedSide* right);
 
+// The bit-parallel patterns of one left row's names (compare_pair's
+// Patterns): the CPU's fast path. The engine takes the left row as the outer
+// loop, so a pattern serves all of the row's right rows; it is built when a
+// comparison first needs it (an equal name needs none) and kept while the
+// next rows bear the same value (the rows of a block on that name).
+class LeftPatterns {
+ public:
+  explicit LeftPatterns(const ComparisonPlan& plan);
+  LeftPatterns(const LeftPatterns&) = delete;  // 14 KB or so a thread: not to be copied
+  LeftPatterns& operator=(const LeftPatterns&) = delete;
+  LeftPatterns(LeftPatterns&&) = default;
+  LeftPatterns& operator=(LeftPatterns&&) = default;
+
+  // The pattern of `value`, the left row's value in text slot `slot`
+  // (nullptr when it has none: empty or beyond 64 code points).
+  const kernels::Pattern64* get(uint32_t slot, const kernels::prob::Text& value) {
+    Slot& s = slots_[slot];
+    if (s.cp != value.cp || s.len != value.len) rebuild(s, value);
+    return s.fits ? s.pattern.get() : nullptr;
+  }
+
+ private:
+  struct Slot {
+    std::unique_ptr<kernels::Pattern64> pattern;
+    const uint32_t* cp = nullptr;  // the value it was built for
+    uint32_t len = 0;
+    bool fits = false;
+  };
+  void rebuild(Slot& s, const kernels::prob::Text& value);
+  std::vector<Slot> slots_;  // per text slot
+};
+
 // The levels of one pair, as a pattern. `scratch` holds
 // kernels::device_metric_scratch_words(max_len) words.
 inline Pattern compare_pair(const ComparisonPlan& plan, const kernels::prob::SideView& l,
@@ -89,6 +122,14 @@ inline Pattern compare_pair(const ComparisonPlan& plan, const kernels::prob::Sid
                             uint32_t* scratch) {
   return kernels::prob::compare_pair(plan.items.data(), static_cast<uint32_t>(plan.items.size()),
                                      plan.swap_first, plan.swap_last, l, lrow, r, rrow, scratch);
+}
+// The same levels through the left row's patterns (the CPU's fast path).
+inline Pattern compare_pair(const ComparisonPlan& plan, const kernels::prob::SideView& l,
+                            size_t lrow, const kernels::prob::SideView& r, size_t rrow,
+                            uint32_t* scratch, LeftPatterns& lp) {
+  return kernels::prob::compare_pair(plan.items.data(), static_cast<uint32_t>(plan.items.size()),
+                                     plan.swap_first, plan.swap_last, l, lrow, r, rrow, scratch,
+                                     lp);
 }
 
 }  // namespace nm::prob

@@ -3,6 +3,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 
@@ -110,6 +111,14 @@ uint32_t scratch_words(const LinkData& d) {
       std::max(d.left.max_len, d.right_side().max_len) + 1);
 }
 
+// One per thread.
+std::vector<LeftPatterns> left_patterns(const LinkData& d, unsigned threads) {
+  std::vector<LeftPatterns> out;
+  out.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t) out.emplace_back(d.plan);
+  return out;
+}
+
 }  // namespace
 
 RuleSet make_rule_set(std::vector<BlockingRule> rules, const RawTable& left,
@@ -127,7 +136,43 @@ uint64_t LinkData::total_pairs() const {
 }
 
 namespace {
-std::vector<PatternCount> sorted_counts(const absl::flat_hash_map<Pattern, uint64_t>& m) {
+using CountMap = absl::flat_hash_map<Pattern, uint64_t>;
+
+// Pattern counts of one thread and rule: a small direct-mapped cache in
+// front of the hash map, as a rule's pairs have few distinct patterns and
+// a hash map increment per pair costs more than the comparison's easy
+// cases. The sums do not depend on what was evicted when.
+class PatternCounter {
+ public:
+  void add(Pattern p) {
+    Slot& s = cache_[(p * 0x9E3779B97F4A7C15ull) >> (64 - kBits)];
+    if (s.pattern == p) {
+      ++s.count;
+      return;
+    }
+    if (s.count != 0) map_[s.pattern] += s.count;
+    s = {p, 1};
+  }
+  // Every count, the cache's included (the counter is left empty).
+  CountMap take() {
+    for (Slot& s : cache_) {
+      if (s.count != 0) map_[s.pattern] += s.count;
+      s = {};
+    }
+    return std::move(map_);
+  }
+
+ private:
+  static constexpr unsigned kBits = 10;
+  struct Slot {
+    Pattern pattern = 0;
+    uint64_t count = 0;
+  };
+  std::array<Slot, size_t{1} << kBits> cache_{};
+  CountMap map_;
+};
+
+std::vector<PatternCount> sorted_counts(const CountMap& m) {
   std::vector<PatternCount> out;
   out.reserve(m.size());
   for (const auto& [p, c] : m) out.push_back({p, c});
@@ -146,15 +191,15 @@ std::vector<std::vector<PatternCount>> count_patterns(const LinkData& d, const R
   const std::vector<Task> tasks = tasks_of(blocks);
   const unsigned nt = std::max(1u, threads);
   const size_t nr = set.rules.size();
-  using Map = absl::flat_hash_map<Pattern, uint64_t>;
-  std::vector<std::vector<Map>> counts(nt, std::vector<Map>(nr));
+  std::vector<std::vector<PatternCounter>> counts(nt, std::vector<PatternCounter>(nr));
   std::vector<std::vector<uint32_t>> scratch(nt, std::vector<uint32_t>(scratch_words(d)));
+  std::vector<LeftPatterns> pats = left_patterns(d, nt);
   std::atomic<uint64_t> done{0};
   const auto lv = side_view(d.left), rv = side_view(d.right_side());
   parallel_for(tasks.size(), nt, [&](size_t t, unsigned th) {
     const Task task = tasks[t];
     const RuleBlocks& b = blocks[task.rule];
-    Map& m = counts[th][task.rule];
+    PatternCounter& m = counts[th][task.rule];
     uint32_t* s = scratch[th].data();
     const Chunk& c = b.chunks.chunks[task.chunk];
     const KeyedRows& right = b.self_join ? b.left : b.right;
@@ -163,7 +208,7 @@ std::vector<std::vector<PatternCount>> count_patterns(const LinkData& d, const R
       for (uint32_t ri = c.r_begin; ri < c.r_end; ++ri) {
         const uint32_t r = right.rows[ri];
         if (d.dedupe && l >= r) continue;
-        ++m[compare_pair(d.plan, lv, l, rv, r, s)];
+        m.add(compare_pair(d.plan, lv, l, rv, r, s, pats[th]));
       }
     }
     const uint64_t now = done += c.pairs();
@@ -175,9 +220,9 @@ std::vector<std::vector<PatternCount>> count_patterns(const LinkData& d, const R
     figures->candidate_pairs = 0;
   }
   for (size_t r = 0; r < nr; ++r) {
-    Map all;
+    CountMap all;
     for (unsigned th = 0; th < nt; ++th)
-      for (const auto& [p, c] : counts[th][r]) all[p] += c;
+      for (const auto& [p, c] : counts[th][r].take()) all[p] += c;
     out[r] = sorted_counts(all);
     if (figures) {
       for (const auto& pc : out[r]) figures->pairs_per_rule[r] += pc.count;
@@ -214,6 +259,7 @@ LevelCounts sample_levels(const LinkData& d, uint64_t sample_pairs, uint64_t see
       parts, std::vector<std::vector<uint64_t>>(nc, std::vector<uint64_t>(16, 0)));
   std::vector<std::vector<uint32_t>> scratch(std::max(1u, threads),
                                              std::vector<uint32_t>(scratch_words(d)));
+  std::vector<LeftPatterns> pats = left_patterns(d, std::max(1u, threads));
   const auto lv = side_view(d.left), rv = side_view(d.right_side());
   parallel_for(parts, threads, [&](size_t p, unsigned th) {
     for (uint64_t i = sample_pairs * p / parts; i < sample_pairs * (p + 1) / parts; ++i) {
@@ -224,7 +270,7 @@ LevelCounts sample_levels(const LinkData& d, uint64_t sample_pairs, uint64_t see
         r = (l + 1 + splitmix64(state) % (nl - 1)) % nl;  // any row but l
         if (l > r) std::swap(l, r);
       }
-      const Pattern pat = compare_pair(d.plan, lv, l, rv, r, scratch[th].data());
+      const Pattern pat = compare_pair(d.plan, lv, l, rv, r, scratch[th].data(), pats[th]);
       for (size_t c = 0; c < nc; ++c) {
         const uint8_t lev = level_of(pat, static_cast<uint32_t>(c));
         if (lev != kNullLevel) ++partial[p][c][lev];
@@ -347,6 +393,7 @@ std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_
   std::vector<std::vector<ScoredLink>> kept(tasks.size());
   std::vector<std::vector<uint32_t>> scratch(nt, std::vector<uint32_t>(scratch_words(d)));
   std::vector<std::atomic<uint64_t>> per_rule(d.blocking.rules.size());
+  std::vector<LeftPatterns> pats = left_patterns(d, nt);
   std::atomic<uint64_t> done{0};
   const auto lv = side_view(d.left), rv = side_view(d.right_side());
   const kernels::prob::WeightView wv = s.view();
@@ -354,10 +401,11 @@ std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_
     const Task task = tasks[t];
     const RuleBlocks& b = blocks[task.rule];
     uint32_t* sc = scratch[th].data();
+    LeftPatterns& lp = pats[th];
     auto& out = kept[t];
     const uint64_t n = for_each_pair(d, d.blocking, true, b, task.rule, b.chunks.chunks[task.chunk],
                                      [&](uint32_t l, uint32_t r) {
-                                       const Pattern p = compare_pair(d.plan, lv, l, rv, r, sc);
+                                       const Pattern p = compare_pair(d.plan, lv, l, rv, r, sc, lp);
                                        const int64_t w = kernels::prob::pair_weight(wv, p, l);
                                        if (w >= s.keep_at) out.push_back({l, r, w, p});
                                      });

@@ -1,0 +1,242 @@
+// The probabilistic mode's fast comparison paths (bit-parallel Jaro through
+// a left row's patterns, each name's similarity computed once, the swap
+// check on demand, the date levels through precomputed digits) against the
+// plain reference written here as the first version of compare_pair was,
+// on random names: ASCII and not, empty, longer than 64 code points,
+// near-copies of each other.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "kernels/prob_compare.hpp"
+#include "src/match/prob/comparisons.hpp"
+
+namespace kp = nm::kernels::prob;
+
+namespace {
+
+// The code points names are drawn from: few, so that random names share
+// letters (and some pairs are similar), some beyond ASCII.
+constexpr uint32_t kAlphabet[] = {'a', 'b', 'e', 'n', 'r', 's', 't', 0xE9, 0xDF, 0x4E2D};
+
+std::vector<uint32_t> random_name(std::mt19937_64& rng) {
+  const uint32_t kind = static_cast<uint32_t>(rng() % 20);
+  uint32_t len = 1 + static_cast<uint32_t>(rng() % 9);
+  if (kind == 0) len = 0;                                          // missing
+  if (kind == 1) len = 60 + static_cast<uint32_t>(rng() % 50);    // around and over 64
+  std::vector<uint32_t> s(len);
+  for (auto& c : s) c = kAlphabet[rng() % (kind == 2 ? 10 : 7)];  // kind 2: non-ASCII too
+  return s;
+}
+
+// A near-copy: one to three substitutions, insertions, deletions or swaps.
+std::vector<uint32_t> mutate(std::vector<uint32_t> s, std::mt19937_64& rng) {
+  for (uint64_t k = 0, n = 1 + rng() % 3; k < n && !s.empty(); ++k) {
+    const size_t i = rng() % s.size();
+    switch (rng() % 4) {
+      case 0: s[i] = kAlphabet[rng() % 10]; break;
+      case 1: s.insert(s.begin() + static_cast<long>(i), kAlphabet[rng() % 10]); break;
+      case 2: s.erase(s.begin() + static_cast<long>(i)); break;
+      default:
+        if (i + 1 < s.size()) std::swap(s[i], s[i + 1]);
+    }
+  }
+  return s;
+}
+
+// One side's records: first, middle, last name (text slots 0..2), birthdate.
+struct Side {
+  std::vector<uint32_t> cp;
+  std::vector<uint64_t> offset;
+  std::vector<uint32_t> length, dm;
+  std::vector<int32_t> days;
+  void add(const std::vector<uint32_t>* names, int32_t day, std::mt19937_64& rng) {
+    for (int k = 0; k < 3; ++k) {
+      offset.push_back(cp.size());
+      cp.insert(cp.end(), names[k].begin(), names[k].end());
+      length.push_back(static_cast<uint32_t>(names[k].size()));
+      dm.push_back(static_cast<uint32_t>(rng() % 4));  // 0: none; equal codes now and then
+    }
+    days.push_back(day);
+  }
+  kp::SideView view() const {
+    return {cp.data(), offset.data(), length.data(), dm.data(), days.data(), 3, 1};
+  }
+};
+
+// Day number of a civil date (proleptic Gregorian; H. Hinnant's algorithm).
+int32_t days_from_civil(int32_t y, uint32_t m, uint32_t d) {
+  y -= m <= 2 ? 1 : 0;
+  const int32_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<uint32_t>(y - era * 400);
+  const uint32_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const uint32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int32_t>(doe) - 719468;
+}
+
+int32_t random_day(std::mt19937_64& rng, int32_t near) {
+  switch (rng() % 7) {
+    case 6: {  // day and month swapped (when the day can be a month)
+      const kp::Ymd x = kp::civil_from_days(near);
+      return x.d <= 12 ? days_from_civil(x.y, x.d, x.m) : near + 1;
+    }
+    case 0: return kp::kNoDay;
+    case 1: return near;
+    case 2: return near + static_cast<int32_t>(rng() % 64) - 32;
+    case 3: return near + (rng() % 2 ? 365 : -366);
+    default: return static_cast<int32_t>(rng() % 80000) - 20000;  // 1915..2189
+  }
+}
+
+// The plain reference: date_level as first written.
+uint8_t reference_date_level(int32_t a, int32_t b) {
+  if (a == kp::kNoDay || b == kp::kNoDay) return kp::kNull;
+  if (a == b) return 0;
+  const kp::Ymd x = kp::civil_from_days(a), y = kp::civil_from_days(b);
+  if (x.y == y.y && x.m == y.d && x.d == y.m) return 1;
+  if (kp::date_digit_differences(x, y) == 1) return 2;
+  if (x.m == y.m && x.d == y.d && (x.y - y.y == 1 || y.y - x.y == 1)) return 3;
+  const int64_t gap = int64_t{a} - b;
+  return gap >= -31 && gap <= 31 ? 4 : 5;
+}
+
+// The plain reference: compare_pair written out without patterns or
+// shortcuts — the first and last names together (each one's similarity; when
+// neither is similar, or the last is missing, a crossing of the two makes the
+// first name "swapped" (both cross) or "a name in the other's place" (one)
+// and the last name missing), every other comparison by text_level.
+uint64_t reference_pair(const kp::Item* items, uint32_t n, int sf, int sl, const kp::SideView& l,
+                        uint64_t lr, const kp::SideView& r, uint64_t rr, uint32_t* scratch) {
+  auto sim = [&](const kp::Text& x, const kp::Text& y) -> uint8_t {
+    return x.len == 0 || y.len == 0 ? kp::kNull : kp::name_similarity(x, y, scratch);
+  };
+  uint8_t first = kp::kNull, last = kp::kNull;
+  if (sf >= 0 && sl >= 0) {
+    const kp::Text lf = l.text(lr, uint32_t(sf)), ll = l.text(lr, uint32_t(sl));
+    const kp::Text rf = r.text(rr, uint32_t(sf)), rl = r.text(rr, uint32_t(sl));
+    first = sim(lf, rf);
+    last = sim(ll, rl);
+    if (first == 3) {
+      first = 5;
+      if (last == 3 || last == kp::kNull) {
+        const bool a = sim(lf, rl) <= 1, b = sim(ll, rf) <= 1;  // kNull (15) is > 1
+        if (a || b) {
+          first = a && b ? 3 : 4;
+          last = kp::kNull;
+        }
+      }
+    }
+  }
+  uint64_t pattern = 0;
+  for (uint32_t c = 0; c < n; ++c) {
+    const kp::Item it = items[c];
+    uint8_t level;
+    if (it.set == kp::LevelSet::kDate)
+      level = reference_date_level(l.day(lr, it.slot), r.day(rr, it.slot));
+    else if (sf >= 0 && sl >= 0 && it.set == kp::LevelSet::kNameSwap)
+      level = first;
+    else if (sf >= 0 && sl >= 0 && it.set == kp::LevelSet::kNameSwapPartner)
+      level = last;
+    else
+      level = kp::text_level(it.set, l.text(lr, it.slot), r.text(rr, it.slot), scratch);
+    pattern |= uint64_t{level} << (4 * c);
+  }
+  return pattern;
+}
+
+}  // namespace
+
+TEST_CASE("prob compare fast: Jaro is symmetric and the patterned path equals the plain one") {
+  std::mt19937_64 rng(11);
+  std::vector<uint32_t> scratch(1024);
+  auto pattern = std::make_unique<nm::kernels::Pattern64>();
+  pattern->reset_all();
+  for (int k = 0; k < 40000; ++k) {
+    const std::vector<uint32_t> a = random_name(rng);
+    const std::vector<uint32_t> b = k % 2 ? mutate(a, rng) : random_name(rng);
+    if (a.empty() || b.empty()) continue;
+    const kp::Text ta{a.data(), uint32_t(a.size()), 0}, tb{b.data(), uint32_t(b.size()), 0};
+    const double ab = kp::jaro_winkler(ta, tb, scratch.data());
+    const double ba = kp::jaro_winkler(tb, ta, scratch.data());
+    REQUIRE(std::memcmp(&ab, &ba, sizeof ab) == 0);
+    if (a.size() > 64 || b.size() > 64) continue;
+    pattern->build(a.data(), ta.len);
+    const double fast = kp::jaro_winkler_patterned(ta, *pattern, tb);
+    pattern->clear(a.data(), ta.len);
+    REQUIRE(std::memcmp(&ab, &fast, sizeof ab) == 0);
+  }
+}
+
+TEST_CASE("prob compare fast: date levels equal the reference") {
+  std::mt19937_64 rng(3);
+  uint64_t seen[6] = {};
+  // Far outside 0..9999 too: years that have no four digits.
+  const int32_t spans[] = {40, 800, 4000, 80000, 5000000};
+  for (int k = 0; k < 400000; ++k) {
+    const int32_t span = spans[k % 5];
+    const int32_t a = static_cast<int32_t>(rng() % (2 * uint64_t(span))) - span;
+    const int32_t b = k % 3 == 0 ? random_day(rng, a) : a + static_cast<int32_t>(rng() % 4000) - 2000;
+    const uint8_t want = reference_date_level(a, b);
+    REQUIRE(kp::date_level(a, b) == want);
+    if (want < 6) ++seen[want];
+  }
+  for (uint64_t n : seen) CHECK(n > 100);  // every level reached
+}
+
+TEST_CASE("prob compare fast: compare_pair with and without patterns equals the reference") {
+  std::mt19937_64 rng(5);
+  Side left, right;
+  const uint32_t n_left = 300, n_right = 300;
+  std::vector<std::array<std::vector<uint32_t>, 3>> kept;
+  std::vector<int32_t> born;
+  for (uint32_t i = 0; i < n_left; ++i) {
+    kept.push_back({random_name(rng), random_name(rng), random_name(rng)});
+    // Now and then the previous row's name (a block on that name): the
+    // pattern is kept for the same text at another address.
+    for (size_t k = 0; k < 3; ++k)
+      if (i > 0 && rng() % 3 == 0) kept[i][k] = kept[i - 1][k];
+    born.push_back(random_day(rng, 3000));
+    left.add(kept.back().data(), born.back(), rng);
+  }
+  for (uint32_t i = 0; i < n_right; ++i) {
+    const uint32_t j = static_cast<uint32_t>(rng() % n_left);  // a near-copy of left row j
+    std::vector<uint32_t> names[3];
+    for (int k = 0; k < 3; ++k) names[k] = rng() % 3 ? mutate(kept[j][k], rng) : random_name(rng);
+    if (rng() % 4 == 0) {  // first and last swapped
+      names[0] = kept[j][2];
+      names[2] = kept[j][0];
+    }
+    if (rng() % 8 == 0 && !names[1].empty()) names[1].erase(names[1].begin() + 1, names[1].end());
+    right.add(names, random_day(rng, born[j]), rng);
+  }
+  nm::prob::ComparisonPlan plan;
+  plan.items = {{kp::LevelSet::kNameSwap, 0}, {kp::LevelSet::kNameInitial, 1},
+                {kp::LevelSet::kNameSwapPartner, 2}, {kp::LevelSet::kDate, 0}};
+  plan.swap_first = 0;
+  plan.swap_last = 2;
+  plan.text_slots = 3;
+  plan.date_slots = 1;
+  const kp::SideView lv = left.view(), rv = right.view();
+  std::vector<uint32_t> scratch(1024);
+  nm::prob::LeftPatterns pats(plan);
+  uint64_t swaps = 0, similar = 0;
+  for (uint32_t l = 0; l < n_left; ++l)
+    for (uint32_t r = 0; r < n_right; ++r) {
+      const uint64_t want = reference_pair(plan.items.data(), 4, 0, 2, lv, l, rv, r, scratch.data());
+      const uint64_t plain = nm::prob::compare_pair(plan, lv, l, rv, r, scratch.data());
+      const uint64_t fast =
+          nm::prob::compare_pair(plan, lv, l, rv, r, scratch.data(), pats);
+      REQUIRE(plain == want);
+      REQUIRE(fast == want);
+      swaps += (want & 0xF) == 3 ? 1 : 0;
+      similar += (want & 0xF) == 1 || (want & 0xF) == 2 ? 1 : 0;
+    }
+  // The random data reaches the levels that take the most paths.
+  CHECK(swaps > 50);
+  CHECK(similar > 1000);
+}
