@@ -66,6 +66,7 @@ ProbTables load_prob_tables(const ProbConfig& cfg, const std::vector<std::string
 
 std::vector<prob::BlockingRule> parse_prob_rules(const std::vector<std::string>& texts) {
   std::vector<prob::BlockingRule> rules;
+  rules.reserve(texts.size());
   for (const auto& t : texts) rules.push_back(prob::parse_rule(t));
   return rules;
 }

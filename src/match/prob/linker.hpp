@@ -54,7 +54,7 @@ struct RuleSample {
   uint32_t max_side = 0;
 };
 // samples: one per rule (empty: every pair of every rule).
-std::vector<std::vector<PatternCount>> count_patterns(const LinkData& d, const RuleSet& rules,
+std::vector<std::vector<PatternCount>> count_patterns(const LinkData& d, const RuleSet& set,
                                                       const std::vector<RuleSample>& samples,
                                                       uint64_t chunk_pairs,
                                          unsigned threads, LinkFigures* figures,
@@ -92,7 +92,7 @@ struct Scoring {
 };
 Scoring make_scoring(const Model& model, const LinkData& d, double min_probability);
 // The smallest fixed-point weight whose probability is at least p.
-int64_t weight_threshold(double min_probability);
+int64_t weight_threshold(double p);
 // The fixed-point weight of one pair's pattern: kernels::prob::pair_weight,
 // the formula the GPU kernel adds too.
 int64_t pair_weight(const Scoring& s, Pattern p, uint32_t lrow);
@@ -120,7 +120,7 @@ std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_
 // thread. skip_earlier = false: every pair of the rule's blocks, as
 // count_patterns counts them (samples as there); true: each pair once over
 // the rules, as score_pairs scores them (samples must be empty).
-void for_each_pair_batch(const LinkData& d, const RuleSet& rules,
+void for_each_pair_batch(const LinkData& d, const RuleSet& set,
                          const std::vector<RuleSample>& samples, bool skip_earlier,
                          uint64_t chunk_pairs, uint64_t batch_pairs, unsigned threads,
                          const std::function<void(uint32_t, std::span<const kernels::prob::RowPair>)>& fn);
