@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -21,6 +22,31 @@
 #include "src/match/algorithm.hpp"
 
 namespace nm::jobs {
+
+// The --map FIELD=COLUMN options as a map (a later one for the same field
+// wins); InputError "<prefix>--map expects FIELD=COLUMN (got 'X')" for one
+// without a field or a column.
+inline std::map<std::string, std::string> parse_map_options(const std::vector<std::string>& maps,
+                                                            const std::string& prefix = "") {
+  std::map<std::string, std::string> out;
+  for (const auto& m : maps) {
+    const auto eq = m.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
+      throw InputError(prefix + "--map expects FIELD=COLUMN (got '" + m + "')");
+    out[m.substr(0, eq)] = m.substr(eq + 1);
+  }
+  return out;
+}
+
+// 1234567 -> "1,234,567"
+inline std::string grouped(uint64_t v) {
+  std::string digits = std::to_string(v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
 
 // Parses `args` against `desc` into `vm`; stray positional arguments are an
 // error. Returns false when --help was asked for (the help is then printed).

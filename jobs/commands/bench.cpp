@@ -427,12 +427,7 @@ int bench_main(const std::vector<std::string>& args) {
   if (cfg.left.empty() != cfg.right.empty()) throw InputError("--left and --right go together");
   gpu::parse_device(cfg.device);
   if (cfg.left.empty() && o.rows == 0) throw InputError("--rows must be at least 1");
-  for (const auto& m : maps) {
-    const auto eq = m.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
-      throw InputError("--map expects FIELD=COLUMN (got '" + m + "')");
-    cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
-  }
+  cfg.column_map = parse_map_options(maps);
   if (vm.count("threshold"))
     cfg.match.threshold =
         threshold_option("bench", "--threshold", threshold, kFuzzyThresholdMin, kDefaultThreshold);

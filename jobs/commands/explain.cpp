@@ -161,12 +161,7 @@ int explain_main(const std::vector<std::string>& args) {
     if (left.empty() || right.empty() || left_row.empty() || right_row.empty())
       throw InputError("--left, --right, --left-row and --right-row go together");
     io::LoadOptions lo;
-    for (const auto& mp : maps) {
-      const auto eq = mp.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == mp.size())
-        throw InputError("--map expects FIELD=COLUMN (got '" + mp + "')");
-      lo.column_map[mp.substr(0, eq)] = mp.substr(eq + 1);
-    }
+    lo.column_map = parse_map_options(maps);
     lo.date_format = DateFormat(date_format);
     lo.trim_fields = trim_fields;
     a = side_from_file(left, left_row, lo);

@@ -254,12 +254,7 @@ ProbExplanation explain_from_tables(const ProbArgs& a, const prob::Model& model,
   cfg.date_format = a.date_format;
   cfg.trim_fields = a.trim_fields;
   cfg.threads = default_threads();
-  for (const auto& m : a.maps) {
-    const auto eq = m.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
-      throw InputError("--map expects FIELD=COLUMN (got '" + m + "')");
-    cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
-  }
+  cfg.column_map = parse_map_options(a.maps);
   io::RejectsFile rejects("");  // no --skip-bad-rows: a bad row is an error
   Progress progress(false);
   const ProbTables t =

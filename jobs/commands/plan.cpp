@@ -28,15 +28,6 @@ namespace {
 
 constexpr uint32_t kMaxRanks = 100000;
 
-// 1234567 -> "1,234,567"
-std::string grouped(uint64_t v) {
-  std::string digits = std::to_string(v), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
 
 std::string human_bytes(uint64_t b) {
   const double v = static_cast<double>(b);

@@ -154,12 +154,7 @@ int run_main(const std::vector<std::string>& args) {
   assign_outputs(cfg, outs);
   cfg.pairs = io::resolve_output_path(cfg.pairs);
   gpu::parse_device(cfg.device);  // a bad value is a usage error before any work
-  for (const auto& m : maps) {
-    const auto eq = m.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
-      throw InputError("--map expects FIELD=COLUMN (got '" + m + "')");
-    cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
-  }
+  cfg.column_map = parse_map_options(maps);
   cfg.piece_pairs_given = !vm["piece-pairs"].defaulted();
   if (vm.count("threshold"))
     cfg.match.threshold =

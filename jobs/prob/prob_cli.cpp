@@ -91,12 +91,7 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
     throw UsageError("--min-probability must be between 0 and 1 (exclusive)");
   if (cfg.one_to_one && cfg.dedupe)
     throw UsageError("--one-to-one is for linking two tables, not with --dedupe");
-  for (const auto& m : maps) {
-    const auto eq = m.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
-      throw InputError("--map expects FIELD=COLUMN (got '" + m + "')");
-    cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
-  }
+  cfg.column_map = parse_map_options(maps);
   if (cfg.threads == 0) cfg.threads = default_threads();
   cfg.show_progress = !quiet;
   const ProbResult r = run_prob(cfg);

@@ -42,14 +42,6 @@ struct ProbPlan {
   double seconds = 0;
 };
 
-std::string grouped(uint64_t v) {
-  std::string digits = std::to_string(v), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
 
 ProbPlan make_prob_plan(const ProbConfig& cfg, uint64_t count_limit) {
   const Stopwatch clock;
@@ -217,12 +209,7 @@ int prob_plan_main(const std::vector<std::string>& args) {
       throw InputError("plan: --right cannot be used with --dedupe");
     if (!cfg.dedupe && cfg.right.empty())
       throw InputError("plan: --right is required unless --dedupe is given");
-    for (const auto& m : maps) {
-      const auto eq = m.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
-        throw InputError("plan: --map expects FIELD=COLUMN (got '" + m + "')");
-      cfg.column_map[m.substr(0, eq)] = m.substr(eq + 1);
-    }
+    cfg.column_map = parse_map_options(maps, "plan: ");
     if (cfg.threads == 0) cfg.threads = default_threads();
     const ProbPlan p = make_prob_plan(cfg, count_limit);
     if (json)
