@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/csv_writer.hpp"
+#include "src/errors.hpp"
 #include "src/log.hpp"
 #include "src/match/prob/clusters.hpp"
 #include "src/text/dates.hpp"
@@ -38,6 +39,9 @@ ProbPaths prob_paths(const ProbConfig& cfg) {
     outputs.push_back({p.summary, "the summary file", false});
     outputs.push_back({p.rejects, "the rejects file", false});
   }
+  if (cfg.skip_bad_rows && p.rejects.empty())
+    throw UsageError("--skip-bad-rows writes the bad rows beside the output: with the pairs on "
+                     "standard output, give --model-out (the rejects go beside it)");
   io::check_output_paths(inputs, outputs);
   return p;
 }
@@ -167,13 +171,23 @@ std::string prob_summary_json(const ProbSummary& s) {
   if (s.rejected > 0) j["rejects_file"] = s.rejects_path;
   j["min_probability"] = cfg.min_probability;
   j["threads"] = cfg.threads;
-  nlohmann::ordered_json rules = nlohmann::ordered_json::array();
-  const auto& fig = cfg.train_only ? *s.train : *s.link;
-  for (size_t r = 0; r < s.data->blocking.rules.size(); ++r)
-    rules.push_back({{"rule", s.data->blocking.rules[r].text},
-                     {"pairs", r < fig.pairs_per_rule.size() ? fig.pairs_per_rule[r] : 0}});
-  j["blocking"] = rules;
-  j["candidate_pairs"] = fig.candidate_pairs;
+  // Each rule with the pairs it gave: the linking rules' scored pairs (each
+  // pair once), the training rules' counted pairs (sampled at scale).
+  auto rule_list = [](const prob::RuleSet& set, const prob::LinkFigures& fig) {
+    nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+    for (size_t r = 0; r < set.rules.size(); ++r)
+      rules.push_back({{"rule", set.rules[r].text},
+                       {"pairs", r < fig.pairs_per_rule.size() ? fig.pairs_per_rule[r] : 0}});
+    return rules;
+  };
+  if (!cfg.train_only) {
+    j["blocking"] = rule_list(s.data->blocking, *s.link);
+    j["candidate_pairs"] = s.link->candidate_pairs;
+  }
+  if (!s.train->pairs_per_rule.empty()) {
+    j["training"] = rule_list(s.data->training, *s.train);
+    j["training_pairs"] = s.train->candidate_pairs;
+  }
   j["pairs_written"] = s.written->pairs;
   if (!cfg.clusters.empty()) j["clusters"] = s.written->clusters;
   j["model"] = {{"prior", s.model->prior},

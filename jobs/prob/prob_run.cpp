@@ -197,8 +197,13 @@ ProbResult run_prob(const ProbConfig& cfg) {
   const double trained_s = clock.seconds();
   if (!given) {
     log(LogLevel::kInfo, "learned:\n" + prob::weights_table(model));
-    write_text_output(paths.model, prob::model_to_json(model), outputs, io::CommitKind::kOutput);
-    res.model_path = paths.model;
+    if (paths.model.empty()) {
+      log(LogLevel::kWarn, "the model is not saved (the pairs go to standard output): give "
+                           "--model-out to keep it");
+    } else {
+      write_text_output(paths.model, prob::model_to_json(model), outputs, io::CommitKind::kOutput);
+      res.model_path = paths.model;
+    }
   }
   ProbWritten written;
   if (!cfg.train_only) {
