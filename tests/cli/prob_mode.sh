@@ -85,8 +85,8 @@ PY
 # smallest (table, row) member, every record listed (left rows, then right).
 $PY - "$GL" "$GR" "$T/g.csv" "$T/g_clusters_py.csv" <<'PY'
 import csv, os, sys
-sys.path.insert(0, os.path.dirname(sys.argv[3]))
-from pairs import rows_of, pairs
+# The shared helpers (rows_of, pairs), read from the file beside the pairs.
+exec(open(os.path.join(os.path.dirname(sys.argv[3]), "pairs.py"), encoding="utf-8").read())
 left, right = rows_of(sys.argv[1]), rows_of(sys.argv[2])
 ids = [sorted(left, key=left.get), sorted(right, key=right.get)]
 parent = {}
@@ -115,8 +115,8 @@ prob --left "$GL" --right "$GR" --model "$T/g_model.json" --one-to-one --out "$T
 check "--one-to-one runs" test $? -eq 0
 cat > "$T/greedy.py" <<'PY'
 import csv, os, sys
-sys.path.insert(0, os.path.dirname(sys.argv[0]))
-from pairs import rows_of, pairs
+# The shared helpers (rows_of, pairs), read from the file beside this one.
+exec(open(os.path.join(os.path.dirname(sys.argv[0]), "pairs.py"), encoding="utf-8").read())
 left, right = rows_of(sys.argv[1]), rows_of(sys.argv[2])
 header, ps = pairs(sys.argv[3])
 order = sorted(range(len(ps)), key=lambda k: (-ps[k][2], left[ps[k][0]], right[ps[k][1]]))
