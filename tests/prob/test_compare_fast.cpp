@@ -80,6 +80,8 @@ int32_t days_from_civil(int32_t y, uint32_t m, uint32_t d) {
 }
 
 int32_t random_day(std::mt19937_64& rng, int32_t near) {
+  // A missing date has no neighbours: any date (no arithmetic on kNoDay).
+  if (near == kp::kNoDay) return static_cast<int32_t>(rng() % 80000) - 20000;
   switch (rng() % 7) {
     case 6: {  // day and month swapped (when the day can be a month)
       const kp::Ymd x = kp::civil_from_days(near);
