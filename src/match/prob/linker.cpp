@@ -202,15 +202,10 @@ std::vector<std::vector<PatternCount>> count_patterns(const LinkData& d, const R
     PatternCounter& m = counts[th][task.rule];
     uint32_t* s = scratch[th].data();
     const Chunk& c = b.chunks.chunks[task.chunk];
-    const KeyedRows& right = b.self_join ? b.left : b.right;
-    for (uint32_t li = c.l_begin; li < c.l_end; ++li) {
-      const uint32_t l = b.left.rows[li];
-      for (uint32_t ri = c.r_begin; ri < c.r_end; ++ri) {
-        const uint32_t r = right.rows[ri];
-        if (d.dedupe && l >= r) continue;
-        m.add(compare_pair(d.plan, lv, l, rv, r, s, pats[th]));
-      }
-    }
+    // Every pair of the rule's blocks (training counts pairs earlier rules have too).
+    for_each_pair(d, set, false, b, task.rule, c, [&](uint32_t l, uint32_t r) {
+      m.add(compare_pair(d.plan, lv, l, rv, r, s, pats[th]));
+    });
     const uint64_t now = done += c.pairs();
     if (progress && th == 0) progress(now);
   });
