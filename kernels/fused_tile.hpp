@@ -79,21 +79,6 @@ struct TileView {
   uint32_t scratch_words;
 };
 
-NM_HD NM_INLINE uint32_t atomic_add_u32(uint32_t* p, uint32_t v) {
-#if defined(__CUDA_ARCH__)
-  return atomicAdd(p, v);
-#else
-  return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
-#endif
-}
-NM_HD NM_INLINE void atomic_add_u64(unsigned long long* p, unsigned long long v) {
-#if defined(__CUDA_ARCH__)
-  atomicAdd(p, v);
-#else
-  __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
-#endif
-}
-
 NM_HD NM_INLINE FuzzyView dev_view(const DevRecord& r, const uint32_t* cps) {
   return fuzzy_view_at(cps + r.cp_offset, r.full_len, r.full_bytes, r.phon_code, r.char_mask,
                        r.part_len);

@@ -35,4 +35,32 @@ NM_HD NM_INLINE int popcount64(uint64_t x) {
 NM_HD NM_INLINE uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 NM_HD NM_INLINE uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 
+// Relaxed atomics: the device's on a GPU, the compiler's builtins on the
+// host (the emulation runs a grid's threads on CPU threads).
+NM_HD NM_INLINE uint32_t atomic_add_u32(uint32_t* p, uint32_t v) {
+#if defined(__CUDA_ARCH__)
+  return atomicAdd(p, v);
+#else
+  return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+#endif
+}
+NM_HD NM_INLINE void atomic_add_u64(unsigned long long* p, unsigned long long v) {
+#if defined(__CUDA_ARCH__)
+  atomicAdd(p, v);
+#else
+  __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+#endif
+}
+// The slot's previous value; `want` is stored when that was `expected`.
+NM_HD NM_INLINE unsigned long long atomic_cas_u64(unsigned long long* p,
+                                                  unsigned long long expected,
+                                                  unsigned long long want) {
+#if defined(__CUDA_ARCH__)
+  return atomicCAS(p, expected, want);
+#else
+  __atomic_compare_exchange_n(p, &expected, want, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+  return expected;
+#endif
+}
+
 }  // namespace nm::kernels

@@ -79,32 +79,6 @@ struct ProbBlockShared {
   unsigned long long counts[kPatternSlots];
 };
 
-NM_HD NM_INLINE uint32_t prob_atomic_add_u32(uint32_t* p, uint32_t v) {
-#if defined(__CUDA_ARCH__)
-  return atomicAdd(p, v);
-#else
-  return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
-#endif
-}
-NM_HD NM_INLINE void prob_atomic_add_u64(unsigned long long* p, unsigned long long v) {
-#if defined(__CUDA_ARCH__)
-  atomicAdd(p, v);
-#else
-  __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
-#endif
-}
-// The slot's previous key; `want` is stored when that was `expected`.
-NM_HD NM_INLINE unsigned long long prob_atomic_cas_u64(unsigned long long* p,
-                                                       unsigned long long expected,
-                                                       unsigned long long want) {
-#if defined(__CUDA_ARCH__)
-  return atomicCAS(p, expected, want);
-#else
-  __atomic_compare_exchange_n(p, &expected, want, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-  return expected;
-#endif
-}
-
 // Phase 0: empty the table.
 NM_HD inline void prob_reset_shared(const ProbTileView& t, uint32_t tid, uint32_t nthreads,
                                     ProbBlockShared& sh) {
@@ -116,7 +90,7 @@ NM_HD inline void prob_reset_shared(const ProbTileView& t, uint32_t tid, uint32_
 
 NM_HD NM_INLINE void prob_append_tally(const ProbTileView& t, unsigned long long pattern,
                                        unsigned long long count) {
-  const uint32_t slot = prob_atomic_add_u32(t.n_tallies, 1u);
+  const uint32_t slot = atomic_add_u32(t.n_tallies, 1u);
   if (slot < t.tally_capacity) t.tallies[slot] = {pattern, count};
 }
 
@@ -131,9 +105,9 @@ NM_HD inline void prob_count_pattern(const ProbTileView& t, uint64_t pattern,
     const uint32_t probes = t.table_slots < kPatternProbes ? t.table_slots : kPatternProbes;
     for (uint32_t k = 0; k < probes; ++k) {
       const uint32_t s = (h + k) & mask;
-      const unsigned long long prev = prob_atomic_cas_u64(&sh.keys[s], kEmptySlot, p);
+      const unsigned long long prev = atomic_cas_u64(&sh.keys[s], kEmptySlot, p);
       if (prev == kEmptySlot || prev == p) {
-        prob_atomic_add_u64(&sh.counts[s], 1ull);
+        atomic_add_u64(&sh.counts[s], 1ull);
         return;
       }
     }
@@ -151,7 +125,7 @@ NM_HD inline void prob_pair(const ProbTileView& t, uint32_t i, ProbBlockShared& 
   if (t.score != 0) {
     const int64_t w = pair_weight(t.weights, pattern, rp.left);
     if (w >= t.keep_at) {
-      const uint32_t slot = prob_atomic_add_u32(t.survivors, 1u);
+      const uint32_t slot = atomic_add_u32(t.survivors, 1u);
       if (slot < t.capacity) t.out[slot] = {rp.left, rp.right, w, pattern};
     }
   }
