@@ -58,7 +58,7 @@ else
   files=""
   for f in $changed; do
     [ -f "$f" ] || continue
-    src=${f%.hpp}.cpp
+    case "$f" in *.hpp) src=${f%.hpp}.cpp ;; *) src=$f ;; esac
     if grep -qxF "$src" <<<"$compiled"; then
       files+="$src"$'\n'
     else
