@@ -25,25 +25,14 @@ namespace {
 using nm::prob::LinkFigures;
 using nm::prob::PatternCount;
 using nm::prob::RuleSample;
-using nm::prob::ScoredLink;
+using nm::test::same_links;
 
+// Every rule's counts equal.
 bool same_counts(const std::vector<std::vector<PatternCount>>& a,
                  const std::vector<std::vector<PatternCount>>& b) {
   if (a.size() != b.size()) return false;
-  for (size_t r = 0; r < a.size(); ++r) {
-    if (a[r].size() != b[r].size()) return false;
-    for (size_t i = 0; i < a[r].size(); ++i)
-      if (a[r][i].pattern != b[r][i].pattern || a[r][i].count != b[r][i].count) return false;
-  }
-  return true;
-}
-
-bool same_links(const std::vector<ScoredLink>& a, const std::vector<ScoredLink>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].left != b[i].left || a[i].right != b[i].right || a[i].weight != b[i].weight ||
-        a[i].pattern != b[i].pattern)
-      return false;
+  for (size_t r = 0; r < a.size(); ++r)
+    if (!nm::test::same_counts(a[r], b[r])) return false;
   return true;
 }
 
