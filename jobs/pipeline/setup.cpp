@@ -136,9 +136,8 @@ void open_run(RunContext& run) {
   });
   const gpu::Backend& backend = *run.backend;
   run.result.backend = backend.used;
-  if (run.root && !(backend.requested == gpu::DeviceChoice::kCpu && backend.used == "cpu"))
-    log(LogLevel::kInfo, "device: " + backend.used + " (" + backend.reason + ")" +
-                             (backend.gpu() ? ", " + backend.info.name : std::string()));
+  if (const std::string line = gpu::device_line(backend); run.root && !line.empty())
+    log(LogLevel::kInfo, line);
   stage(run.comm, [&] { connect_databases(run); });
   run.progress.emplace(cfg.show_progress && run.root);
 }

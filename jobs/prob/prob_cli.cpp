@@ -5,6 +5,7 @@
 #include "jobs/cli.hpp"
 #include "jobs/prob/prob_run.hpp"
 #include "src/errors.hpp"
+#include "src/gpu/backend.hpp"
 #include "src/log.hpp"
 #include "src/parallel.hpp"
 
@@ -62,8 +63,12 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
                     uint64_t{1} << 34),
       "random record pairs drawn to estimate u (default 2000000)")(
       "seed", number_option("train", "seed", &cfg.seed, uint64_t{0}, ~uint64_t{0}),
-      "seed of the u sample (default 1)")("quiet,q", po::bool_switch(&quiet),
-                                          "no progress and no summary line")(
+      "seed of the u sample (default 1)")(
+      "device", po::value(&cfg.device)->default_value(cfg.device),
+      "where training's pattern counts and the pairs' scores are computed: auto (a GPU when one "
+      "is found, else the CPU), cpu, gpu (an error without one), emulate (the GPU kernel run on "
+      "the CPU; slow, for testing); the results are the same on each. See docs/PROBABILISTIC.md")(
+      "quiet,q", po::bool_switch(&quiet), "no progress and no summary line")(
       "log-level", po::value(&log_level), "error, warn, info (default), debug");
   if (!train_only) {
     desc.add_options()("algorithm,a", po::value(&algorithm), "prob")(
@@ -91,6 +96,7 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
     throw UsageError("--min-probability must be between 0 and 1 (exclusive)");
   if (cfg.one_to_one && cfg.dedupe)
     throw UsageError("--one-to-one is for linking two tables, not with --dedupe");
+  gpu::parse_device(cfg.device);  // a bad value is a usage error before any work
   cfg.column_map = parse_map_options(maps);
   if (cfg.threads == 0) cfg.threads = default_threads();
   cfg.show_progress = !quiet;

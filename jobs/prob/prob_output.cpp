@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/csv_writer.hpp"
+#include "jobs/prob/prob_engine.hpp"
 #include "src/errors.hpp"
 #include "src/log.hpp"
 #include "src/match/prob/clusters.hpp"
@@ -171,6 +172,7 @@ std::string prob_summary_json(const ProbSummary& s) {
   if (s.rejected > 0) j["rejects_file"] = s.rejects_path;
   j["min_probability"] = cfg.min_probability;
   j["threads"] = cfg.threads;
+  if (s.engine != nullptr) j["device"] = s.engine->to_json();
   // Each rule with the pairs it gave: the linking rules' scored pairs (each
   // pair once), the training rules' counted pairs (sampled at scale).
   auto rule_list = [](const prob::RuleSet& set, const prob::LinkFigures& fig) {

@@ -13,6 +13,8 @@
 
 namespace nm::jobs {
 
+class ProbEngine;
+
 struct ProbPaths {
   std::string out, clusters, model, summary, rejects;  // empty: not written
 };
@@ -43,6 +45,7 @@ struct ProbSummary {
   const prob::LinkData* data = nullptr;
   const prob::LinkFigures *train = nullptr, *link = nullptr;
   const ProbWritten* written = nullptr;
+  const ProbEngine* engine = nullptr;  // the device (null: none reported)
   const io::LoadStats *left_stats = nullptr, *right_stats = nullptr;
   struct {
     double prepare = 0, train = 0, link = 0;

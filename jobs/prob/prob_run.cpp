@@ -13,6 +13,7 @@
 #include "io/safe_output.hpp"
 #include "io/table_loader.hpp"
 #include "jobs/progress.hpp"
+#include "jobs/prob/prob_engine.hpp"
 #include "jobs/prob/prob_output.hpp"
 #include "jobs/prob/prob_prepare.hpp"
 #include "src/errors.hpp"
@@ -131,8 +132,9 @@ prob::LinkData prepare(const ProbConfig& cfg, const ProbTables& t,
 
 prob::Model train(const ProbConfig& cfg, const prob::LinkData& d,
                   std::vector<prob::Comparison> comparisons, Progress& progress,
-                  prob::LinkFigures& figures) {
+                  prob::LinkFigures& figures, ProbEngine& engine) {
   prob::TrainOptions o;
+  o.counting = engine.counting();
   o.u_sample_pairs = cfg.u_sample_pairs;
   o.seed = cfg.seed;
   o.chunk_pairs = cfg.chunk_pairs;
@@ -150,6 +152,7 @@ ProbResult run_prob(const ProbConfig& cfg) {
   const Stopwatch clock;
   ProbResult res;
   ProbPaths paths = prob_paths(cfg);
+  ProbEngine engine(cfg.device, cfg.threads);  // --device gpu without a GPU fails here
   // The model, or what training starts from.
   std::optional<prob::Model> given;
   std::vector<prob::Comparison> comparisons;
@@ -193,7 +196,8 @@ ProbResult run_prob(const ProbConfig& cfg) {
   const double prepared_s = clock.seconds();
 
   prob::LinkFigures train_figures, link_figures;
-  const prob::Model model = given ? *given : train(cfg, d, comparisons, progress, train_figures);
+  const prob::Model model =
+      given ? *given : train(cfg, d, comparisons, progress, train_figures, engine);
   const double trained_s = clock.seconds();
   if (!given) {
     log(LogLevel::kInfo, "learned:\n" + prob::weights_table(model));
@@ -208,9 +212,9 @@ ProbResult run_prob(const ProbConfig& cfg) {
   ProbWritten written;
   if (!cfg.train_only) {
     const prob::Scoring scoring = prob::make_scoring(model, d, cfg.min_probability);
-    std::vector<prob::ScoredLink> links = prob::score_pairs(
-        d, scoring, cfg.chunk_pairs, cfg.threads, &link_figures,
-        [&](uint64_t n) { progress.update("link", n, 0, "pairs"); });
+    std::vector<prob::ScoredLink> links =
+        engine.score_pairs(d, scoring, cfg.chunk_pairs, cfg.threads, &link_figures,
+                           [&](uint64_t n) { progress.update("link", n, 0, "pairs"); });
     progress.finish();
     if (cfg.one_to_one) keep_one_to_one(links);
     written = write_prob_outputs(cfg, paths, model, d, tables.left,
@@ -224,6 +228,7 @@ ProbResult run_prob(const ProbConfig& cfg) {
   sum.train = &train_figures;
   sum.link = &link_figures;
   sum.written = &written;
+  sum.engine = &engine;
   sum.left_stats = &tables.left_stats;
   sum.right_stats = &tables.right_stats;
   sum.seconds = {prepared_s, trained_s - prepared_s, clock.seconds() - trained_s};

@@ -29,6 +29,7 @@ struct ProbConfig {
   uint64_t u_sample_pairs = 2'000'000;
   uint64_t seed = 1;
   uint64_t chunk_pairs = uint64_t{1} << 20;
+  std::string device = "auto";  // --device auto|cpu|gpu|emulate (jobs/prob/prob_engine.hpp)
   bool show_progress = true;
 };
 

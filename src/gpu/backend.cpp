@@ -58,6 +58,21 @@ int local_rank() {
   return 0;
 }
 
+nlohmann::json device_info_json(const DeviceInfo& info) {
+  return {{"index", info.index},
+          {"name", info.name},
+          {"sm_count", info.sm_count},
+          {"compute_capability", fmt::format("{}.{}", info.cc_major, info.cc_minor)},
+          {"memory_bytes", info.total_mem},
+          {"emulated", info.emulated}};
+}
+
+std::string device_line(const Backend& b) {
+  if (b.requested == DeviceChoice::kCpu && b.used == "cpu") return {};
+  const bool on_device = b.device != nullptr && b.used != "cpu";
+  return "device: " + b.used + " (" + b.reason + ")" + (on_device ? ", " + b.info.name : "");
+}
+
 nlohmann::json Backend::to_json() const {
   nlohmann::json j;
   j["requested"] = device_choice_name(requested);
@@ -66,12 +81,7 @@ nlohmann::json Backend::to_json() const {
   j["rollback_switches"] = switches.to_json();
   j["built_with_cuda"] = built_with_cuda();
   if (scorer) {
-    j["device"] = {{"index", info.index},
-                   {"name", info.name},
-                   {"sm_count", info.sm_count},
-                   {"compute_capability", fmt::format("{}.{}", info.cc_major, info.cc_minor)},
-                   {"memory_bytes", info.total_mem},
-                   {"emulated", info.emulated}};
+    j["device"] = device_info_json(info);
     const GpuStats& s = scorer->stats();
     j["gpu"] = {{"batches", s.batches},
                 {"launches", s.launches},
@@ -90,8 +100,7 @@ nlohmann::json Backend::to_json() const {
   return j;
 }
 
-std::unique_ptr<Backend> open_backend(DeviceChoice choice, bool fuzzy, unsigned threads,
-                                      GpuOptions opt) {
+std::unique_ptr<Backend> open_device(DeviceChoice choice, unsigned threads) {
   auto b = std::make_unique<Backend>();
   b->requested = choice;
   b->switches = RollbackSwitches::from_env();
@@ -110,12 +119,6 @@ std::unique_ptr<Backend> open_backend(DeviceChoice choice, bool fuzzy, unsigned 
     b->used = "emulate";
     b->reason = "--device emulate: the GPU backend with the kernel run on the CPU";
   } else {
-    if (!fuzzy) {
-      // The fuzzy kernel is the GPU's work; algorithms 1/2 are hash joins:
-      // no device is opened (no CUDA context on any rank).
-      b->reason = "algorithms 1 and 2 are hash joins and run on the CPU";
-      return b;
-    }
     std::string why;
     const int n = cuda_device_count(&why);
     if (n <= 0) {
@@ -146,6 +149,22 @@ std::unique_ptr<Backend> open_backend(DeviceChoice choice, bool fuzzy, unsigned 
     b->reason = choice == DeviceChoice::kGpu ? "--device gpu" : "a CUDA device was found";
   }
   b->info = b->device->info();
+  return b;
+}
+
+std::unique_ptr<Backend> open_backend(DeviceChoice choice, bool fuzzy, unsigned threads,
+                                      GpuOptions opt) {
+  if (!fuzzy && (choice == DeviceChoice::kAuto || choice == DeviceChoice::kGpu)) {
+    // The fuzzy kernel is the GPU's work; algorithms 1/2 are hash joins:
+    // no device is opened (no CUDA context on any rank).
+    auto b = std::make_unique<Backend>();
+    b->requested = choice;
+    b->switches = RollbackSwitches::from_env();
+    b->reason = "algorithms 1 and 2 are hash joins and run on the CPU";
+    return b;
+  }
+  std::unique_ptr<Backend> b = open_device(choice, threads);
+  if (b->device == nullptr) return b;
   if (!fuzzy) {
     b->reason += "; algorithms 1 and 2 are hash joins and run on the CPU";
     b->used = "cpu";

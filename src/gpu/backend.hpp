@@ -48,9 +48,24 @@ struct Backend {
   nlohmann::json to_json() const;
 };
 
-// Opens the backend for this rank. `fuzzy`: algorithms 3–6 (1/2 always run
-// on the CPU). --device gpu without a usable device throws InputError naming
-// the reason; auto without one uses the CPU (reason set).
+// The line a run logs once about its device ("device: emulate (--device
+// emulate: ...), <name>"); empty when the CPU was asked for and used.
+std::string device_line(const Backend& b);
+// The device's identity in the summary JSON (index, name, SMs, ...).
+nlohmann::json device_info_json(const DeviceInfo& info);
+
+// Chooses and opens this rank's device alone (no host pool, no scorer):
+// --device cpu, emulate (an EmulatedDevice on `threads` threads), gpu (an
+// InputError naming the reason without a usable CUDA device) or auto (the
+// GPU when one is usable, else the CPU, the reason set); the rollback
+// switch NAME_MATCHER_DISABLE_FUSED_KERNEL keeps the CPU. `device` is null
+// when the CPU is used. The probabilistic mode runs its own kernel on it.
+std::unique_ptr<Backend> open_device(DeviceChoice choice, unsigned threads);
+
+// Opens the backend for this rank (open_device, then the pool and scorer).
+// `fuzzy`: algorithms 3–6 (1/2 always run on the CPU). --device gpu without
+// a usable device throws InputError naming the reason; auto without one
+// uses the CPU (reason set).
 std::unique_ptr<Backend> open_backend(DeviceChoice choice, bool fuzzy, unsigned threads,
                                       GpuOptions opt = {});
 

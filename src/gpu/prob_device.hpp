@@ -8,7 +8,8 @@
 // by pattern, kept pairs sorted by (left, right) — what prob::count_patterns
 // and prob::score_pairs give for the same pairs.
 //
-// Not wired into `run --algorithm prob` yet (no --device for that mode).
+// `run --algorithm prob` and `train` use it with --device gpu or emulate
+// (jobs/prob/prob_engine.*).
 #pragma once
 #include <cstdint>
 #include <span>

@@ -33,6 +33,8 @@ using nm::prob::PatternCount;
 using nm::prob::ScoredLink;
 using nm::test::Link;
 using nm::test::make_link;
+using nm::test::same_counts;
+using nm::test::same_links;
 
 struct Config {
   uint64_t batch_pairs;
@@ -92,22 +94,6 @@ DeviceResults run_device(nm::gpu::DeviceApi& dev, const LinkData& d,
   });
   r.reruns = pd.stats().reruns;
   return r;
-}
-
-bool same_links(const std::vector<ScoredLink>& a, const std::vector<ScoredLink>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].left != b[i].left || a[i].right != b[i].right || a[i].weight != b[i].weight ||
-        a[i].pattern != b[i].pattern)
-      return false;
-  return true;
-}
-
-bool same_counts(const std::vector<PatternCount>& a, const std::vector<PatternCount>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].pattern != b[i].pattern || a[i].count != b[i].count) return false;
-  return true;
 }
 
 // Runs every configuration on `dev` against the CPU path.

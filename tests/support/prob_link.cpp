@@ -67,4 +67,21 @@ std::unique_ptr<Link> make_link(uint64_t seed, size_t left_rows, size_t right_ro
   return k;
 }
 
+bool same_links(const std::vector<prob::ScoredLink>& a, const std::vector<prob::ScoredLink>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].left != b[i].left || a[i].right != b[i].right || a[i].weight != b[i].weight ||
+        a[i].pattern != b[i].pattern)
+      return false;
+  return true;
+}
+
+bool same_counts(const std::vector<prob::PatternCount>& a,
+                 const std::vector<prob::PatternCount>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].pattern != b[i].pattern || a[i].count != b[i].count) return false;
+  return true;
+}
+
 }  // namespace nm::test

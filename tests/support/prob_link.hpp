@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "src/match/prob/linker.hpp"
 #include "src/match/prob/model.hpp"
@@ -24,5 +25,10 @@ struct Link {
 // dm(last), swap(first, last), last + year(birthdate), for both scoring and
 // training.
 std::unique_ptr<Link> make_link(uint64_t seed, size_t left_rows, size_t right_rows, bool dedupe);
+
+// Equal field for field: kept pairs (rows, weight, pattern), pattern counts.
+bool same_links(const std::vector<prob::ScoredLink>& a, const std::vector<prob::ScoredLink>& b);
+bool same_counts(const std::vector<prob::PatternCount>& a,
+                 const std::vector<prob::PatternCount>& b);
 
 }  // namespace nm::test

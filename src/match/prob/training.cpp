@@ -207,10 +207,14 @@ Model train_model(const LinkData& d, std::vector<Comparison> comparisons,
           static_cast<double>(options.pairs_per_rule) / static_cast<double>(predicted[r]);
     if (!has_date_term(d.training.rules[r])) samples[r].max_side = options.max_name_block_side;
   }
-  const auto patterns = count_patterns(d, d.training, samples, options.chunk_pairs, threads, figures,
-                                       [&](uint64_t n) {
-                                         if (progress) progress("train: patterns", n);
-                                       });
+  const std::function<void(uint64_t)> counted = [&](uint64_t n) {
+    if (progress) progress("train: patterns", n);
+  };
+  const auto patterns =
+      options.counting != nullptr
+          ? options.counting->count(d, d.training, samples, options.chunk_pairs, threads, figures,
+                                    counted)
+          : count_patterns(d, d.training, samples, options.chunk_pairs, threads, figures, counted);
   Model m = fit_model(std::move(comparisons), d.training.rules, sample, patterns,
                       d.total_pairs(), d.dedupe, options.em, samples);
   for (const auto& r : d.blocking.rules) m.blocking.push_back(r.text);

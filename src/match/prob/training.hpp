@@ -15,6 +15,21 @@
 
 namespace nm::prob {
 
+// Where train_model gets the training rules' pattern counts: exactly what
+// prob::count_patterns gives for the same arguments (counts sorted by
+// pattern, one list per rule, and `figures`), however they are computed.
+// train_model's default counts on the CPU (count_patterns); the jobs layer
+// supplies one that runs the GPU kernel (jobs/prob/prob_engine.*), so this
+// layer never sees a device.
+class PatternCountSource {
+ public:
+  virtual ~PatternCountSource() = default;
+  virtual std::vector<std::vector<PatternCount>> count(
+      const LinkData& d, const RuleSet& set, const std::vector<RuleSample>& samples,
+      uint64_t chunk_pairs, unsigned threads, LinkFigures* figures,
+      const std::function<void(uint64_t)>& progress) = 0;
+};
+
 struct TrainOptions {
   uint64_t u_sample_pairs = 2'000'000;
   uint64_t seed = 1;
@@ -26,6 +41,7 @@ struct TrainOptions {
   // matches.
   uint32_t max_name_block_side = 2;
   EmOptions em;
+  PatternCountSource* counting = nullptr;  // null: prob::count_patterns on the CPU
 };
 
 // The comparisons (by index) whose column one of the rule's terms reads.
