@@ -355,9 +355,10 @@ TableWriteResult write_results_table(Connection& c, const std::string& csv_path,
 }
 
 TableWriteResult write_results_table(Connection& c, const std::string& csv_path,
-                                     const Columns& cols, const DbUrl& url,
+                                     const Columns& columns, const DbUrl& url,
                                      const TableWriteOptions& o, uint64_t expected_rows) {
   const Stopwatch t0;
+  const Columns& cols = columns;
   TableWriteResult r;
   r.rows = fill_table(c, url, cols, "row_no", o.if_exists, expected_rows, [&](const std::string& into) {
     // In the transaction, with the rows locked: an appended run numbers on
