@@ -15,6 +15,7 @@
 #include "io/db/db_writer.hpp"
 #include "io/db/url.hpp"
 #include "io/safe_output.hpp"
+#include "io/table_loader.hpp"
 #include "io/xlsx_writer.hpp"
 
 namespace nm::jobs {
@@ -35,6 +36,18 @@ struct DbRunOptions {
 // a group for `command`'s --help.
 boost::program_options::options_description database_options(DbRunOptions& db,
                                                              const char* command);
+
+// The reading options a config gives (RunConfig, ProbConfig): its column
+// map, date format, trimming and bad-row handling.
+template <class Config>
+io::LoadOptions load_options(const Config& cfg) {
+  io::LoadOptions lo;
+  lo.column_map = cfg.column_map;
+  lo.date_format = DateFormat(cfg.date_format);
+  lo.trim_fields = cfg.trim_fields;
+  lo.skip_bad_rows = cfg.skip_bad_rows;
+  return lo;
+}
 
 // The output table's write options, and --db-key, checked (InputError for a
 // bad --if-exists, --db-write-method or --db-key).

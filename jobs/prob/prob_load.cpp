@@ -28,11 +28,7 @@ RawTable load_side(const ProbConfig& cfg, const std::string& source,
 
 ProbTables load_prob_tables(const ProbConfig& cfg, const std::vector<std::string>& extras,
                             io::RejectsFile& rejects, Progress& progress) {
-  io::LoadOptions lo;
-  lo.column_map = cfg.column_map;
-  lo.date_format = DateFormat(cfg.date_format);
-  lo.trim_fields = cfg.trim_fields;
-  lo.skip_bad_rows = cfg.skip_bad_rows;
+  io::LoadOptions lo = load_options(cfg);
   lo.rejects = &rejects;
   lo.extra_columns = extras;
   lo.dates_optional = true;
