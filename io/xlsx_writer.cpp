@@ -174,7 +174,10 @@ void write_summary_sheet(Workbook& book, lxw_format* bold, const std::string& xl
                units == 0 ? 0.0 : static_cast<double>(unmatched) / static_cast<double>(units),
                rate);
   };
-  put_number("Algorithm", algorithm);
+  if (summary.mode.empty())
+    put_number("Algorithm", algorithm);
+  else
+    put_text("Algorithm", summary.mode);
   put_text("Left source", summary.left_source);
   put_text("Right source", summary.right_source);
   put_number("Left rows", static_cast<double>(summary.left_rows));
@@ -193,28 +196,53 @@ void write_summary_sheet(Workbook& book, lxw_format* bold, const std::string& xl
 
 }  // namespace
 
+ResultSheetLayout result_sheet_layout(int algorithm) {
+  if (!is_algorithm(algorithm))
+    throw InputError("xlsx: algorithm must be 1 to 6 (got " + std::to_string(algorithm) + ")");
+  const bool households = algorithm_traits(algorithm).households;
+  ResultSheetLayout l;
+  l.header = match_header(algorithm);
+  l.described = "the algorithm " + std::to_string(algorithm) + " header";
+  l.sheet = households ? "Households" : "Matches";
+  l.number_columns = {households ? "match_percentage" : "Confidence"};
+  l.number_format = households ? "0.00" : "General";
+  l.left_key = households ? "uuid" : "Table1_ID";
+  l.right_key = households ? "hh_id" : "Table2_ID";
+  return l;
+}
+
 WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::string& xlsx_path,
                                    const WorkbookSummary& summary, uint64_t max_rows_per_sheet,
                                    CommitGroup* group) {
+  if (!is_algorithm(summary.algorithm))
+    throw InputError(xlsx_path + ": algorithm must be 1 to 6 (got " +
+                     std::to_string(summary.algorithm) + ")");
+  return write_xlsx_workbook(csv_path, xlsx_path, summary, result_sheet_layout(summary.algorithm),
+                             max_rows_per_sheet, group);
+}
+
+WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::string& xlsx_path,
+                                   const WorkbookSummary& summary, const ResultSheetLayout& layout,
+                                   uint64_t max_rows_per_sheet, CommitGroup* group) {
   if (max_rows_per_sheet == 0 || max_rows_per_sheet > kXlsxMaxDataRows)
     throw std::invalid_argument("write_xlsx_workbook: max_rows_per_sheet must be 1 to 1048575");
-  const int algorithm = summary.algorithm;
-  if (!is_algorithm(algorithm))
-    throw InputError(xlsx_path + ": algorithm must be 1 to 6 (got " + std::to_string(algorithm) +
-                     ")");
-  const bool households = algorithm_traits(algorithm).households;
 
   CsvReader reader(csv_path);
   CsvRecord rec;
-  const std::string header = match_header(algorithm);
+  const std::string& header = layout.header;
   if (!reader.next(rec) || !rec.error.empty() || rec.raw != header)
-    throw InputError(csv_path + ": the first line is not the algorithm " +
-                     std::to_string(algorithm) + " header " + header);
+    throw InputError(csv_path + ": the first line is not " + layout.described + " " + header);
   const std::vector<std::string> names(rec.fields.begin(), rec.fields.end());
   const auto columns = static_cast<lxw_col_t>(names.size());
-  const size_t number_col = column_index(names, households ? "match_percentage" : "Confidence");
-  const size_t left_col = column_index(names, households ? "uuid" : "Table1_ID");
-  const size_t right_col = column_index(names, households ? "hh_id" : "Table2_ID");
+  std::vector<char> is_number(names.size(), 0);
+  for (const auto& n : layout.number_columns) {
+    const size_t c = column_index(names, n);
+    if (c < names.size()) is_number[c] = 1;
+  }
+  const size_t left_col = column_index(names, layout.left_key);
+  const size_t right_col = column_index(names, layout.right_key);
+  if (left_col == names.size() || right_col == names.size())
+    throw InputError(csv_path + ": no " + layout.left_key + " or " + layout.right_key + " column");
 
   std::error_code ec;
   const auto csv_bytes = fs::file_size(csv_path, ec);
@@ -227,9 +255,9 @@ WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::strin
   format_set_bg_color(stripe, kStripeColor);
   lxw_format* number[2] = {book.format(), book.format()};  // plain, striped
   format_set_bg_color(number[1], kStripeColor);
-  for (lxw_format* f : number) format_set_num_format(f, households ? "0.00" : "General");
+  for (lxw_format* f : number) format_set_num_format(f, layout.number_format.c_str());
 
-  const std::string base_name = households ? "Households" : "Matches";
+  const std::string& base_name = layout.sheet;
   WorkbookResult result;
   lxw_worksheet* ws = nullptr;
   uint64_t sheet_rows = 0;  // data rows on ws
@@ -270,7 +298,7 @@ WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::strin
       lxw_error err;
       if (field.empty()) {
         err = worksheet_write_blank(ws, row, c, striped ? stripe : nullptr);
-      } else if (c == number_col) {
+      } else if (is_number[c] != 0) {
         double value = 0;
         auto [end, parse_ec] = std::from_chars(field.data(), field.data() + field.size(), value);
         if (parse_ec != std::errc() || end != field.data() + field.size() || !std::isfinite(value))

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "io/safe_output.hpp"
 
@@ -18,6 +19,7 @@ namespace nm::io {
 // What the Summary sheet shows besides what is counted from the CSV.
 struct WorkbookSummary {
   int algorithm = 0;                      // 1..6
+  std::string mode;                       // shown as the Algorithm instead (e.g. "prob"); empty: algorithm
   std::string left_source, right_source;  // file paths or mysql:// URLs (right empty for --dedupe)
   uint64_t left_rows = 0, right_rows = 0, rejected_rows = 0;
   // The units the unmatched counts are about: "records" for algorithms 1-4,
@@ -34,6 +36,19 @@ struct WorkbookResult {
   uint64_t matched_left = 0, matched_right = 0;  // distinct table-1 / table-2 keys in the output
   uint64_t bytes = 0;                            // size of the xlsx file
 };
+
+// What the result sheets hold: the CSV's exact first line, and which of its
+// columns are written as numbers and counted as the matched keys.
+struct ResultSheetLayout {
+  std::string header;                       // the CSV's first line, exactly
+  std::string described;                    // for messages: "the algorithm 3 header"
+  std::string sheet;                        // "Matches", "Households", "Pairs"
+  std::vector<std::string> number_columns;  // written as numbers in number_format
+  std::string number_format = "General";
+  std::string left_key, right_key;          // their distinct non-empty values are the matched units
+};
+// The contract's result layout of algorithm 1..6 (see write_xlsx_workbook).
+ResultSheetLayout result_sheet_layout(int algorithm);
 
 // Excel's last row is 1,048,576: a sheet holds the header and this many data rows.
 inline constexpr uint64_t kXlsxMaxDataRows = 1048575;
@@ -69,6 +84,13 @@ std::string xlsx_cell_text(std::string_view field);
 
 WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::string& xlsx_path,
                                    const WorkbookSummary& summary,
+                                   uint64_t max_rows_per_sheet = kXlsxMaxDataRows,
+                                   CommitGroup* group = nullptr);
+
+// The same for a result CSV of another layout (the probabilistic mode's
+// pairs): its header must be layout.header; summary.mode names the mode.
+WorkbookResult write_xlsx_workbook(const std::string& csv_path, const std::string& xlsx_path,
+                                   const WorkbookSummary& summary, const ResultSheetLayout& layout,
                                    uint64_t max_rows_per_sheet = kXlsxMaxDataRows,
                                    CommitGroup* group = nullptr);
 

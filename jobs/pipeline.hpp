@@ -5,23 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "jobs/run_io.hpp"
 #include "jobs/progress.hpp"
 #include "src/match/engine.hpp"
 #include "src/match/options.hpp"
 
 namespace nm::jobs {
-
-// Database access for mysql:// inputs and outputs (docs/DATABASE.md).
-struct DbRunOptions {
-  std::string password_file;   // --password-file (the first line)
-  std::string option_file;     // --db-option-file (a MySQL option file)
-  std::string left_password_env, right_password_env, out_password_env;  // variable names
-  std::string key_column;      // --db-key: the column giving row order and rank ranges
-  std::string if_exists = "fail";          // fail | replace | append
-  std::string write_method = "load-data";  // load-data | insert
-  uint64_t batch_rows = 1000;              // rows per INSERT (insert)
-  unsigned retries = 4;                    // reconnects with backoff on a dropped connection
-};
 
 struct RunConfig {
   // left/right: CSV paths or mysql:// table URLs. out: the result CSV.

@@ -306,6 +306,12 @@ Columns result_columns(int algorithm) {
 
 void check_output_table(Connection& c, const DbUrl& url, int algorithm, IfExists if_exists,
                         WriteMethod method) {
+  check_output_table(c, url, result_columns(algorithm),
+                     "algorithm " + std::to_string(algorithm) + "'s results", if_exists, method);
+}
+
+void check_output_table(Connection& c, const DbUrl& url, const Columns& columns,
+                        const std::string& what, IfExists if_exists, WriteMethod method) {
   if (method == WriteMethod::kLoadData) {
     const auto v = query_all(c, "SELECT @@GLOBAL.local_infile", {}, "check local_infile");
     if (v.empty() || v[0][0].value_or("0") == "0")
@@ -323,12 +329,12 @@ void check_output_table(Connection& c, const DbUrl& url, int algorithm, IfExists
                                 "TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
                                 {Value::str(url.database), Value::str(url.table)}, "read columns");
     std::vector<std::string> want = {"row_no"};
-    for (const auto& col : result_columns(algorithm)) want.push_back(col.first);
+    for (const auto& col : columns) want.push_back(col.first);
     bool same = have.size() == want.size();
     for (size_t i = 0; same && i < want.size(); ++i) same = have[i][0].value_or("") == want[i];
     if (!same)
-      throw InputError(url.text() + ": --if-exists append: the table's columns are not those of "
-                       "algorithm " + std::to_string(algorithm) + "'s results");
+      throw InputError(url.text() + ": --if-exists append: the table's columns are not those of " +
+                       what);
     // All or nothing needs a transactional table: a failed MyISAM append
     // would keep the rows it had sent.
     const auto engine = query_all(c,
@@ -345,8 +351,14 @@ void check_output_table(Connection& c, const DbUrl& url, int algorithm, IfExists
 TableWriteResult write_results_table(Connection& c, const std::string& csv_path, int algorithm,
                                      const DbUrl& url, const TableWriteOptions& o,
                                      uint64_t expected_rows) {
+  return write_results_table(c, csv_path, result_columns(algorithm), url, o, expected_rows);
+}
+
+TableWriteResult write_results_table(Connection& c, const std::string& csv_path,
+                                     const Columns& columns, const DbUrl& url,
+                                     const TableWriteOptions& o, uint64_t expected_rows) {
   const Stopwatch t0;
-  const Columns cols = result_columns(algorithm);
+  const Columns& cols = columns;
   TableWriteResult r;
   r.rows = fill_table(c, url, cols, "row_no", o.if_exists, expected_rows, [&](const std::string& into) {
     // In the transaction, with the rows locked: an appended run numbers on

@@ -52,6 +52,17 @@ TableWriteResult write_results_table(Connection& c, const std::string& csv_path,
                                      const DbUrl& url, const TableWriteOptions& o,
                                      uint64_t expected_rows);
 
+// The same two for a result CSV of another layout (the probabilistic mode's
+// pairs): `columns` are its header's names with SQL types, in order; the
+// table has row_no first, as above. `what` names the results in messages
+// ("the probabilistic pairs").
+using ResultColumns = std::vector<std::pair<std::string, std::string>>;
+void check_output_table(Connection& c, const DbUrl& url, const ResultColumns& columns,
+                        const std::string& what, IfExists if_exists, WriteMethod method);
+TableWriteResult write_results_table(Connection& c, const std::string& csv_path,
+                                     const ResultColumns& columns, const DbUrl& url,
+                                     const TableWriteOptions& o, uint64_t expected_rows);
+
 // Creates `table` (fail/replace as above) and fills it from a CSV file whose
 // header names the columns, by LOAD DATA LOCAL INFILE in one transaction.
 // `columns`: name and SQL type of each CSV column, in order; `key` (may be

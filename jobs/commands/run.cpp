@@ -5,10 +5,10 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 
-#include "io/db/url.hpp"
 #include "io/safe_output.hpp"
 #include "jobs/cli.hpp"
 #include "jobs/pipeline.hpp"
+#include "jobs/run_io.hpp"
 #include "src/errors.hpp"
 #include "src/gpu/backend.hpp"
 #include "src/mpi/mpi_env.hpp"
@@ -17,43 +17,6 @@
 
 namespace nm::jobs {
 namespace po = boost::program_options;
-
-void assign_outputs(RunConfig& cfg, const std::vector<std::string>& outs) {
-  auto lower_ends = [](std::string s, std::string_view suffix) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s.ends_with(suffix);
-  };
-  std::string csv;
-  for (const auto& given : outs) {
-    const std::string o = db::is_db_url(given) ? given : io::resolve_output_path(given);
-    std::string& slot = db::is_db_url(o)         ? cfg.out_db
-                        : lower_ends(o, ".xlsx") ? cfg.out_xlsx
-                                                 : csv;
-    if (!slot.empty())
-      throw InputError("--out " + o + ": only one CSV, one .xlsx and one mysql:// output (already " +
-                       slot + ")");
-    slot = o;
-  }
-  if (!cfg.out_db.empty()) db::parse_db_url(cfg.out_db, true);  // a bad URL fails now
-  if (!csv.empty()) {
-    cfg.out = csv;
-    // CSV on standard output: the summary and rejects are named after the
-    // workbook, else the table (with neither, there are none).
-    if (io::is_stdout_path(csv) && !cfg.out_xlsx.empty())
-      cfg.side_base = cfg.out_xlsx.substr(0, cfg.out_xlsx.size() - 5);
-    else if (io::is_stdout_path(csv) && !cfg.out_db.empty())
-      cfg.side_base = db::parse_db_url(cfg.out_db, true).table;
-    return;
-  }
-  if (cfg.out_xlsx.empty() && cfg.out_db.empty()) return;  // run_pipeline says --out is required
-  // No CSV asked for: one is still made (the workbook and the table are
-  // made from it) under a name of its own, and removed at the end. The
-  // summary and rejects are named after the workbook, else the table.
-  cfg.side_base = !cfg.out_xlsx.empty() ? cfg.out_xlsx.substr(0, cfg.out_xlsx.size() - 5)
-                                        : db::parse_db_url(cfg.out_db, true).table;
-  cfg.out = cfg.side_base + ".results.tmp.csv";
-  cfg.out_is_temporary = true;
-}
 
 int run_main(const std::vector<std::string>& args) {
   RunConfig cfg;
@@ -116,33 +79,7 @@ int run_main(const std::vector<std::string>& args) {
       number_option("run", "gpu-batch-pairs", &cfg.gpu_batch_pairs, uint64_t{1}, kMaxGpuBatchPairs),
       "candidate pairs per GPU kernel launch, 1..2^32 (halved automatically when the GPU runs "
       "out of memory)");
-  po::options_description dbo("database (--left/--right/--out mysql://USER@HOST:PORT/DB/TABLE; "
-                               "docs/DATABASE.md)");
-  dbo.add_options()("if-exists", po::value(&cfg.db.if_exists)->default_value(cfg.db.if_exists),
-                    "when the output table exists: fail, replace, append")(
-      "password-file", po::value(&cfg.db.password_file),
-      "read the database password from the first line of this file (else "
-      "NAME_MATCHER_DB_PASSWORD, DB_PASSWORD, or the MySQL option file; never on the command "
-      "line)")(
-      "db-option-file", po::value(&cfg.db.option_file),
-      "a MySQL option file to read ([client] and [name_matcher] groups) besides the default ones")(
-      "left-password-env", po::value(&cfg.db.left_password_env),
-      "the environment variable holding --left's password")(
-      "right-password-env", po::value(&cfg.db.right_password_env),
-      "the environment variable holding --right's password")(
-      "out-password-env", po::value(&cfg.db.out_password_env),
-      "the environment variable holding the output table's password")(
-      "db-key", po::value(&cfg.db.key_column),
-      "the column giving the rows' order and each rank's key range (default: the primary key)")(
-      "db-write-method", po::value(&cfg.db.write_method)->default_value(cfg.db.write_method),
-      "how results go into the table: load-data (LOAD DATA LOCAL INFILE) or insert (multi-row "
-      "prepared INSERTs)")(
-      "db-batch-rows",
-      number_option("run", "db-batch-rows", &cfg.db.batch_rows, uint64_t{1}, uint64_t{65535}),
-      "rows per INSERT with --db-write-method insert (1..65535)")(
-      "db-retries", number_option("run", "db-retries", &cfg.db.retries, 0u, 100u),
-      "reconnect attempts (with doubling backoff from 0.2 s) when a connection drops (0..100)");
-  desc.add(dbo);
+  desc.add(database_options(cfg.db, "run"));
   po::variables_map vm;
   if (!parse_command_line(args, desc, vm)) return 0;
   // Under mpirun only rank 0 talks; the others report warnings and errors.
@@ -179,9 +116,7 @@ int run_main(const std::vector<std::string>& args) {
     log(LogLevel::kWarn,
         std::to_string(r.rejected) + " bad rows skipped, written to " + r.rejects_path);
   if (!quiet && mpi::rank(MPI_COMM_WORLD) == 0) {
-    std::string out_names = cfg.out_is_temporary ? std::string() : cfg.out;
-    for (const std::string* o : {&cfg.out_xlsx, &cfg.out_db})
-      if (!o->empty()) out_names += (out_names.empty() ? "" : ", ") + *o;
+    const std::string out_names = output_names(cfg);
     char line[1024];
     std::snprintf(
         line, sizeof line,

@@ -7,6 +7,7 @@
 #include "io/db/db_reader.hpp"
 #include "jobs/pipeline/agreement.hpp"
 #include "jobs/pipeline/stages.hpp"
+#include "jobs/run_io.hpp"
 #include "src/mpi/mpi_env.hpp"
 
 namespace nm::jobs {
@@ -19,11 +20,7 @@ void read_slices(RunContext& run, LoadedTables& loaded, io::RejectsFile& left_re
                  io::LoadStats& right_stats) {
   const RunConfig& cfg = run.cfg;
   const db::DbReadOptions dro{run.rank, run.ranks, cfg.db.key_column};
-  io::LoadOptions lo;
-  lo.column_map = cfg.column_map;
-  lo.date_format = DateFormat(cfg.date_format);
-  lo.trim_fields = cfg.trim_fields;
-  lo.skip_bad_rows = cfg.skip_bad_rows;
+  io::LoadOptions lo = load_options(cfg);
   lo.rejects = &left_rejects;
   lo.range = &loaded.left_split.mine;
   lo.extra_columns = cfg.extra_columns;

@@ -40,8 +40,7 @@ void check_paths(const RunContext& run) {
   std::vector<io::NamedPath> inputs, outputs;
   if (!run.left_url) inputs.push_back({cfg.left, "--left"});
   if (!run.dedupe && !run.right_url) inputs.push_back({cfg.right, "--right"});
-  inputs.push_back({cfg.db.password_file, "--password-file"});
-  inputs.push_back({cfg.db.option_file, "--db-option-file"});
+  add_db_option_inputs(cfg.db, inputs);
   if (!cfg.out_is_temporary) outputs.push_back({cfg.out, "--out"});
   if (!cfg.out_xlsx.empty()) outputs.push_back({cfg.out_xlsx, "--out"});
   if (run.side_files) {
@@ -68,9 +67,7 @@ void check_paths(const RunContext& run) {
 void connect_databases(RunContext& run) {
   const RunConfig& cfg = run.cfg;
   auto settings = [&](const db::DbUrl& u, const std::string& env) {
-    db::ConnectSettings s = db::connect_settings(u, {cfg.db.password_file, env}, cfg.db.option_file);
-    s.retries = cfg.db.retries;
-    return s;
+    return db_connect_settings(cfg.db, u, env);
   };
   if (run.left_url) {
     run.left_connection = db::Connection::open(settings(*run.left_url, cfg.db.left_password_env),
@@ -100,10 +97,8 @@ RunContext::RunContext(const RunConfig& config)
   if (db::is_db_url(cfg.left)) left_url = db::parse_db_url(cfg.left, true);
   if (!dedupe && db::is_db_url(cfg.right)) right_url = db::parse_db_url(cfg.right, true);
   if (!cfg.out_db.empty()) out_url = db::parse_db_url(cfg.out_db, true);
-  write_options.if_exists = db::parse_if_exists(cfg.db.if_exists);
-  write_options.method = db::parse_write_method(cfg.db.write_method);
-  write_options.batch_rows = cfg.db.batch_rows;
-  if (!cfg.db.key_column.empty()) db::check_identifier(cfg.db.key_column, "--db-key");
+  check_db_output_not_input(out_url, left_url, right_url);
+  write_options = checked_db_options(cfg.db);
   side_base = cfg.side_base.empty() ? cfg.out : cfg.side_base;
   side_files = !io::is_stdout_path(side_base);
   if (!side_files && cfg.skip_bad_rows)

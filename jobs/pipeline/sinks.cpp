@@ -12,20 +12,10 @@ namespace {
 
 nlohmann::json write_table(RunContext& run, const std::string& csv) {
   db::Connection c = run.pool.take(run.out_settings);
-  const db::TableWriteOptions& wopts = run.write_options;
-  const std::string& if_exists = run.cfg.db.if_exists;
-  log(LogLevel::kInfo, "writing " + std::to_string(run.result.output_rows) + " rows into " +
-                           run.out_url->text() + " (" + db::method_name(wopts.method) +
-                           ", if-exists " + if_exists + ")");
-  const db::TableWriteResult tr = db::write_results_table(c, csv, run.algorithm, *run.out_url,
-                                                          wopts, run.result.output_rows);
+  nlohmann::json j = write_table_output(c, csv, db::result_columns(run.algorithm), *run.out_url,
+                                        run.cfg.db, run.result.output_rows);
   run.pool.give_back(std::move(c));
-  return {{"url", run.out_url->text()},
-          {"rows", tr.rows},
-          {"if_exists", if_exists},
-          {"method", db::method_name(wopts.method)},
-          {"seconds", tr.seconds},
-          {"rows_per_second", tr.seconds > 0 ? static_cast<double>(tr.rows) / tr.seconds : 0.0}};
+  return j;
 }
 
 nlohmann::json write_workbook(RunContext& run, const std::string& csv, const JobFigures& figures,
@@ -50,14 +40,8 @@ nlohmann::json write_workbook(RunContext& run, const std::string& csv, const Job
   ws.write_s = res.write_s;
   ws.total_s = run.since_start.seconds();
   ws.finished_at = utc_timestamp();
-  const Stopwatch workbook_time;
-  log(LogLevel::kInfo,
-      "writing " + cfg.out_xlsx + " (" + std::to_string(res.output_rows) + " rows)");
-  const io::WorkbookResult wr =
-      io::write_xlsx_workbook(csv, cfg.out_xlsx, ws, io::kXlsxMaxDataRows, &run.outputs);
-  return {{"path", cfg.out_xlsx},       {"rows", wr.rows},
-          {"sheets", wr.result_sheets}, {"bytes", wr.bytes},
-          {"seconds", workbook_time.seconds()}};
+  return write_workbook_output(csv, cfg.out_xlsx, ws, io::result_sheet_layout(run.algorithm),
+                               res.output_rows, run.outputs);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "jobs/cli.hpp"
 #include "jobs/prob/prob_run.hpp"
+#include "jobs/run_io.hpp"
 #include "src/errors.hpp"
 #include "src/gpu/backend.hpp"
 #include "src/log.hpp"
@@ -26,7 +27,7 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
   ProbConfig cfg;
   cfg.train_only = train_only;
   cfg.threads = default_threads();
-  std::vector<std::string> maps;
+  std::vector<std::string> maps, outs;
   std::string algorithm, log_level = "info";
   bool quiet = false;
   po::options_description desc(
@@ -34,9 +35,10 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
                    "linking; docs/PROBABILISTIC.md"
                  : "name_matcher run --algorithm prob: probabilistic linkage "
                    "(Fellegi-Sunter weights learned by EM); docs/PROBABILISTIC.md");
-  desc.add_options()("help,h", "show this help")("left", po::value(&cfg.left),
-                                                 "table 1 (CSV with a header row)")(
-      "right", po::value(&cfg.right), "table 2 (CSV); not with --dedupe")(
+  desc.add_options()("help,h", "show this help")(
+      "left", po::value(&cfg.left),
+      "table 1: a CSV file with a header row or a mysql://USER@HOST:PORT/DB/TABLE table")(
+      "right", po::value(&cfg.right), "table 2 (CSV or mysql://); not with --dedupe")(
       "dedupe", po::bool_switch(&cfg.dedupe), "link --left with itself, each unordered pair once")(
       "map", po::value(&maps)->composing(),
       "FIELD=COLUMN: read FIELD (id, first_name, middle_name, last_name, birthdate, ...) from "
@@ -72,7 +74,9 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
       "log-level", po::value(&log_level), "error, warn, info (default), debug");
   if (!train_only) {
     desc.add_options()("algorithm,a", po::value(&algorithm), "prob")(
-        "out,o", po::value(&cfg.out), "the pairs CSV (- for standard output)")(
+        "out,o", po::value(&outs)->composing(),
+        "the pairs: a CSV file (- for standard output), a .xlsx workbook and/or a "
+        "mysql://USER@HOST:PORT/DB/TABLE table; repeatable")(
         "model", po::value(&cfg.model_in), "use this model (from train or an earlier run)")(
         "min-probability",
         po::value(&cfg.min_probability)->default_value(cfg.min_probability),
@@ -82,6 +86,7 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
         "one-to-one", po::bool_switch(&cfg.one_to_one),
         "linking: each record in at most one pair, best weight first");
   }
+  desc.add(database_options(cfg.db, train_only ? "train" : "run"));
   po::variables_map vm;
   if (!parse_command_line(args, desc, vm)) return 0;
   set_log_level(quiet ? LogLevel::kWarn : parse_log_level(log_level));
@@ -91,7 +96,9 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
     throw InputError("--dedupe links --left with itself: give no --right with it");
   if (!cfg.dedupe && cfg.right.empty()) throw InputError("--right is required (or use --dedupe)");
   if (train_only && cfg.model_out.empty()) throw InputError("train: --model-out is required");
+  assign_outputs(cfg, outs);
   if (!train_only && cfg.out.empty()) throw InputError("--out is required");
+  checked_db_options(cfg.db);  // a bad --if-exists, --db-write-method or --db-key fails now
   if (!(cfg.min_probability > 0 && cfg.min_probability < 1))
     throw UsageError("--min-probability must be between 0 and 1 (exclusive)");
   if (cfg.one_to_one && cfg.dedupe)
@@ -105,7 +112,7 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
     log(LogLevel::kInfo,
         fmt::format("prob: {} x {} records, {} candidate pairs, {} pairs written{} in {:.2f} s{}",
                     r.left_rows, r.right_rows, r.candidate_pairs, r.pairs_written,
-                    cfg.out.empty() ? "" : " -> " + cfg.out, r.total_s,
+                    cfg.train_only ? "" : " -> " + output_names(cfg), r.total_s,
                     r.model_path.empty() ? "" : "; model " + r.model_path));
   }
   if (r.rejected > 0) log(LogLevel::kWarn, std::to_string(r.rejected) + " bad rows skipped");

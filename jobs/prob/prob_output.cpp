@@ -2,10 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "io/csv_writer.hpp"
+#include "io/db/url.hpp"
+#include "io/xlsx_writer.hpp"
 #include "jobs/prob/prob_engine.hpp"
+#include "jobs/run_io.hpp"
 #include "src/errors.hpp"
 #include "src/log.hpp"
 #include "src/match/prob/clusters.hpp"
@@ -16,13 +22,22 @@ namespace nm::jobs {
 ProbPaths prob_paths(const ProbConfig& cfg) {
   ProbPaths p;
   std::vector<io::NamedPath> inputs, outputs;
-  inputs.push_back({cfg.left, "--left"});
-  if (!cfg.dedupe) inputs.push_back({cfg.right, "--right"});
+  if (!db::is_db_url(cfg.left)) inputs.push_back({cfg.left, "--left"});
+  if (!cfg.dedupe && !db::is_db_url(cfg.right)) inputs.push_back({cfg.right, "--right"});
   if (!cfg.model_in.empty()) inputs.push_back({cfg.model_in, "--model"});
+  add_db_option_inputs(cfg.db, inputs);
+  auto url_of = [](const std::string& s) {
+    return db::is_db_url(s) ? std::optional(db::parse_db_url(s, true)) : std::nullopt;
+  };
+  check_db_output_not_input(url_of(cfg.out_db), url_of(cfg.left),
+                            cfg.dedupe ? std::nullopt : url_of(cfg.right));
   if (!cfg.out.empty()) p.out = io::resolve_output_path(cfg.out);
   if (!cfg.clusters.empty()) p.clusters = io::resolve_output_path(cfg.clusters);
+  p.xlsx = cfg.out_xlsx;
+  p.table = cfg.out_db;
   // Side files are named after the result (the model for `train`).
-  const std::string base = !p.out.empty() && !io::is_stdout_path(p.out) ? p.out
+  const std::string base = !cfg.side_base.empty()                      ? cfg.side_base
+                           : !p.out.empty() && !io::is_stdout_path(p.out) ? p.out
                            : !cfg.model_out.empty()                     ? cfg.model_out
                                                                         : std::string();
   if (!cfg.model_out.empty())
@@ -33,7 +48,11 @@ ProbPaths prob_paths(const ProbConfig& cfg) {
     p.summary = base + ".summary.json";
     p.rejects = base + ".rejects.csv";
   }
-  if (!p.out.empty()) outputs.push_back({p.out, "--out"});
+  // The workbook and the table are made from a CSV file.
+  const bool sinks = !p.xlsx.empty() || !p.table.empty();
+  p.pairs_file = !sinks || !io::is_stdout_path(p.out) ? p.out : base + ".results.tmp.csv";
+  if (!p.out.empty() && !cfg.out_is_temporary) outputs.push_back({p.out, "--out"});
+  if (!p.xlsx.empty()) outputs.push_back({p.xlsx, "--out"});
   if (!p.clusters.empty()) outputs.push_back({p.clusters, "--clusters"});
   if (!p.model.empty()) outputs.push_back({p.model, cfg.model_out.empty() ? "the model file" : "--model-out"});
   if (!p.summary.empty()) {
@@ -45,6 +64,59 @@ ProbPaths prob_paths(const ProbConfig& cfg) {
                      "standard output, give --model-out (the rejects go beside it)");
   io::check_output_paths(inputs, outputs);
   return p;
+}
+
+std::vector<std::string> prob_pair_columns(const std::vector<prob::Comparison>& comparisons) {
+  std::vector<std::string> names;
+  for (const char* table : {"Table1_", "Table2_"})
+    for (const char* field : {"ID", "FirstName", "MiddleName", "LastName", "Birthdate"})
+      names.push_back(std::string(table) + field);
+  names.emplace_back("MatchWeight");
+  names.emplace_back("MatchProbability");
+  for (const auto& c : comparisons) names.push_back("Level_" + c.column);
+  return names;
+}
+
+namespace {
+
+// The pairs' CSV header line (without its newline).
+std::string pairs_header(const std::vector<prob::Comparison>& comparisons) {
+  std::string h;
+  for (const auto& name : prob_pair_columns(comparisons)) {
+    if (!h.empty()) h.push_back(',');
+    io::append_csv_field(h, name);
+  }
+  return h;
+}
+
+// The output table's columns: the CSV's, typed so each field is kept as
+// written (the weight with its 4 decimals, the probability with its 6; an
+// empty birthdate is NULL).
+db::ResultColumns table_columns(const std::vector<prob::Comparison>& comparisons) {
+  db::ResultColumns cols;
+  for (const auto& name : prob_pair_columns(comparisons)) {
+    std::string type = "TEXT NOT NULL";
+    if (name.ends_with("_Birthdate")) type = "DATE NULL";
+    else if (name == "MatchWeight") type = "DECIMAL(16,4) NOT NULL";
+    else if (name == "MatchProbability") type = "DECIMAL(7,6) NOT NULL";
+    else if (name.starts_with("Level_")) type = "VARCHAR(255) NOT NULL";
+    cols.emplace_back(name, type);
+  }
+  return cols;
+}
+
+const char* const kTableWhat = "the probabilistic pairs with these comparisons";
+
+}  // namespace
+
+void check_prob_table_output(const ProbConfig& cfg, const ProbPaths& paths,
+                             const std::vector<prob::Comparison>& comparisons) {
+  if (paths.table.empty()) return;
+  const db::DbUrl url = db::parse_db_url(paths.table, true);
+  const db::TableWriteOptions w = checked_db_options(cfg.db);
+  db::Connection c =
+      db::Connection::open(db_connect_settings(cfg.db, url, cfg.db.out_password_env), nullptr);
+  db::check_output_table(c, url, table_columns(comparisons), kTableWhat, w.if_exists, w.method);
 }
 
 void write_text_output(const std::string& path, const std::string& text, io::CommitGroup& group,
@@ -80,18 +152,12 @@ void append_person(std::string& b, const RawTable& t, uint32_t row) {
   }
 }
 
-uint64_t write_pairs(const ProbConfig& cfg, const std::string& path, const prob::Model& model,
-                     const RawTable& left, const RawTable& right,
-                     const std::vector<prob::ScoredLink>& links, io::CommitGroup& group) {
+uint64_t write_pairs(const std::string& path, const prob::Model& model, const RawTable& left,
+                     const RawTable& right, const std::vector<prob::ScoredLink>& links,
+                     io::CommitGroup& group) {
   io::OutputFile f(path, &group, io::CommitKind::kMain);
   std::string& b = f.buffer();
-  b += "Table1_ID,Table1_FirstName,Table1_MiddleName,Table1_LastName,Table1_Birthdate,"
-       "Table2_ID,Table2_FirstName,Table2_MiddleName,Table2_LastName,Table2_Birthdate,"
-       "MatchWeight,MatchProbability";
-  for (const auto& c : model.comparisons) {
-    b += ",Level_";
-    io::append_csv_field(b, c.column);
-  }
+  b += pairs_header(model.comparisons);
   b.push_back('\n');
   for (const auto& l : links) {
     append_person(b, left, l.left);
@@ -107,9 +173,18 @@ uint64_t write_pairs(const ProbConfig& cfg, const std::string& path, const prob:
     b.push_back('\n');
     f.maybe_flush();
   }
-  (void)cfg;
   f.close();
   return f.bytes_written();
+}
+
+// The staged pairs file copied to standard output (--out - beside a workbook
+// or a table, which are made from the file).
+void copy_to_stdout(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot be read back");
+  std::cout << in.rdbuf();
+  std::cout.flush();
+  if (!std::cout) throw InputError("--out -: cannot write to standard output");
 }
 
 void write_clusters(const std::string& path, const RawTable& left, const RawTable& right,
@@ -147,8 +222,48 @@ ProbWritten write_prob_outputs(const ProbConfig& cfg, const ProbPaths& paths,
   ProbWritten w;
   w.pairs = links.size();
   if (!paths.clusters.empty()) write_clusters(paths.clusters, left, right, d.dedupe, links, group, w);
-  if (!paths.out.empty()) w.bytes = write_pairs(cfg, paths.out, model, left, right, links, group);
+  if (paths.pairs_file.empty()) return w;
+  if (cfg.out_is_temporary || paths.pairs_file != paths.out)
+    group.set_staging(paths.pairs_file,
+                      "the CSV staging file for " + (!paths.xlsx.empty() ? paths.xlsx : paths.table));
+  w.bytes = write_pairs(paths.pairs_file, model, left, right, links, group);
+  if (paths.pairs_file != paths.out) copy_to_stdout(group.current_path(paths.pairs_file));
   return w;
+}
+
+void write_prob_sinks(const ProbConfig& cfg, const ProbPaths& paths, const prob::Model& model,
+                      const ProbSheetFacts& facts, io::CommitGroup& group, ProbWritten& w) {
+  const std::string csv = group.current_path(paths.pairs_file);  // the staged CSV
+  if (!paths.table.empty()) {
+    const db::DbUrl url = db::parse_db_url(paths.table, true);
+    db::Connection c =
+        db::Connection::open(db_connect_settings(cfg.db, url, cfg.db.out_password_env), nullptr);
+    w.sinks["table"] =
+        write_table_output(c, csv, table_columns(model.comparisons), url, cfg.db, w.pairs);
+  }
+  if (!paths.xlsx.empty()) {
+    io::WorkbookSummary ws;
+    ws.mode = "prob";
+    ws.left_source = cfg.left;
+    ws.right_source = cfg.dedupe ? std::string() : cfg.right;
+    ws.left_rows = facts.left_rows;
+    ws.right_rows = cfg.dedupe ? 0 : facts.right_rows;
+    ws.rejected_rows = facts.rejected;
+    ws.left_units = ws.left_rows;
+    ws.right_units = ws.right_rows;
+    ws.load_s = facts.load_s;
+    ws.score_s = facts.score_s;
+    ws.total_s = facts.total_s;
+    ws.finished_at = utc_timestamp();
+    io::ResultSheetLayout layout;
+    layout.header = pairs_header(model.comparisons);
+    layout.described = "the probabilistic pairs header";
+    layout.sheet = "Pairs";
+    layout.number_columns = {"MatchWeight", "MatchProbability"};
+    layout.left_key = "Table1_ID";
+    layout.right_key = "Table2_ID";
+    w.sinks["xlsx"] = write_workbook_output(csv, paths.xlsx, ws, layout, w.pairs, group);
+  }
 }
 
 std::string prob_summary_json(const ProbSummary& s) {
@@ -191,6 +306,7 @@ std::string prob_summary_json(const ProbSummary& s) {
     j["training_pairs"] = s.train->candidate_pairs;
   }
   j["pairs_written"] = s.written->pairs;
+  if (!s.written->sinks.empty()) j["outputs"] = s.written->sinks;
   if (!cfg.clusters.empty()) j["clusters"] = s.written->clusters;
   j["model"] = {{"prior", s.model->prior},
                 {"matches_estimated", s.model->matches_estimated},

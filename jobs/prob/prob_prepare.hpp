@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "io/db/db_reader.hpp"
 #include "io/table_loader.hpp"
 #include "jobs/prob/prob_run.hpp"
 #include "jobs/progress.hpp"
@@ -26,9 +27,11 @@ std::vector<std::string> prob_extra_columns(const std::vector<prob::Comparison>&
 struct ProbTables {
   RawTable left, right;  // right is empty with dedupe
   io::LoadStats left_stats, right_stats;
+  db::DbReadStats left_db, right_db;  // the sides read from database tables
 };
-// Reads --left (and --right unless dedupe) as the run does: cfg's column
-// map, date format, trimming and bad-row handling; bad dates are missing.
+// Reads --left (and --right unless dedupe), each a CSV file or a mysql://
+// table, as the run does: cfg's column map, date format, trimming, bad-row
+// handling and database options; bad dates are missing (prob_load.cpp).
 ProbTables load_prob_tables(const ProbConfig& cfg, const std::vector<std::string>& extras,
                             io::RejectsFile& rejects, Progress& progress);
 

@@ -44,27 +44,6 @@ std::vector<std::string> prob_extra_columns(const std::vector<prob::Comparison>&
   return out;
 }
 
-ProbTables load_prob_tables(const ProbConfig& cfg, const std::vector<std::string>& extras,
-                            io::RejectsFile& rejects, Progress& progress) {
-  io::LoadOptions lo;
-  lo.column_map = cfg.column_map;
-  lo.date_format = DateFormat(cfg.date_format);
-  lo.trim_fields = cfg.trim_fields;
-  lo.skip_bad_rows = cfg.skip_bad_rows;
-  lo.rejects = &rejects;
-  lo.extra_columns = extras;
-  lo.dates_optional = true;
-  io::check_column_map(lo);
-  ProbTables t;
-  lo.progress = [&](uint64_t n) { progress.update("load left", n, 0, "rows"); };
-  t.left = io::load_csv_table(cfg.left, lo, &t.left_stats);
-  if (!cfg.dedupe) {
-    lo.progress = [&](uint64_t n) { progress.update("load right", n, 0, "rows"); };
-    t.right = io::load_csv_table(cfg.right, lo, &t.right_stats);
-  }
-  return t;
-}
-
 std::vector<prob::BlockingRule> parse_prob_rules(const std::vector<std::string>& texts) {
   std::vector<prob::BlockingRule> rules;
   rules.reserve(texts.size());
@@ -168,6 +147,7 @@ ProbResult run_prob(const ProbConfig& cfg) {
   } else {
     comparisons = prob::default_comparisons(cfg.compare);
   }
+  check_prob_table_output(cfg, paths, comparisons);  // before any work
   bool default_rules = false;
   const std::vector<std::string> rule_texts =
       scoring_rule_texts(cfg, given ? &*given : nullptr, comparisons, default_rules);
@@ -219,6 +199,10 @@ ProbResult run_prob(const ProbConfig& cfg) {
     if (cfg.one_to_one) keep_one_to_one(links);
     written = write_prob_outputs(cfg, paths, model, d, tables.left,
                                  cfg.dedupe ? tables.left : tables.right, links, outputs);
+    write_prob_sinks(cfg, paths, model,
+                     {res.left_rows, res.right_rows, rejects.count(), prepared_s,
+                      clock.seconds() - prepared_s, clock.seconds()},
+                     outputs, written);
   }
   rejects.commit_to(outputs);
   ProbSummary sum;

@@ -7,11 +7,19 @@
 #include <string>
 #include <vector>
 
+#include "jobs/run_io.hpp"
+
 namespace nm::jobs {
 
 struct ProbConfig {
-  std::string left, right;  // CSV files
+  std::string left, right;  // CSV files or mysql:// tables
   std::string out;          // the pairs CSV (empty with train only)
+  // --out FILE.xlsx, --out mysql://...: the pairs also as a workbook and in a
+  // table, made from the CSV (jobs/run_io.hpp: sort_outputs). side_base and
+  // out_is_temporary as in RunConfig.
+  std::string out_xlsx, out_db, side_base;
+  bool out_is_temporary = false;
+  DbRunOptions db;
   std::string clusters;     // --clusters OUT.csv
   std::string model_in;     // --model: use this model, no training
   std::string model_out;    // --model-out (default with run: OUT.model.json)
