@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# The probabilistic mode under mpirun: `run --algorithm prob` and `train` on
+# 1-4 ranks and 1-2 threads write pairs, clusters, the model and the summary's
+# counts byte-identical to one process's, linking (FEBRL4) and deduplicating
+# (FEBRL3); only rank 0 writes and talks; an error on rank 0 alone (its output
+# disk full) ends every rank with the error said once, no rank left
+# waiting. About 45 s on 2 cores.
+# usage: mpi_prob.sh <name_matcher binary> <shared dir>
+set -uo pipefail
+NM=$1
+SHARED=$2
+# shellcheck source=tests/check_lib.sh
+source "$(dirname "$0")/../check_lib.sh"
+
+F=$SHARED/data/febrl
+FEBRL=(--map id=rec_id --map first_name=given_name --map last_name=surname
+       --map birthdate=date_of_birth --date-format %Y%m%d --trim-fields)
+if [ ! -f "$F/dataset4a.csv" ] || [ ! -f "$F/dataset3.csv" ]; then
+  bad "FEBRL data missing at $F"
+  finish mpi_prob
+  exit
+fi
+
+# mprob NP THREADS ARGS...: `run --algorithm prob` on NP ranks.
+mprob() {
+  local np=$1 t=$2
+  shift 2
+  timeout 300 mpirun --oversubscribe -np "$np" "$NM" run --algorithm prob -q -t "$t" "$@"
+}
+# The summary without what may differ between runs (time, memory, threads).
+counts() {
+  /usr/bin/python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("generated_at", "seconds", "peak_rss_bytes", "threads"):
+    d.pop(k, None)
+print(json.dumps(d, sort_keys=True))
+PY
+}
+same_counts() { same <(counts "$1") <(counts "$2"); }
+# Every output of run GOT equals REF's: pairs, clusters, model, summary counts.
+same_outputs() {
+  local ref=$1 got=$2 what=$3
+  check "$what: pairs" same "$ref.csv" "$got.csv"
+  check "$what: clusters" same "$ref.clusters.csv" "$got.clusters.csv"
+  check "$what: model" same "$ref.csv.model.json" "$got.csv.model.json"
+  check "$what: summary counts" same_counts "$ref.csv.summary.json" "$got.csv.summary.json"
+}
+
+# --- FEBRL4: train and link ----------------------------------------------------
+L4=$F/dataset4a.csv R4=$F/dataset4b.csv
+link=(--left "$L4" --right "$R4" "${FEBRL[@]}")
+"$NM" run --algorithm prob -q -t 1 "${link[@]}" --out "$T/l.csv" --clusters "$T/l.clusters.csv"
+check "FEBRL4, one process: runs" test $? -eq 0
+check "FEBRL4, one process: pairs written" test "$(wc -l <"$T/l.csv")" -gt 4000
+for run in "1 2" "2 1" "3 2" "4 1"; do
+  read -r np t <<<"$run"
+  mprob "$np" "$t" "${link[@]}" --out "$T/l$np$t.csv" --clusters "$T/l$np$t.clusters.csv" \
+    >"$T/l$np$t.out" 2>"$T/l$np$t.err"
+  check "FEBRL4, $np ranks x $t threads: runs" test $? -eq 0
+  same_outputs "$T/l" "$T/l$np$t" "FEBRL4, $np ranks x $t threads"
+done
+check "FEBRL4, 4 ranks, quiet: nothing said" test ! -s "$T/l41.err"
+# Only rank 0 writes: no rank's temporary file left behind.
+check "FEBRL4: no temporary files left" test -z "$(find "$T" -name '*partial*')"
+
+# Rank 0's messages, once: the learned table and the closing line.
+timeout 300 mpirun --oversubscribe -np 3 "$NM" run --algorithm prob -t 1 "${link[@]}" \
+  --out "$T/v.csv" >"$T/v.out" 2>"$T/v.err"
+check "FEBRL4, 3 ranks, not quiet: runs" test $? -eq 0
+check "FEBRL4, 3 ranks: one closing line" test "$(grep -c 'pairs written' "$T/v.err")" -eq 1
+check "FEBRL4, 3 ranks: one learned table" test "$(grep -c 'learned:' "$T/v.err")" -eq 1
+
+# train on 3 ranks = the run's model; a saved model reused on 2 ranks = the same pairs
+timeout 300 mpirun --oversubscribe -np 3 "$NM" train -q -t 2 "${link[@]}" --model-out "$T/m3.json"
+check "train, 3 ranks: runs" test $? -eq 0
+check "train, 3 ranks: the one-process run's model" same "$T/l.csv.model.json" "$T/m3.json"
+mprob 2 2 "${link[@]}" --model "$T/m3.json" --out "$T/reuse.csv" --one-to-one
+check "--model on 2 ranks: runs" test $? -eq 0
+"$NM" run --algorithm prob -q -t 2 "${link[@]}" --model "$T/m3.json" --out "$T/reuse1.csv" --one-to-one
+check "--model --one-to-one: 2 ranks = one process" same "$T/reuse1.csv" "$T/reuse.csv"
+
+# --- FEBRL3: --dedupe ------------------------------------------------------------
+dd=(--left "$F/dataset3.csv" --dedupe "${FEBRL[@]}")
+"$NM" run --algorithm prob -q -t 2 "${dd[@]}" --out "$T/d.csv" --clusters "$T/d.clusters.csv"
+check "FEBRL3 --dedupe, one process: runs" test $? -eq 0
+check "FEBRL3 --dedupe, one process: pairs written" test "$(wc -l <"$T/d.csv")" -gt 1000
+for run in "2 2" "3 1" "4 2"; do
+  read -r np t <<<"$run"
+  mprob "$np" "$t" "${dd[@]}" --out "$T/d$np$t.csv" --clusters "$T/d$np$t.clusters.csv"
+  check "FEBRL3 --dedupe, $np ranks x $t threads: runs" test $? -eq 0
+  same_outputs "$T/d" "$T/d$np$t" "FEBRL3 --dedupe, $np ranks x $t threads"
+done
+
+# --- an error on rank 0 alone: its output on a full disk (a tmpfs too small for
+# the pairs; only rank 0 writes). Every rank ends, the error said once, no hang.
+# Needs root for mount (CI runs as root).
+D=$T/tiny
+mkdir -p "$D"
+trap 'umount "$D" 2>/dev/null; rm -rf "$T"' EXIT
+if mount -t tmpfs -o size=64k tmpfs "$D"; then
+  mprob 3 1 "${link[@]}" --out "$D/full.csv" >"$T/e.out" 2>"$T/e.err"
+  code=$?
+  check "rank 0's disk full: exit 1 (not a hang, not a crash: got $code)" test "$code" -eq 1
+  check "rank 0's disk full: the reason" grep -q "No space left on device" "$T/e.err"
+  check "rank 0's disk full: said once" test "$(grep -c "No space left" "$T/e.err")" -eq 1
+  check "rank 0's disk full: no rank's message but rank 0's" bash -c "! grep -q '\[rank' '$T/e.err'"
+  check "rank 0's disk full: nothing left on the disk" test -z "$(ls -A "$D")"
+  grep -q "No space left" "$T/e.err" || head -c 600 "$T/e.err" >&2
+  umount "$D"
+else
+  bad "mount -t tmpfs (needs root)"
+fi
+
+finish mpi_prob
+  exit
+fi
+
+# mprob NP THREADS ARGS...: `run --algorithm prob` on NP ranks.
+mprob() {
+  local np=$1 t=$2
+  shift 2
+  timeout 300 mpirun --oversubscribe -np "$np" "$NM" run --algorithm prob -q -t "$t" "$@"
+}
+# The summary without what may differ between runs (time, memory, threads).
+counts() {
+  /usr/bin/python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("generated_at", "seconds", "peak_rss_bytes", "threads"):
+    d.pop(k, None)
+print(json.dumps(d, sort_keys=True))
+PY
+}
+same_counts() { same <(counts "$1") <(counts "$2"); }
+# Every output of run GOT equals REF's: pairs, clusters, model, summary counts.
+same_outputs() {
+  local ref=$1 got=$2 what=$3
+  check "$what: pairs" same "$ref.csv" "$got.csv"
+  check "$what: clusters" same "$ref.clusters.csv" "$got.clusters.csv"
+  check "$what: model" same "$ref.csv.model.json" "$got.csv.model.json"
+  check "$what: summary counts" same_counts "$ref.csv.summary.json" "$got.csv.summary.json"
+}
+
+# --- FEBRL4: train and link ----------------------------------------------------
+L4=$F/dataset4a.csv R4=$F/dataset4b.csv
+link=(--left "$L4" --right "$R4" "${FEBRL[@]}")
+"$NM" run --algorithm prob -q -t 1 "${link[@]}" --out "$T/l.csv" --clusters "$T/l.clusters.csv"
+check "FEBRL4, one process: runs" test $? -eq 0
+check "FEBRL4, one process: pairs written" test "$(wc -l <"$T/l.csv")" -gt 4000
+for run in "1 2" "2 1" "3 2" "4 1"; do
+  read -r np t <<<"$run"
+  mprob "$np" "$t" "${link[@]}" --out "$T/l$np$t.csv" --clusters "$T/l$np$t.clusters.csv" \
+    >"$T/l$np$t.out" 2>"$T/l$np$t.err"
+  check "FEBRL4, $np ranks x $t threads: runs" test $? -eq 0
+  same_outputs "$T/l" "$T/l$np$t" "FEBRL4, $np ranks x $t threads"
+done
+check "FEBRL4, 4 ranks, quiet: nothing said" test ! -s "$T/l41.err"
+# Only rank 0 writes: no rank's temporary file left behind.
+check "FEBRL4: no temporary files left" test -z "$(find "$T" -name '*partial*')"
+
+# Rank 0's messages, once: the learned table and the closing line.
+timeout 300 mpirun --oversubscribe -np 3 "$NM" run --algorithm prob -t 1 "${link[@]}" \
+  --out "$T/v.csv" >"$T/v.out" 2>"$T/v.err"
+check "FEBRL4, 3 ranks, not quiet: runs" test $? -eq 0
+check "FEBRL4, 3 ranks: one closing line" test "$(grep -c 'pairs written' "$T/v.err")" -eq 1
+check "FEBRL4, 3 ranks: one learned table" test "$(grep -c 'learned:' "$T/v.err")" -eq 1
+
+# train on 3 ranks = the run's model; a saved model reused on 2 ranks = the same pairs
+timeout 300 mpirun --oversubscribe -np 3 "$NM" train -q -t 2 "${link[@]}" --model-out "$T/m3.json"
+check "train, 3 ranks: runs" test $? -eq 0
+check "train, 3 ranks: the one-process run's model" same "$T/l.csv.model.json" "$T/m3.json"
+mprob 2 2 "${link[@]}" --model "$T/m3.json" --out "$T/reuse.csv" --one-to-one
+check "--model on 2 ranks: runs" test $? -eq 0
+"$NM" run --algorithm prob -q -t 2 "${link[@]}" --model "$T/m3.json" --out "$T/reuse1.csv" --one-to-one
+check "--model --one-to-one: 2 ranks = one process" same "$T/reuse1.csv" "$T/reuse.csv"
+
+# --- FEBRL3: --dedupe ------------------------------------------------------------
+dd=(--left "$F/dataset3.csv" --dedupe "${FEBRL[@]}")
+"$NM" run --algorithm prob -q -t 2 "${dd[@]}" --out "$T/d.csv" --clusters "$T/d.clusters.csv"
+check "FEBRL3 --dedupe, one process: runs" test $? -eq 0
+check "FEBRL3 --dedupe, one process: pairs written" test "$(wc -l <"$T/d.csv")" -gt 1000
+for run in "2 2" "3 1" "4 2"; do
+  read -r np t <<<"$run"
+  mprob "$np" "$t" "${dd[@]}" --out "$T/d$np$t.csv" --clusters "$T/d$np$t.clusters.csv"
+  check "FEBRL3 --dedupe, $np ranks x $t threads: runs" test $? -eq 0
+  same_outputs "$T/d" "$T/d$np$t" "FEBRL3 --dedupe, $np ranks x $t threads"
+done
+
+# --- an error on rank 0 alone (only rank 0 writes): every rank ends, one message --
+cp "$T/l.csv" "$T/before.csv"
+mprob 3 1 "${link[@]}" --out "$T/l.csv" --model-out "$T/missing/m.json" >"$T/e.out" 2>"$T/e.err"
+code=$?
+check "rank 0 cannot write the model: exit 1 (got $code)" test "$code" -eq 1
+check "rank 0 cannot write the model: the error names the file" grep -q "missing/m.json" "$T/e.err"
+check "rank 0 cannot write the model: said once" test "$(grep -c 'missing/m.json' "$T/e.err")" -eq 1
+check "rank 0 cannot write the model: the earlier pairs are kept" same "$T/before.csv" "$T/l.csv"
+
+finish mpi_prob
