@@ -26,26 +26,6 @@ using nm::prob::PatternCount;
 using nm::prob::RankShare;
 using nm::prob::ScoredLink;
 
-bool same_counts(const std::vector<std::vector<PatternCount>>& a,
-                 const std::vector<std::vector<PatternCount>>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t r = 0; r < a.size(); ++r) {
-    if (a[r].size() != b[r].size()) return false;
-    for (size_t i = 0; i < a[r].size(); ++i)
-      if (a[r][i].pattern != b[r][i].pattern || a[r][i].count != b[r][i].count) return false;
-  }
-  return true;
-}
-
-bool same_links(const std::vector<ScoredLink>& a, const std::vector<ScoredLink>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].left != b[i].left || a[i].right != b[i].right || a[i].weight != b[i].weight ||
-        a[i].pattern != b[i].pattern)
-      return false;
-  return true;
-}
-
 void add_figures(nm::prob::LinkFigures& into, const nm::prob::LinkFigures& f) {
   into.pairs_per_rule.resize(f.pairs_per_rule.size(), 0);
   for (size_t r = 0; r < f.pairs_per_rule.size(); ++r) into.pairs_per_rule[r] += f.pairs_per_rule[r];
@@ -116,7 +96,7 @@ TEST_CASE("prob ranks: the shares of 1-4 ranks add up to one process's counts an
         // count_training and sum_training_counts, through the ranks' byte form.
         const nm::prob::TrainingCounts t = nm::prob::count_training(d, train_options(), 2);
         const auto back = nm::jobs::decode_training_counts(nm::jobs::encode_training_counts(t), t);
-        CHECK(same_counts(back.patterns, t.patterns));
+        CHECK(back.patterns == t.patterns);
         CHECK(back.u_sample.counts == t.u_sample.counts);
         if (rank == 0)
           train_sum = back;
@@ -129,15 +109,15 @@ TEST_CASE("prob ranks: the shares of 1-4 ranks add up to one process's counts an
                                       });
       }
       d.share = RankShare{};
-      CHECK(same_counts(patterns, patterns_all));
+      CHECK(patterns == patterns_all);
       CHECK(count_sum.pairs_per_rule == count_all.pairs_per_rule);
       nm::prob::sort_links(links);
-      CHECK(same_links(links, links_all));
+      CHECK(links == links_all);
       CHECK(score_sum.pairs_per_rule == score_all.pairs_per_rule);
       CHECK(score_sum.candidate_pairs == score_all.candidate_pairs);
       CHECK(candidates_sum.pairs_per_rule == score_all.pairs_per_rule);
       CHECK(sample_sum.counts == sample_all.counts);
-      CHECK(same_counts(train_sum.patterns, train_all.patterns));
+      CHECK(train_sum.patterns == train_all.patterns);
       CHECK(train_sum.u_sample.counts == train_all.u_sample.counts);
       CHECK(batch_sum == batch_all);
       CHECK(batch_pairs == batch_all.size());  // no pair in two shares
@@ -170,7 +150,7 @@ TEST_CASE("prob ranks: the exchanged byte forms read back, and a truncated one i
   std::vector<ScoredLink> back;
   const std::string bytes = nm::jobs::encode_links(links);
   nm::jobs::decode_links_into(bytes, back);
-  CHECK(same_links(back, links));
+  CHECK(back == links);
   std::vector<ScoredLink> cut;
   CHECK_THROWS_AS(nm::jobs::decode_links_into(bytes.substr(0, bytes.size() - 1), cut),
                   nm::ByteCodecError);
@@ -181,7 +161,7 @@ TEST_CASE("prob ranks: the exchanged byte forms read back, and a truncated one i
   const std::string tb = nm::jobs::encode_training_counts(t);
   const auto tr = nm::jobs::decode_training_counts(tb, t);
   CHECK(tr.u_sample.counts == t.u_sample.counts);
-  CHECK(same_counts(tr.patterns, t.patterns));
+  CHECK(tr.patterns == t.patterns);
   CHECK_THROWS_AS(nm::jobs::decode_training_counts(tb.substr(0, tb.size() - 2), t),
                   nm::ByteCodecError);
   nm::prob::TrainingCounts other = t;

@@ -89,6 +89,7 @@ struct ScoredLink {
   uint32_t left, right;
   int64_t weight;
   Pattern pattern;
+  bool operator==(const ScoredLink&) const = default;
 };
 
 // Sorts kept pairs by (left, right): the order of score_pairs and of the
