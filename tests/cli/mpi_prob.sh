@@ -80,6 +80,18 @@ check "--model on 2 ranks: runs" test $? -eq 0
 "$NM" run --algorithm prob -q -t 2 "${link[@]}" --model "$T/m3.json" --out "$T/reuse1.csv" --one-to-one
 check "--model --one-to-one: 2 ranks = one process" same "$T/reuse1.csv" "$T/reuse.csv"
 
+# --skip-bad-rows: every rank reads the bad row, rank 0 alone writes it and says so.
+{ cat "$L4"; printf '\n, zed, smith, 1, a, b, c, 2000, nsw, 19800101\n'; } >"$T/bad.csv"
+bad=(--left "$T/bad.csv" --right "$R4" "${FEBRL[@]}" --skip-bad-rows --u-sample-pairs 100000)
+"$NM" run --algorithm prob -q -t 2 "${bad[@]}" --out "$T/b.csv" 2>/dev/null
+mprob 3 1 "${bad[@]}" --out "$T/b3.csv" 2>"$T/b3.err"
+check "--skip-bad-rows, 3 ranks: runs" test $? -eq 0
+check "--skip-bad-rows, 3 ranks: the one-process rejects" same "$T/b.csv.rejects.csv" "$T/b3.csv.rejects.csv"
+check "--skip-bad-rows, 3 ranks: one bad row" test "$(wc -l <"$T/b3.csv.rejects.csv")" -eq 2
+check "--skip-bad-rows, 3 ranks: the one-process pairs" same "$T/b.csv" "$T/b3.csv"
+check "--skip-bad-rows, 3 ranks: said once" test "$(grep -c 'bad rows skipped' "$T/b3.err")" -eq 1
+check "--skip-bad-rows, 3 ranks: no temporary files left" test -z "$(find "$T" -name '*partial*')"
+
 # --- FEBRL3: --dedupe ------------------------------------------------------------
 dd=(--left "$F/dataset3.csv" --dedupe "${FEBRL[@]}")
 "$NM" run --algorithm prob -q -t 2 "${dd[@]}" --out "$T/d.csv" --clusters "$T/d.clusters.csv"
