@@ -16,8 +16,17 @@ prob::RankShare ProbRanks::share() const {
   return {static_cast<uint32_t>(rank_), static_cast<uint32_t>(ranks_)};
 }
 
+void ProbRanks::agree_now(const std::exception_ptr& e) {
+  try {
+    agree(comm_, e);
+  } catch (...) {
+    agreed_ = true;
+    throw;
+  }
+}
+
 void ProbRanks::begin_exchange() {
-  agree(comm_, nullptr);
+  agree_now(nullptr);
   in_exchange_ = true;
 }
 
@@ -117,7 +126,7 @@ void ProbRanks::sum(prob::LinkFigures& figures) {
   in_exchange_ = false;
 }
 
-void ProbRanks::gather(std::vector<prob::ScoredLink>& links) {
+void ProbRanks::gather(std::vector<prob::ScoredLink>& links, uint64_t piece_bytes) {
   begin_exchange();
   if (ranks_ == 1) {  // already sorted (score_pairs): nothing to move
     in_exchange_ = false;
@@ -125,8 +134,9 @@ void ProbRanks::gather(std::vector<prob::ScoredLink>& links) {
   }
   const std::string mine = encode_links(links);
   links.clear();
-  // In rounds of at most 1 GiB at the root (MPI counts are int).
-  const uint64_t piece = std::max<uint64_t>(1, (uint64_t{1} << 30) / static_cast<uint64_t>(ranks_));
+  const uint64_t piece =
+      piece_bytes > 0 ? piece_bytes
+                      : std::max<uint64_t>(1, (uint64_t{1} << 30) / static_cast<uint64_t>(ranks_));
   const uint64_t rounds = mpi::allreduce_max(comm_, (mine.size() + piece - 1) / piece);
   std::vector<std::string> per_rank(root() ? static_cast<size_t>(ranks_) : 0);
   for (uint64_t k = 0; k < rounds; ++k) {

@@ -6,6 +6,7 @@
 #pragma once
 #include <mpi.h>
 
+#include <cstdint>
 #include <exception>
 #include <string>
 #include <vector>
@@ -35,13 +36,14 @@ class ProbRanks {
   // Collective.
   template <class F>
   auto run(F&& body) -> decltype(body()) {
+    agreed_ = in_exchange_ = false;
     try {
       auto result = body();
-      agree(comm_, nullptr);
+      agree_now(nullptr);
       return result;
     } catch (...) {
-      if (mpi::error_agreed() || in_exchange_) throw;
-      agree(comm_, std::current_exception());  // rethrows, as some rank failed
+      if (agreed_ || in_exchange_) throw;
+      agree_now(std::current_exception());  // rethrows, as this rank failed
       throw;
     }
   }
@@ -52,14 +54,19 @@ class ProbRanks {
   void sum(prob::LinkFigures& figures);
   // Collective: every rank's kept pairs on rank 0, sorted by (left, right)
   // (the shares' pairs are disjoint); the other ranks' vectors are emptied.
-  void gather(std::vector<prob::ScoredLink>& links);
+  // On one rank nothing moves: the pairs stay in score_pairs' order. The
+  // bytes move in rounds of piece_bytes a rank (0: 1 GiB at the root in
+  // all, as MPI counts are int).
+  void gather(std::vector<prob::ScoredLink>& links, uint64_t piece_bytes = 0);
 
  private:
+  // jobs::agree; an error it reports (this rank's or another's) is agreed.
+  void agree_now(const std::exception_ptr& e);
   // Agrees that no rank failed, then marks the exchange that follows.
   void begin_exchange();
   MPI_Comm comm_;
   int rank_ = 0, ranks_ = 1;
-  bool in_exchange_ = false;
+  bool in_exchange_ = false, agreed_ = false;
 };
 
 // The byte forms the ranks exchange (ByteWriter; a reader refuses a
