@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The probabilistic mode under mpirun: `run --algorithm prob` and `train` on
-# 1-4 ranks and 1-2 threads write pairs, clusters, the model and the summary's
-# counts byte-identical to one process's, linking (FEBRL4) and deduplicating
-# (FEBRL3); only rank 0 writes and talks; an error on rank 0 alone (its output
-# disk full) ends every rank with the error said once, no rank left
-# waiting. About 45 s on 2 cores.
+# 1-4 ranks and 1-2 threads write pairs, clusters, the model and the
+# summary's counts byte-identical to one process's, linking (FEBRL4) and
+# deduplicating (FEBRL3), on the CPU and the emulated device; only rank 0
+# writes and talks; an error on rank 0 alone (its output disk full) ends
+# every rank with the error said once, no rank left waiting. About 40 s on
+# 2 cores.
 # usage: mpi_prob.sh <name_matcher binary> <shared dir>
 set -uo pipefail
 NM=$1
@@ -63,6 +64,13 @@ done
 check "FEBRL4, 4 ranks, quiet: nothing said" test ! -s "$T/l41.err"
 # Only rank 0 writes: no rank's temporary file left behind.
 check "FEBRL4: no temporary files left" test -z "$(find "$T" -name '*partial*')"
+
+# --device emulate on 3 ranks: the device is fed each rank's share (for_each_pair_batch).
+mprob 3 1 "${link[@]}" --device emulate --out "$T/em.csv" --clusters "$T/em.clusters.csv"
+check "FEBRL4, 3 ranks, --device emulate: runs" test $? -eq 0
+check "FEBRL4, 3 ranks, --device emulate: pairs" same "$T/l.csv" "$T/em.csv"
+check "FEBRL4, 3 ranks, --device emulate: clusters" same "$T/l.clusters.csv" "$T/em.clusters.csv"
+check "FEBRL4, 3 ranks, --device emulate: model" same "$T/l.csv.model.json" "$T/em.csv.model.json"
 
 # Rank 0's messages, once: the learned table and the closing line.
 timeout 300 mpirun --oversubscribe -np 3 "$NM" run --algorithm prob -t 1 "${link[@]}" \
