@@ -14,8 +14,6 @@ SHARED=$2
 source "$(dirname "$0")/../check_lib.sh"
 
 F=$SHARED/data/febrl
-FEBRL=(--map id=rec_id --map first_name=given_name --map last_name=surname
-       --map birthdate=date_of_birth --date-format %Y%m%d --trim-fields)
 if [ ! -f "$F/dataset4a.csv" ] || [ ! -f "$F/dataset3.csv" ]; then
   bad "FEBRL data missing at $F"
   finish mpi_prob
