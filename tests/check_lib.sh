@@ -13,6 +13,11 @@ check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
 same() { cmp -s "$1" "$2" || { diff "$1" "$2" | head -5 >&2; return 1; }; }
 # Prints one expression of a JSON file: json FILE 'd["key"]'
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+# How the probabilistic mode's tests read FEBRL's files (../shared/data/febrl):
+# their column names, compact dates and spaces after the commas.
+# shellcheck disable=SC2034
+FEBRL=(--map id=rec_id --map first_name=given_name --map last_name=surname
+       --map birthdate=date_of_birth --date-format %Y%m%d --trim-fields)
 finish() {
   echo "$1: $pass passed, $fail failed"
   [ "$fail" -eq 0 ]

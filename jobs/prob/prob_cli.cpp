@@ -8,6 +8,7 @@
 #include "src/errors.hpp"
 #include "src/gpu/backend.hpp"
 #include "src/log.hpp"
+#include "src/mpi/mpi_env.hpp"
 #include "src/parallel.hpp"
 
 namespace nm::jobs {
@@ -89,7 +90,10 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
   desc.add(database_options(cfg.db, train_only ? "train" : "run"));
   po::variables_map vm;
   if (!parse_command_line(args, desc, vm)) return 0;
-  set_log_level(quiet ? LogLevel::kWarn : parse_log_level(log_level));
+  // Under mpirun every rank reads the same tables: rank 0 alone tells of them.
+  const bool root = mpi::launcher_rank() == 0;
+  const LogLevel level = parse_log_level(log_level);  // checked on every rank
+  set_log_level(!root ? LogLevel::kError : quiet ? LogLevel::kWarn : level);
   const char* cmd = train_only ? "train" : "run";
   if (cfg.left.empty()) throw InputError(std::string("--left is required (see ") + cmd + " --help)");
   if (cfg.dedupe && !cfg.right.empty())
@@ -115,7 +119,7 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
                     cfg.train_only ? "" : " -> " + output_names(cfg), r.total_s,
                     r.model_path.empty() ? "" : "; model " + r.model_path));
   }
-  if (r.rejected > 0) log(LogLevel::kWarn, std::to_string(r.rejected) + " bad rows skipped");
+  if (r.rejected > 0 && root) log(LogLevel::kWarn, std::to_string(r.rejected) + " bad rows skipped");
   return 0;
 }
 

@@ -1,5 +1,5 @@
 // run_prob: the probabilistic mode from the inputs to the outputs, on one
-// process (threads).
+// process (threads) or several (mpirun/srun: jobs/prob/prob_ranks.hpp).
 #include "jobs/prob/prob_run.hpp"
 
 #include <fmt/format.h>
@@ -16,6 +16,7 @@
 #include "jobs/prob/prob_engine.hpp"
 #include "jobs/prob/prob_output.hpp"
 #include "jobs/prob/prob_prepare.hpp"
+#include "jobs/prob/prob_ranks.hpp"
 #include "src/errors.hpp"
 #include "src/log.hpp"
 #include "src/match/prob/clusters.hpp"
@@ -109,25 +110,27 @@ prob::LinkData prepare(const ProbConfig& cfg, const ProbTables& t,
   return d;
 }
 
+// Each rank counts its share, the counts are summed over the ranks and
+// every rank fits the same model from the same sums.
 prob::Model train(const ProbConfig& cfg, const prob::LinkData& d,
                   std::vector<prob::Comparison> comparisons, Progress& progress,
-                  prob::LinkFigures& figures, ProbEngine& engine) {
+                  prob::LinkFigures& figures, ProbEngine& engine, ProbRanks& ranks) {
   prob::TrainOptions o;
   o.counting = engine.counting();
   o.u_sample_pairs = cfg.u_sample_pairs;
   o.seed = cfg.seed;
   o.chunk_pairs = cfg.chunk_pairs;
-  prob::Model model = prob::train_model(d, std::move(comparisons), o, cfg.threads, &figures,
-                                        [&](const char* stage, uint64_t n) {
-                                          progress.update(stage, n, 0, "pairs");
-                                        });
+  prob::TrainingCounts counts = prob::count_training(d, o, cfg.threads,
+                                                     [&](const char* stage, uint64_t n) {
+                                                       progress.update(stage, n, 0, "pairs");
+                                                     });
   progress.finish();
-  return model;
+  ranks.sum(counts);
+  figures = prob::figures_of(counts.patterns);
+  return prob::fit_training(d, std::move(comparisons), o, counts);
 }
 
-}  // namespace
-
-ProbResult run_prob(const ProbConfig& cfg) {
+ProbResult run_ranked(const ProbConfig& cfg, ProbRanks& ranks) {
   const Stopwatch clock;
   ProbResult res;
   ProbPaths paths = prob_paths(cfg);
@@ -147,7 +150,7 @@ ProbResult run_prob(const ProbConfig& cfg) {
   } else {
     comparisons = prob::default_comparisons(cfg.compare);
   }
-  check_prob_table_output(cfg, paths, comparisons);  // before any work
+  if (ranks.root()) check_prob_table_output(cfg, paths, comparisons);  // before any work
   bool default_rules = false;
   const std::vector<std::string> rule_texts =
       scoring_rule_texts(cfg, given ? &*given : nullptr, comparisons, default_rules);
@@ -157,7 +160,7 @@ ProbResult run_prob(const ProbConfig& cfg) {
 
   io::CommitGroup outputs;
   io::RejectsFile rejects(paths.rejects);
-  Progress progress(cfg.show_progress);
+  Progress progress(cfg.show_progress && ranks.root());
   std::vector<prob::BlockingRule> all_rules = rules;
   all_rules.insert(all_rules.end(), training.begin(), training.end());
   ProbTables tables = load_prob_tables(cfg, prob_extra_columns(comparisons, all_rules), rejects, progress);
@@ -171,15 +174,16 @@ ProbResult run_prob(const ProbConfig& cfg) {
   res.left_rows = tables.left.size();
   res.right_rows = cfg.dedupe ? tables.left.size() : tables.right.size();
   res.rejected = rejects.count();
-  const prob::LinkData d =
+  prob::LinkData d =
       prepare(cfg, tables, comparisons, std::move(rules), default_rules, std::move(training));
+  d.share = ranks.share();
   const double prepared_s = clock.seconds();
 
   prob::LinkFigures train_figures, link_figures;
   const prob::Model model =
-      given ? *given : train(cfg, d, comparisons, progress, train_figures, engine);
+      given ? *given : train(cfg, d, comparisons, progress, train_figures, engine, ranks);
   const double trained_s = clock.seconds();
-  if (!given) {
+  if (!given && ranks.root()) {
     log(LogLevel::kInfo, "learned:\n" + prob::weights_table(model));
     if (paths.model.empty()) {
       log(LogLevel::kWarn, "the model is not saved (the pairs go to standard output): give "
@@ -196,15 +200,19 @@ ProbResult run_prob(const ProbConfig& cfg) {
         engine.score_pairs(d, scoring, cfg.chunk_pairs, cfg.threads, &link_figures,
                            [&](uint64_t n) { progress.update("link", n, 0, "pairs"); });
     progress.finish();
+    ranks.sum(link_figures);
+    ranks.gather(links);  // rank 0 writes
     if (cfg.one_to_one) keep_one_to_one(links);
-    written = write_prob_outputs(cfg, paths, model, d, tables.left,
-                                 cfg.dedupe ? tables.left : tables.right, links, outputs);
-    write_prob_sinks(cfg, paths, model,
-                     {res.left_rows, res.right_rows, rejects.count(), prepared_s,
-                      clock.seconds() - prepared_s, clock.seconds()},
-                     outputs, written);
+    if (ranks.root()) {
+      written = write_prob_outputs(cfg, paths, model, d, tables.left,
+                                   cfg.dedupe ? tables.left : tables.right, links, outputs);
+      write_prob_sinks(cfg, paths, model,
+                       {res.left_rows, res.right_rows, rejects.count(), prepared_s,
+                        clock.seconds() - prepared_s, clock.seconds()},
+                       outputs, written);
+    }
   }
-  rejects.commit_to(outputs);
+  if (ranks.root()) rejects.commit_to(outputs);
   ProbSummary sum;
   sum.cfg = &cfg;
   sum.model = &model;
@@ -219,7 +227,7 @@ ProbResult run_prob(const ProbConfig& cfg) {
   sum.rejected = rejects.count();
   sum.rejects_path = paths.rejects;
   sum.peak_rss = peak_rss_bytes();
-  if (!paths.summary.empty())
+  if (!paths.summary.empty() && ranks.root())
     write_text_output(paths.summary, prob_summary_json(sum), outputs, io::CommitKind::kSide);
   outputs.commit();
   res.candidate_pairs = cfg.train_only ? train_figures.candidate_pairs : link_figures.candidate_pairs;
@@ -228,6 +236,13 @@ ProbResult run_prob(const ProbConfig& cfg) {
   res.summary_path = paths.summary;
   res.total_s = clock.seconds();
   return res;
+}
+
+}  // namespace
+
+ProbResult run_prob(const ProbConfig& cfg) {
+  ProbRanks ranks;
+  return ranks.run([&] { return run_ranked(cfg, ranks); });
 }
 
 }  // namespace nm::jobs

@@ -18,8 +18,6 @@ no_file() { [ ! -e "$1" ]; }
 lines() { wc -l <"$1"; }
 
 F=$SHARED/data/febrl
-FEBRL=(--map id=rec_id --map first_name=given_name --map last_name=surname
-       --map birthdate=date_of_birth --date-format %Y%m%d --trim-fields)
 if [ ! -f "$F/dataset4a.csv" ] || [ ! -f "$F/dataset3.csv" ]; then
   bad "FEBRL data missing at $F"
   finish prob_device

@@ -25,8 +25,6 @@ PY
 }
 
 F=$SHARED/data/febrl
-FEBRL=(--map id=rec_id --map first_name=given_name --map last_name=surname
-       --map birthdate=date_of_birth --date-format %Y%m%d --trim-fields)
 
 # --- FEBRL4 names + date of birth, default settings ------------------------------
 if [ -f "$F/dataset4a.csv" ]; then

@@ -13,6 +13,7 @@ namespace nm::prob {
 struct PatternCount {
   Pattern pattern;
   uint64_t count;
+  bool operator==(const PatternCount&) const = default;
 };
 
 // Each comparison's level counts over a random sample of record pairs.

@@ -99,10 +99,13 @@ struct Task {
   uint32_t chunk;
 };
 
-std::vector<Task> tasks_of(const std::vector<RuleBlocks>& blocks) {
+// The chunks of `share`, in the order of the rules' chunks (RankShare).
+std::vector<Task> tasks_of(const std::vector<RuleBlocks>& blocks, RankShare share) {
   std::vector<Task> t;
+  uint64_t k = 0;
   for (uint32_t r = 0; r < blocks.size(); ++r)
-    for (uint32_t c = 0; c < blocks[r].chunks.chunks.size(); ++c) t.push_back({r, c});
+    for (uint32_t c = 0; c < blocks[r].chunks.chunks.size(); ++c, ++k)
+      if (share.owns(k)) t.push_back({r, c});
   return t;
 }
 
@@ -188,7 +191,7 @@ std::vector<std::vector<PatternCount>> count_patterns(const LinkData& d, const R
                                                       LinkFigures* figures,
                                                       const std::function<void(uint64_t)>& progress) {
   const std::vector<RuleBlocks> blocks = build_blocks(d, set, chunk_pairs, threads, samples);
-  const std::vector<Task> tasks = tasks_of(blocks);
+  const std::vector<Task> tasks = tasks_of(blocks, d.share);
   const unsigned nt = std::max(1u, threads);
   const size_t nr = set.rules.size();
   std::vector<std::vector<PatternCounter>> counts(nt, std::vector<PatternCounter>(nr));
@@ -210,21 +213,24 @@ std::vector<std::vector<PatternCount>> count_patterns(const LinkData& d, const R
     if (progress && th == 0) progress(now);
   });
   std::vector<std::vector<PatternCount>> out(nr);
-  if (figures) {
-    figures->pairs_per_rule.assign(nr, 0);
-    figures->candidate_pairs = 0;
-  }
   for (size_t r = 0; r < nr; ++r) {
     CountMap all;
     for (unsigned th = 0; th < nt; ++th)
       for (const auto& [p, c] : counts[th][r].take()) all[p] += c;
     out[r] = sorted_counts(all);
-    if (figures) {
-      for (const auto& pc : out[r]) figures->pairs_per_rule[r] += pc.count;
-      figures->candidate_pairs += figures->pairs_per_rule[r];
-    }
   }
+  if (figures) *figures = figures_of(out);
   return out;
+}
+
+LinkFigures figures_of(const std::vector<std::vector<PatternCount>>& patterns) {
+  LinkFigures f;
+  f.pairs_per_rule.assign(patterns.size(), 0);
+  for (size_t r = 0; r < patterns.size(); ++r) {
+    for (const auto& pc : patterns[r]) f.pairs_per_rule[r] += pc.count;
+    f.candidate_pairs += f.pairs_per_rule[r];
+  }
+  return f;
 }
 
 namespace {
@@ -248,7 +254,8 @@ LevelCounts sample_levels(const LinkData& d, uint64_t sample_pairs, uint64_t see
     return out;
   }
   // Pair i is drawn from its own generator state (seed, i): the sample does
-  // not depend on how the pairs are split between threads.
+  // not depend on how the pairs are split between threads or ranks (part p
+  // is d.share's when it owns p).
   const uint64_t parts = 64;
   std::vector<std::vector<std::vector<uint64_t>>> partial(
       parts, std::vector<std::vector<uint64_t>>(nc, std::vector<uint64_t>(16, 0)));
@@ -257,6 +264,7 @@ LevelCounts sample_levels(const LinkData& d, uint64_t sample_pairs, uint64_t see
   std::vector<LeftPatterns> pats = left_patterns(d, std::max(1u, threads));
   const auto lv = side_view(d.left), rv = side_view(d.right_side());
   parallel_for(parts, threads, [&](size_t p, unsigned th) {
+    if (!d.share.owns(p)) return;
     for (uint64_t i = sample_pairs * p / parts; i < sample_pairs * (p + 1) / parts; ++i) {
       uint64_t state = seed ^ (i * 0xD1B54A32D192ED03ull);
       uint64_t l = splitmix64(state) % nl;
@@ -279,6 +287,12 @@ LevelCounts sample_levels(const LinkData& d, uint64_t sample_pairs, uint64_t see
         out.counts[c][lev] += partial[p][c][lev];
   }
   return out;
+}
+
+void sort_links(std::vector<ScoredLink>& links) {
+  std::sort(links.begin(), links.end(), [](const ScoredLink& a, const ScoredLink& b) {
+    return a.left != b.left ? a.left < b.left : a.right < b.right;
+  });
 }
 
 int64_t weight_threshold(double p) {
@@ -383,7 +397,7 @@ std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_
                                     unsigned threads, LinkFigures* figures,
                                     const std::function<void(uint64_t)>& progress) {
   const std::vector<RuleBlocks> blocks = build_blocks(d, d.blocking, chunk_pairs, threads);
-  const std::vector<Task> tasks = tasks_of(blocks);
+  const std::vector<Task> tasks = tasks_of(blocks, d.share);
   const unsigned nt = std::max(1u, threads);
   std::vector<std::vector<ScoredLink>> kept(tasks.size());
   std::vector<std::vector<uint32_t>> scratch(nt, std::vector<uint32_t>(scratch_words(d)));
@@ -413,9 +427,7 @@ std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_
   std::vector<ScoredLink> all;
   all.reserve(total);
   for (auto& k : kept) all.insert(all.end(), k.begin(), k.end());
-  std::sort(all.begin(), all.end(), [](const ScoredLink& a, const ScoredLink& b) {
-    return a.left != b.left ? a.left < b.left : a.right < b.right;
-  });
+  sort_links(all);
   if (figures) {
     figures->pairs_per_rule.clear();
     figures->candidate_pairs = 0;
@@ -435,8 +447,10 @@ void for_each_pair_batch(const LinkData& d, const RuleSet& set,
   const size_t cap = static_cast<size_t>(std::max<uint64_t>(1, batch_pairs));
   std::vector<kernels::prob::RowPair> batch;
   batch.reserve(std::min<size_t>(cap, size_t{1} << 20));
+  uint64_t k = 0;  // the chunk's place in the order of RankShare
   for (uint32_t r = 0; r < blocks.size(); ++r) {
-    for (const Chunk& c : blocks[r].chunks.chunks)
+    for (const Chunk& c : blocks[r].chunks.chunks) {
+      if (!d.share.owns(k++)) continue;
       for_each_pair(d, set, skip_earlier, blocks[r], r, c, [&](uint32_t l, uint32_t rr) {
         batch.push_back({l, rr});
         if (batch.size() == cap) {
@@ -444,6 +458,7 @@ void for_each_pair_batch(const LinkData& d, const RuleSet& set,
           batch.clear();
         }
       });
+    }
     if (!batch.empty()) fn(r, batch);
     batch.clear();
   }
@@ -451,7 +466,7 @@ void for_each_pair_batch(const LinkData& d, const RuleSet& set,
 
 LinkFigures count_candidates(const LinkData& d, uint64_t chunk_pairs, unsigned threads) {
   const std::vector<RuleBlocks> blocks = build_blocks(d, d.blocking, chunk_pairs, threads);
-  const std::vector<Task> tasks = tasks_of(blocks);
+  const std::vector<Task> tasks = tasks_of(blocks, d.share);
   std::vector<std::atomic<uint64_t>> per_rule(d.blocking.rules.size());
   parallel_for(tasks.size(), std::max(1u, threads), [&](size_t t, unsigned) {
     const Task task = tasks[t];

@@ -1,6 +1,8 @@
 // The probabilistic mode's engine on one process: candidate pairs from the
 // blocking rules (each pair once), their comparison patterns counted for
 // training, the u sample, and scoring with the model's fixed-point weights.
+// Under mpirun each process does its share (LinkData::share) and the jobs
+// layer sums or gathers the shares (jobs/prob/prob_ranks.hpp).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -25,8 +27,21 @@ struct RuleSet {
 RuleSet make_rule_set(std::vector<BlockingRule> rules, const RawTable& left,
                       const RawTable& right, unsigned threads);
 
+// The part of the work one process does: chunk k of the candidate pairs (in
+// the fixed order of the rules' chunks: rule by rule, each rule's chunks in
+// key order) belongs to rank k % ranks, and part p of the u sample's 64 parts
+// to rank p % ranks. The shares of ranks 0..ranks-1 split the pairs without
+// overlap, so counts summed over them (and kept pairs gathered) are those of
+// one process, for any rank count.
+struct RankShare {
+  uint32_t rank = 0, ranks = 1;
+  bool owns(uint64_t k) const { return ranks <= 1 || k % ranks == rank; }
+};
+
 // Everything prepared once for a link: the compared values and the block keys
-// of both sides (with dedupe the right side is the left table).
+// of both sides (with dedupe the right side is the left table), and the share
+// of the work this process does (count_patterns, sample_levels, score_pairs,
+// for_each_pair_batch and count_candidates honour it; the default is all).
 struct LinkData {
   bool dedupe = false;
   ComparisonPlan plan;
@@ -34,6 +49,7 @@ struct LinkData {
   FrequencyTotals tf_totals;
   RuleSet blocking;                 // the rules whose pairs are scored
   RuleSet training;                 // the rules whose pairs train m (training.hpp)
+  RankShare share;                  // this process's chunks and u sample parts
   const PreparedSide& right_side() const { return dedupe ? left : right; }
   uint64_t total_pairs() const;     // |L| x |R|, or n(n-1)/2 with dedupe
 };
@@ -42,6 +58,8 @@ struct LinkFigures {
   std::vector<uint64_t> pairs_per_rule;  // scored (after the earlier rules took theirs)
   uint64_t candidate_pairs = 0;
 };
+// The figures of pattern counts: each rule's pairs are its counts' sum.
+LinkFigures figures_of(const std::vector<std::vector<PatternCount>>& patterns);
 
 // The comparison patterns of every pair of each rule's blocks, counted
 // (sorted by pattern): one list per rule of `rules`.
@@ -61,7 +79,8 @@ std::vector<std::vector<PatternCount>> count_patterns(const LinkData& d, const R
                                          const std::function<void(uint64_t)>& progress = {});
 
 // Every comparison's level counts over `sample_pairs` record pairs drawn by a
-// fixed-seed generator (the same pairs for any thread count).
+// fixed-seed generator (the same pairs for any thread count; d.share's parts
+// of them).
 LevelCounts sample_levels(const LinkData& d, uint64_t sample_pairs, uint64_t seed,
                           unsigned threads);
 
@@ -70,7 +89,12 @@ struct ScoredLink {
   uint32_t left, right;
   int64_t weight;
   Pattern pattern;
+  bool operator==(const ScoredLink&) const = default;
 };
+
+// Sorts kept pairs by (left, right): the order of score_pairs and of the
+// pairs file.
+void sort_links(std::vector<ScoredLink>& links);
 
 // The model's weights as the scorer adds them, with each record's
 // term-frequency weight for the "equal" level of the comparisons that have one.
@@ -115,7 +139,7 @@ std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_
                                     const std::function<void(uint64_t)>& progress = {});
 
 // The candidate pairs as the CPU enumerates them, in batches for a device:
-// each rule's chunks in order, fn(rule, pairs) with at most batch_pairs
+// each rule's chunks in order (those of d.share), fn(rule, pairs) with at most batch_pairs
 // pairs (a chunk may be cut; a batch holds one rule's pairs), on the calling
 // thread. skip_earlier = false: every pair of the rule's blocks, as
 // count_patterns counts them (samples as there); true: each pair once over

@@ -1,6 +1,7 @@
 #include "src/match/prob/training.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "src/errors.hpp"
 
@@ -190,36 +191,66 @@ std::vector<std::string> default_training_rule_texts() {
   return {"birthdate", "first_name + last_name", "first_name", "last_name"};
 }
 
-Model train_model(const LinkData& d, std::vector<Comparison> comparisons,
-                  const TrainOptions& options, unsigned threads, LinkFigures* figures,
-                  const std::function<void(const char*, uint64_t)>& progress) {
+TrainingCounts count_training(const LinkData& d, const TrainOptions& options, unsigned threads,
+                              const std::function<void(const char*, uint64_t)>& progress) {
+  TrainingCounts t;
   if (progress) progress("train: u sample", 0);
-  LevelCounts sample = sample_levels(d, options.u_sample_pairs, options.seed, threads);
-  sample.pairs = options.u_sample_pairs;
+  t.u_sample = sample_levels(d, options.u_sample_pairs, options.seed, threads);
+  t.u_sample.pairs = options.u_sample_pairs;
   // Each training rule counts at most options.pairs_per_rule pairs: beyond
   // that, a share of the left records (a fixed hash of the row).
   const std::vector<uint64_t> predicted =
       predicted_pairs_per_rule(d.training.left, d.training.right, d.dedupe);
-  std::vector<RuleSample> samples(predicted.size());
+  t.samples.resize(predicted.size());
   for (size_t r = 0; r < predicted.size(); ++r) {
     if (predicted[r] > options.pairs_per_rule)
-      samples[r].left_share =
+      t.samples[r].left_share =
           static_cast<double>(options.pairs_per_rule) / static_cast<double>(predicted[r]);
-    if (!has_date_term(d.training.rules[r])) samples[r].max_side = options.max_name_block_side;
+    if (!has_date_term(d.training.rules[r])) t.samples[r].max_side = options.max_name_block_side;
   }
   const std::function<void(uint64_t)> counted = [&](uint64_t n) {
     if (progress) progress("train: patterns", n);
   };
-  const auto patterns =
-      options.counting != nullptr
-          ? options.counting->count(d, d.training, samples, options.chunk_pairs, threads, figures,
-                                    counted)
-          : count_patterns(d, d.training, samples, options.chunk_pairs, threads, figures, counted);
-  Model m = fit_model(std::move(comparisons), d.training.rules, sample, patterns,
-                      d.total_pairs(), d.dedupe, options.em, samples);
+  t.patterns = options.counting != nullptr
+                   ? options.counting->count(d, d.training, t.samples, options.chunk_pairs,
+                                             threads, nullptr, counted)
+                   : count_patterns(d, d.training, t.samples, options.chunk_pairs, threads,
+                                    nullptr, counted);
+  return t;
+}
+
+void sum_training_counts(TrainingCounts& into, const TrainingCounts& other) {
+  if (other.u_sample.counts.size() != into.u_sample.counts.size() ||
+      other.patterns.size() != into.patterns.size())
+    throw std::logic_error("sum_training_counts: counts of different training runs");
+  for (size_t c = 0; c < into.u_sample.counts.size(); ++c) {
+    auto& a = into.u_sample.counts[c];
+    const auto& b = other.u_sample.counts[c];
+    if (a.size() != b.size()) throw std::logic_error("sum_training_counts: level counts differ");
+    for (size_t lev = 0; lev < a.size(); ++lev) a[lev] += b[lev];
+  }
+  for (size_t r = 0; r < into.patterns.size(); ++r) {
+    std::vector<PatternCount> both = std::move(into.patterns[r]);
+    both.insert(both.end(), other.patterns[r].begin(), other.patterns[r].end());
+    into.patterns[r] = merge_patterns(std::move(both));
+  }
+}
+
+Model fit_training(const LinkData& d, std::vector<Comparison> comparisons,
+                   const TrainOptions& options, const TrainingCounts& counts) {
+  Model m = fit_model(std::move(comparisons), d.training.rules, counts.u_sample, counts.patterns,
+                      d.total_pairs(), d.dedupe, options.em, counts.samples);
   for (const auto& r : d.blocking.rules) m.blocking.push_back(r.text);
   m.u_sample_pairs = options.u_sample_pairs;
   return m;
+}
+
+Model train_model(const LinkData& d, std::vector<Comparison> comparisons,
+                  const TrainOptions& options, unsigned threads, LinkFigures* figures,
+                  const std::function<void(const char*, uint64_t)>& progress) {
+  const TrainingCounts counts = count_training(d, options, threads, progress);
+  if (figures) *figures = figures_of(counts.patterns);
+  return fit_training(d, std::move(comparisons), options, counts);
 }
 
 }  // namespace nm::prob

@@ -59,7 +59,25 @@ Model fit_model(std::vector<Comparison> comparisons, const std::vector<BlockingR
                 const std::vector<std::vector<PatternCount>>& patterns, uint64_t total_pairs,
                 bool dedupe, const EmOptions& em, const std::vector<RuleSample>& samples = {});
 
-// Draws the u sample, counts the patterns and fits the model.
+// What training counts before it fits: the u sample's level counts and
+// each training rule's pattern counts, of d.share's pairs only. Exact
+// integers: the counts of several shares summed (sum_training_counts) are
+// those of one process.
+struct TrainingCounts {
+  LevelCounts u_sample;
+  std::vector<RuleSample> samples;  // how each training rule was sampled (not a count)
+  std::vector<std::vector<PatternCount>> patterns;
+};
+TrainingCounts count_training(const LinkData& d, const TrainOptions& options, unsigned threads,
+                              const std::function<void(const char* stage, uint64_t done)>& progress = {});
+// Adds `other`'s counts (another share of the same data and options) to `into`.
+void sum_training_counts(TrainingCounts& into, const TrainingCounts& other);
+// The model of the counts (of every share): fit_model with the run's rules.
+Model fit_training(const LinkData& d, std::vector<Comparison> comparisons,
+                   const TrainOptions& options, const TrainingCounts& counts);
+
+// count_training and fit_training on one process (d.share all the pairs);
+// figures: the training rules' counted pairs (figures_of the patterns).
 Model train_model(const LinkData& d, std::vector<Comparison> comparisons,
                   const TrainOptions& options, unsigned threads, LinkFigures* figures,
                   const std::function<void(const char* stage, uint64_t done)>& progress = {});
