@@ -56,6 +56,7 @@ struct Side {
   std::vector<uint32_t> length, dm;
   std::vector<uint64_t> profile;
   std::vector<int32_t> days;
+  std::vector<uint32_t> ymd;
   void add(const std::vector<uint32_t>* names, int32_t day, std::mt19937_64& rng) {
     for (int k = 0; k < 3; ++k) {
       offset.push_back(cp.size());
@@ -65,11 +66,12 @@ struct Side {
       profile.push_back(kp::letter_profile(names[k].data(), length.back()));
     }
     days.push_back(day);
+    ymd.push_back(kp::pack_ymd(day));
   }
-  // with_profiles = false: as the GPU sees a side (no profiles: kAnyProfile).
-  kp::SideView view(bool with_profiles = true) const {
+  // packed = false: as the GPU sees a side (no profiles, no packed dates).
+  kp::SideView view(bool packed = true) const {
     return {cp.data(), offset.data(), length.data(), dm.data(), days.data(), 3, 1,
-            with_profiles ? profile.data() : nullptr};
+            packed ? profile.data() : nullptr, packed ? ymd.data() : nullptr};
   }
 };
 
@@ -203,9 +205,25 @@ TEST_CASE("prob compare fast: date levels equal the reference") {
     const int32_t b = k % 3 == 0 ? random_day(rng, a) : a + static_cast<int32_t>(rng() % 4000) - 2000;
     const uint8_t want = reference_date_level(a, b);
     REQUIRE(kp::date_level(a, b) == want);
+    // Through the dates packed once per record (0: a year beyond +-2^22).
+    REQUIRE(kp::date_level(a, b, kp::pack_ymd(a), kp::pack_ymd(b)) == want);
     if (want < 6) ++seen[want];
   }
   for (uint64_t n : seen) CHECK(n > 100);  // every level reached
+  // Packed dates unpack to civil_from_days, to the ends of the day range.
+  uint64_t packed = 0;
+  for (int k = 0; k < 200000; ++k) {
+    const auto day = static_cast<int32_t>(k < 100 ? INT32_MAX - k : k < 200 ? INT32_MIN + 1 + k : int64_t(rng()));
+    if (day == kp::kNoDay) continue;
+    const uint32_t p = kp::pack_ymd(day);
+    const kp::Ymd want = kp::civil_from_days(day), got = kp::ymd_of(day, p);
+    REQUIRE(got.y == want.y);
+    REQUIRE(got.m == want.m);
+    REQUIRE(got.d == want.d);
+    packed += p != 0 ? 1 : 0;
+  }
+  CHECK(packed > 100000);  // most of the range packs (|year| < 2^22)
+  CHECK(kp::pack_ymd(kp::kNoDay) == 0);
 }
 
 TEST_CASE("prob compare fast: compare_pair with and without patterns equals the reference") {
@@ -252,7 +270,7 @@ TEST_CASE("prob compare fast: compare_pair with and without patterns equals the 
       const uint64_t plain = nm::prob::compare_pair(plan, lv, l, rv, r, scratch.data());
       const uint64_t fast =
           nm::prob::compare_pair(plan, lv, l, rv, r, scratch.data(), pats);
-      // Profiles on one side or none (the GPU's sides have none).
+      // Profiles and packed dates on one side or none (the GPU's sides have none).
       const uint64_t bare = nm::prob::compare_pair(plan, lv_bare, l, rv_bare, r, scratch.data());
       const uint64_t half = nm::prob::compare_pair(plan, lv, l, rv_bare, r, scratch.data(), pats);
       REQUIRE(plain == want);
