@@ -42,12 +42,39 @@ NM_HD NM_INLINE uint8_t level_count(LevelSet s) {
   return 0;
 }
 
-// A compared text value: normalised code points (len 0 = missing) and, for
-// names, the packed primary Double Metaphone code (0 = none).
+// A value's letter profile, for an upper bound of Jaro's matches without
+// reading the letters: in the low 62 bits, bits 2h and 2h + 1 say that
+// letter class h (code point % 31) occurs at least once and at least twice;
+// the top two bits count the occurrences beyond the second of each class,
+// summed, up to 3 (3: three or more). kAnyProfile: not known (bounds
+// nothing: against a known profile the bound is that value's length).
+inline constexpr uint64_t kProfileClasses = 0x3FFFFFFFFFFFFFFFull;
+inline constexpr uint64_t kAnyProfile = ~uint64_t{0};
+
+NM_HD inline uint64_t letter_profile(const uint32_t* cp, uint32_t len) {
+  uint64_t bits = 0;
+  uint32_t extra = 0;
+  for (uint32_t i = 0; i < len; ++i) {
+    const uint32_t h = cp[i] % 31;
+    const uint64_t once = uint64_t{1} << (2 * h), twice = once << 1;
+    if ((bits & once) == 0)
+      bits |= once;
+    else if ((bits & twice) == 0)
+      bits |= twice;
+    else
+      ++extra;
+  }
+  return bits | (static_cast<uint64_t>(extra < 3 ? extra : 3) << 62);
+}
+
+// A compared text value: normalised code points (len 0 = missing), for
+// names the packed primary Double Metaphone code (0 = none), and its
+// letter profile.
 struct Text {
   const uint32_t* cp;
   uint32_t len;
   uint32_t dm;
+  uint64_t profile = kAnyProfile;
 };
 
 NM_HD NM_INLINE bool same_text(const Text& a, const Text& b) {
@@ -79,23 +106,84 @@ NM_HD inline double jaro_winkler_patterned(const Text& a, const Pattern64& pa, c
 inline constexpr double kJwHigh = 0.92;
 inline constexpr double kJwLow = 0.88;
 
-// Levels 0..2 of the name sets: equal, jw >= 0.92, jw >= 0.88 or equal
-// metaphone; 3 = none of them (the caller decides between its own levels).
-// `pa`: the pattern of a, or nullptr (the plain path; the GPU's).
-NM_HD inline uint8_t name_similarity(const Text& a, const Text& b, uint32_t* scratch,
-                                     const Pattern64* pa = nullptr) {
-  if (same_text(a, b)) return 0;
-  const double jw = pa != nullptr && b.len <= kWordBits ? jaro_winkler_patterned(a, *pa, b)
-                                                        : jaro_winkler(a, b, scratch);
-  if (jw >= kJwHigh) return 1;
-  if (jw >= kJwLow || (a.dm != 0 && a.dm == b.dm)) return 2;
-  return 3;
+// ---- an exact bound that skips Jaro–Winkler on unlike names ---------------
+//
+// Jaro's m matches pair equal code points, so m <= sum over code points of
+// the smaller count, <= the same sum over letter classes (merging code
+// points only adds), <= the profiles' common bits + the smaller count of
+// occurrences beyond the second. With t >= 0 the Jaro is at most
+// j = (m/la + m/lb + 1)/3, and Jaro–Winkler with a common prefix of l
+// (<= 4) letters is j + l/10 (1 - j) (j > 0.7; else j itself), increasing
+// in j: it reaches T only if j >= (10T - l)/(10 - l). The test is in
+// integers, T = t50 / 50. It decides exactly what the computed double
+// decides: for lengths up to kBoundMaxLen the Jaro–Winkler is a fraction
+// with denominator at most 30 la lb m (< 2^35), so one below 0.88 or 0.92
+// is below by more than 1e-12, far beyond the double's rounding.
+inline constexpr uint32_t kBoundMaxLen = 1024;
+
+NM_HD NM_INLINE uint32_t max_matches(const Text& a, const Text& b) {
+  const auto ea = static_cast<uint32_t>(a.profile >> 62), eb = static_cast<uint32_t>(b.profile >> 62);
+  const uint32_t e = min_u32(ea, eb);
+  if (e == 3) return min_u32(a.len, b.len);  // both three or more: no bound from them
+  return static_cast<uint32_t>(popcount64(a.profile & b.profile & kProfileClasses)) + e;
+}
+
+NM_HD NM_INLINE bool jw_may_reach(uint32_t m, uint32_t la, uint32_t lb, uint32_t l,
+                                  uint32_t t50) {
+  const uint64_t ab = uint64_t{la} * lb;
+  return (uint64_t{m} * (la + lb) + ab) * (50 - 5 * l) >= 3 * ab * (t50 - 5 * l);
+}
+
+// The best level a's and b's (present, not equal) Jaro–Winkler can give:
+// 1 (it may reach 0.92), 2 (0.88 at most), 3 (below 0.88). Most unlike
+// pairs are decided from the profiles and lengths alone (the longest
+// prefix, 4), without reading a letter.
+NM_HD NM_INLINE uint8_t jw_level_bound(const Text& a, const Text& b) {
+  if (a.len > kBoundMaxLen || b.len > kBoundMaxLen) return 1;
+  const uint32_t m = max_matches(a, b);
+  if (!jw_may_reach(m, a.len, b.len, 4, 44)) return 3;
+  uint32_t l = 0;
+  const uint32_t lim = min_u32(min_u32(a.len, b.len), 4);
+  while (l < lim && a.cp[l] == b.cp[l]) ++l;
+  if (jw_may_reach(m, a.len, b.len, l, 46)) return 1;
+  return jw_may_reach(m, a.len, b.len, l, 44) ? 2 : 3;
+}
+
+NM_HD inline double name_jw(const Text& a, const Text& b, uint32_t* scratch,
+                            const Pattern64* pa) {
+  return pa != nullptr && b.len <= kWordBits ? jaro_winkler_patterned(a, *pa, b)
+                                             : jaro_winkler(a, b, scratch);
 }
 
 // compare_pair()'s patterns when there are none (the plain path: the GPU's).
 struct NoPatterns {
   NM_HD NM_INLINE const Pattern64* get(uint32_t, const Text&) const { return nullptr; }
 };
+
+// Levels 0..2 of the name sets: equal, jw >= 0.92, jw >= 0.88 or equal
+// metaphone; 3 = none of them (the caller decides between its own levels).
+// lp.get(slot, a): the pattern of a, or nullptr (the plain path; the
+// GPU's), asked for only when the Jaro–Winkler is computed, which is only
+// when jw_level_bound() lets it matter.
+template <class Patterns = NoPatterns>
+NM_HD NM_INLINE uint8_t name_similarity(const Text& a, const Text& b, uint32_t* scratch,
+                                        Patterns&& lp = Patterns{}, uint32_t slot = 0) {
+  if (same_text(a, b)) return 0;
+  if (jw_level_bound(a, b) < 3) {
+    const double jw = name_jw(a, b, scratch, lp.get(slot, a));
+    if (jw >= kJwHigh) return 1;
+    if (jw >= kJwLow) return 2;
+  }
+  return a.dm != 0 && a.dm == b.dm ? 2 : 3;
+}
+
+// name_similarity(a, b) <= 1 (equal or jw >= 0.92), cheaper.
+template <class Patterns = NoPatterns>
+NM_HD NM_INLINE bool names_close(const Text& a, const Text& b, uint32_t* scratch,
+                                 Patterns&& lp = Patterns{}, uint32_t slot = 0) {
+  if (same_text(a, b)) return true;
+  return jw_level_bound(a, b) == 1 && name_jw(a, b, scratch, lp.get(slot, a)) >= kJwHigh;
+}
 
 // How the first and last names of a pair cross: 2 when left first ~ right
 // last and left last ~ right first (equal or jw >= 0.92), 1 when one of the
@@ -106,8 +194,8 @@ template <class Patterns = NoPatterns>
 NM_HD inline uint8_t names_crossed(const Text& lf, const Text& ll, const Text& rf, const Text& rl,
                                    uint32_t* scratch, Patterns&& lp = Patterns{}, uint32_t f = 0,
                                    uint32_t g = 0) {
-  const bool a = lf.len != 0 && rl.len != 0 && name_similarity(lf, rl, scratch, lp.get(f, lf)) <= 1;
-  const bool b = ll.len != 0 && rf.len != 0 && name_similarity(ll, rf, scratch, lp.get(g, ll)) <= 1;
+  const bool a = lf.len != 0 && rl.len != 0 && names_close(lf, rl, scratch, lp, f);
+  const bool b = ll.len != 0 && rf.len != 0 && names_close(ll, rf, scratch, lp, g);
   return static_cast<uint8_t>((a ? 1 : 0) + (b ? 1 : 0));
 }
 
@@ -124,10 +212,8 @@ template <class Patterns = NoPatterns>
 NM_HD inline NameLevels name_levels(const Text& lf, const Text& ll, const Text& rf,
                                     const Text& rl, uint32_t* scratch, Patterns&& lp = Patterns{},
                                     uint32_t f = 0, uint32_t g = 0) {
-  const uint8_t sf =
-      lf.len == 0 || rf.len == 0 ? kNull : name_similarity(lf, rf, scratch, lp.get(f, lf));
-  const uint8_t sl =
-      ll.len == 0 || rl.len == 0 ? kNull : name_similarity(ll, rl, scratch, lp.get(g, ll));
+  const uint8_t sf = lf.len == 0 || rf.len == 0 ? kNull : name_similarity(lf, rf, scratch, lp, f);
+  const uint8_t sl = ll.len == 0 || rl.len == 0 ? kNull : name_similarity(ll, rl, scratch, lp, g);
   NameLevels out{sf, sl};
   if (sf == 3) {
     out.first = 5;
@@ -175,22 +261,23 @@ NM_HD NM_INLINE bool is_name_set(LevelSet set) {
 
 // The level of a text comparison (every set but kDate). The first and last
 // names of a pair are compared together by name_levels; alone (no partner
-// name in the model), a first name is never crossed. `pa`: the pattern of a
-// (name sets), or nullptr.
+// name in the model), a first name is never crossed. lp, slot: a's pattern
+// (name sets), as for name_similarity.
+template <class Patterns = NoPatterns>
 NM_HD inline uint8_t text_level(LevelSet set, const Text& a, const Text& b, uint32_t* scratch,
-                                const Pattern64* pa = nullptr) {
+                                Patterns&& lp = Patterns{}, uint32_t slot = 0) {
   if (a.len == 0 || b.len == 0) return kNull;
   switch (set) {
     case LevelSet::kNameSwap: {
-      const uint8_t s = name_similarity(a, b, scratch, pa);
+      const uint8_t s = name_similarity(a, b, scratch, lp, slot);
       return s < 3 ? s : 5;
     }
     case LevelSet::kNameInitial: {
-      const uint8_t s = name_similarity(a, b, scratch, pa);
+      const uint8_t s = name_similarity(a, b, scratch, lp, slot);
       return s < 3 ? s : (initial_of(a, b) ? 3 : 4);
     }
     case LevelSet::kName:
-    case LevelSet::kNameSwapPartner: return name_similarity(a, b, scratch, pa);
+    case LevelSet::kNameSwapPartner: return name_similarity(a, b, scratch, lp, slot);
     case LevelSet::kExact: return same_text(a, b) ? 0 : 1;
     case LevelSet::kPrefix: {
       if (same_text(a, b)) return 0;
@@ -265,12 +352,28 @@ NM_HD inline bool one_date_digit(const Ymd& x, const Ymd& y) {
 
 inline constexpr int32_t kNoDay = INT32_MIN;
 
-// Birthdate (or a --compare C=date column): day numbers, kNoDay = missing.
-NM_HD inline uint8_t date_level(int32_t a, int32_t b) {
+// A day's civil date packed once per record, so that a pair unpacks it with
+// shifts: (y + 2^22) << 9 | m << 5 | d for years within +-2^22 (m >= 1, so
+// never 0); 0 for the rest (kNoDay too), which ymd_of() converts per pair.
+inline constexpr int32_t kPackedYearBias = 1 << 22;
+NM_HD inline uint32_t pack_ymd(int32_t day) {
+  if (day == kNoDay) return 0;
+  const Ymd x = civil_from_days(day);
+  if (x.y < -kPackedYearBias || x.y >= kPackedYearBias) return 0;
+  return static_cast<uint32_t>(x.y + kPackedYearBias) << 9 | x.m << 5 | x.d;
+}
+NM_HD NM_INLINE Ymd ymd_of(int32_t day, uint32_t packed) {
+  if (packed == 0) return civil_from_days(day);
+  return {static_cast<int32_t>(packed >> 9) - kPackedYearBias, (packed >> 5) & 15u, packed & 31u};
+}
+
+// Birthdate (or a --compare C=date column): day numbers, kNoDay = missing;
+// pa, pb: their pack_ymd() or 0.
+NM_HD inline uint8_t date_level(int32_t a, int32_t b, uint32_t pa = 0, uint32_t pb = 0) {
   if (a == kNoDay || b == kNoDay) return kNull;
   if (a == b) return 0;
-  const Ymd x = civil_from_days(a);
-  const Ymd y = civil_from_days(b);
+  const Ymd x = ymd_of(a, pa);
+  const Ymd y = ymd_of(b, pb);
   if (x.y == y.y && x.m == y.d && x.d == y.m) return 1;
   if (one_date_digit(x, y)) return 2;
   if (x.m == y.m && x.d == y.d && (x.y - y.y == 1 || y.y - x.y == 1)) return 3;
@@ -288,12 +391,17 @@ struct SideView {
   const uint32_t* dm;
   const int32_t* days;  // [row * date_slots + slot]
   uint32_t text_slots, date_slots;
+  const uint64_t* profile = nullptr;  // letter_profile() of each value, or none (kAnyProfile)
+  const uint32_t* ymd = nullptr;      // pack_ymd() of each day, or none (0)
   NM_HD NM_INLINE Text text(uint64_t row, uint32_t slot) const {
     const uint64_t i = row * text_slots + slot;
-    return {cp + offset[i], length[i], dm[i]};
+    return {cp + offset[i], length[i], dm[i], profile != nullptr ? profile[i] : kAnyProfile};
   }
   NM_HD NM_INLINE int32_t day(uint64_t row, uint32_t slot) const {
     return days[row * date_slots + slot];
+  }
+  NM_HD NM_INLINE uint32_t packed_day(uint64_t row, uint32_t slot) const {
+    return ymd != nullptr ? ymd[row * date_slots + slot] : 0;
   }
 };
 
@@ -326,7 +434,8 @@ NM_HD inline uint64_t compare_pair(const Item* items, uint32_t n_items, int swap
     const Item it = items[c];
     uint8_t level;
     if (it.set == LevelSet::kDate)
-      level = date_level(l.day(lr, it.slot), r.day(rr, it.slot));
+      level = date_level(l.day(lr, it.slot), r.day(rr, it.slot), l.packed_day(lr, it.slot),
+                         r.packed_day(rr, it.slot));
     else if (paired && it.set == LevelSet::kNameSwap)
       level = names.first;
     else if (paired && it.set == LevelSet::kNameSwapPartner)
@@ -334,9 +443,7 @@ NM_HD inline uint64_t compare_pair(const Item* items, uint32_t n_items, int swap
     else {
       const Text a = l.text(lr, it.slot);
       const Text b = r.text(rr, it.slot);
-      level = text_level(it.set, a, b, scratch,
-                         is_name_set(it.set) && a.len != 0 && b.len != 0 ? lp.get(it.slot, a)
-                                                                          : nullptr);
+      level = text_level(it.set, a, b, scratch, lp, it.slot);
     }
     pattern |= static_cast<uint64_t>(level) << (4 * c);
   }

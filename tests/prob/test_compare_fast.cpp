@@ -54,18 +54,24 @@ struct Side {
   std::vector<uint32_t> cp;
   std::vector<uint64_t> offset;
   std::vector<uint32_t> length, dm;
+  std::vector<uint64_t> profile;
   std::vector<int32_t> days;
+  std::vector<uint32_t> ymd;
   void add(const std::vector<uint32_t>* names, int32_t day, std::mt19937_64& rng) {
     for (int k = 0; k < 3; ++k) {
       offset.push_back(cp.size());
       cp.insert(cp.end(), names[k].begin(), names[k].end());
       length.push_back(static_cast<uint32_t>(names[k].size()));
       dm.push_back(static_cast<uint32_t>(rng() % 4));  // 0: none; equal codes now and then
+      profile.push_back(kp::letter_profile(names[k].data(), length.back()));
     }
     days.push_back(day);
+    ymd.push_back(kp::pack_ymd(day));
   }
-  kp::SideView view() const {
-    return {cp.data(), offset.data(), length.data(), dm.data(), days.data(), 3, 1};
+  // packed = false: as the GPU sees a side (no profiles, no packed dates).
+  kp::SideView view(bool packed = true) const {
+    return {cp.data(), offset.data(), length.data(), dm.data(), days.data(), 3, 1,
+            packed ? profile.data() : nullptr, packed ? ymd.data() : nullptr};
   }
 };
 
@@ -107,6 +113,16 @@ uint8_t reference_date_level(int32_t a, int32_t b) {
   return gap >= -31 && gap <= 31 ? 4 : 5;
 }
 
+// The plain reference of name_similarity: the Jaro–Winkler always computed
+// (no bound), by the plain path.
+uint8_t reference_similarity(const kp::Text& x, const kp::Text& y, uint32_t* scratch) {
+  if (kp::same_text(x, y)) return 0;
+  const double jw = kp::jaro_winkler(x, y, scratch);
+  if (jw >= kp::kJwHigh) return 1;
+  if (jw >= kp::kJwLow || (x.dm != 0 && x.dm == y.dm)) return 2;
+  return 3;
+}
+
 // The plain reference: compare_pair written out without patterns or
 // shortcuts — the first and last names together (each one's similarity; when
 // neither is similar, or the last is missing, a crossing of the two makes the
@@ -115,7 +131,7 @@ uint8_t reference_date_level(int32_t a, int32_t b) {
 uint64_t reference_pair(const kp::Item* items, uint32_t n, int sf, int sl, const kp::SideView& l,
                         uint64_t lr, const kp::SideView& r, uint64_t rr, uint32_t* scratch) {
   auto sim = [&](const kp::Text& x, const kp::Text& y) -> uint8_t {
-    return x.len == 0 || y.len == 0 ? kp::kNull : kp::name_similarity(x, y, scratch);
+    return x.len == 0 || y.len == 0 ? kp::kNull : reference_similarity(x, y, scratch);
   };
   uint8_t first = kp::kNull, last = kp::kNull;
   if (sf >= 0 && sl >= 0) {
@@ -144,7 +160,11 @@ uint64_t reference_pair(const kp::Item* items, uint32_t n, int sf, int sl, const
       level = first;
     else if (sf >= 0 && sl >= 0 && it.set == kp::LevelSet::kNameSwapPartner)
       level = last;
-    else
+    else if (it.set == kp::LevelSet::kNameInitial) {
+      const kp::Text x = l.text(lr, it.slot), y = r.text(rr, it.slot);
+      const uint8_t s = sim(x, y);
+      level = s == kp::kNull || s < 3 ? s : (kp::initial_of(x, y) ? 3 : 4);
+    } else
       level = kp::text_level(it.set, l.text(lr, it.slot), r.text(rr, it.slot), scratch);
     pattern |= uint64_t{level} << (4 * c);
   }
@@ -185,9 +205,25 @@ TEST_CASE("prob compare fast: date levels equal the reference") {
     const int32_t b = k % 3 == 0 ? random_day(rng, a) : a + static_cast<int32_t>(rng() % 4000) - 2000;
     const uint8_t want = reference_date_level(a, b);
     REQUIRE(kp::date_level(a, b) == want);
+    // Through the dates packed once per record (0: a year beyond +-2^22).
+    REQUIRE(kp::date_level(a, b, kp::pack_ymd(a), kp::pack_ymd(b)) == want);
     if (want < 6) ++seen[want];
   }
   for (uint64_t n : seen) CHECK(n > 100);  // every level reached
+  // Packed dates unpack to civil_from_days, to the ends of the day range.
+  uint64_t packed = 0;
+  for (int k = 0; k < 200000; ++k) {
+    const auto day = static_cast<int32_t>(k < 100 ? INT32_MAX - k : k < 200 ? INT32_MIN + 1 + k : int64_t(rng()));
+    if (day == kp::kNoDay) continue;
+    const uint32_t p = kp::pack_ymd(day);
+    const kp::Ymd want = kp::civil_from_days(day), got = kp::ymd_of(day, p);
+    REQUIRE(got.y == want.y);
+    REQUIRE(got.m == want.m);
+    REQUIRE(got.d == want.d);
+    packed += p != 0 ? 1 : 0;
+  }
+  CHECK(packed > 100000);  // most of the range packs (|year| < 2^22)
+  CHECK(kp::pack_ymd(kp::kNoDay) == 0);
 }
 
 TEST_CASE("prob compare fast: compare_pair with and without patterns equals the reference") {
@@ -224,6 +260,7 @@ TEST_CASE("prob compare fast: compare_pair with and without patterns equals the 
   plan.text_slots = 3;
   plan.date_slots = 1;
   const kp::SideView lv = left.view(), rv = right.view();
+  const kp::SideView lv_bare = left.view(false), rv_bare = right.view(false);
   std::vector<uint32_t> scratch(1024);
   nm::prob::LeftPatterns pats(plan);
   uint64_t swaps = 0, similar = 0;
@@ -233,12 +270,77 @@ TEST_CASE("prob compare fast: compare_pair with and without patterns equals the 
       const uint64_t plain = nm::prob::compare_pair(plan, lv, l, rv, r, scratch.data());
       const uint64_t fast =
           nm::prob::compare_pair(plan, lv, l, rv, r, scratch.data(), pats);
+      // Profiles and packed dates on one side or none (the GPU's sides have none).
+      const uint64_t bare = nm::prob::compare_pair(plan, lv_bare, l, rv_bare, r, scratch.data());
+      const uint64_t half = nm::prob::compare_pair(plan, lv, l, rv_bare, r, scratch.data(), pats);
       REQUIRE(plain == want);
       REQUIRE(fast == want);
+      REQUIRE(bare == want);
+      REQUIRE(half == want);
       swaps += (want & 0xF) == 3 ? 1 : 0;
       similar += (want & 0xF) == 1 || (want & 0xF) == 2 ? 1 : 0;
     }
   // The random data reaches the levels that take the most paths.
   CHECK(swaps > 50);
   CHECK(similar > 1000);
+}
+
+// The letter-profile bound (jw_level_bound) never hides a level: on random
+// names of 0..70 code points (ASCII and not, letters repeated beyond the
+// profile's count, code points sharing a class), equal values and near
+// copies, a Jaro–Winkler of 0.92 or more has bound 1 and one of 0.88 or
+// more a bound of at most 2; name_similarity and names_close equal their
+// plain definitions. The bound must also skip most unlike pairs (else it
+// is no shortcut), and be tight now and then (a pair at its limit).
+TEST_CASE("prob compare fast: the Jaro-Winkler bound is exact") {
+  std::mt19937_64 rng(17);
+  std::vector<uint32_t> scratch(1024);
+  // 'a' and 'a' + 31 share a class, so do 0xE9 and 0xE9 + 31 * 7.
+  constexpr uint32_t kLetters[] = {'a', 'b', 'e', 'n', 'r', 's', 't', 'a' + 31, 0xE9,
+                                   0xE9 + 31 * 7, 0xDF, 0x4E2D, ' ', '-'};
+  auto name = [&](uint32_t alphabet) {
+    std::vector<uint32_t> v(rng() % 71);
+    for (auto& c : v) c = kLetters[rng() % alphabet];
+    return v;
+  };
+  uint64_t skipped = 0, unlike = 0, tight = 0, levels[3] = {};
+  for (int k = 0; k < 300000; ++k) {
+    const uint32_t alphabet = k % 3 == 0 ? 14 : k % 3 == 1 ? 7 : 3;  // 3: many repeats
+    std::vector<uint32_t> a = name(alphabet);
+    if (k % 5 == 0) a.resize(a.size() % 12);  // short names, most of them
+    std::vector<uint32_t> b;
+    switch (k % 4) {
+      case 0: b = a; break;
+      case 1: b = name(alphabet); if (k % 5 == 0) b.resize(b.size() % 12); break;
+      default: b = mutate(a, rng);
+    }
+    if (a.empty() || b.empty()) continue;
+    const uint32_t dm = static_cast<uint32_t>(rng() % 3);
+    const kp::Text ta{a.data(), uint32_t(a.size()), dm, kp::letter_profile(a.data(), uint32_t(a.size()))};
+    const kp::Text tb{b.data(), uint32_t(b.size()), dm, kp::letter_profile(b.data(), uint32_t(b.size()))};
+    const double jw = kp::jaro_winkler(ta, tb, scratch.data());
+    const uint8_t want = reference_similarity(ta, tb, scratch.data());
+    REQUIRE(kp::name_similarity(ta, tb, scratch.data()) == want);
+    REQUIRE(kp::names_close(ta, tb, scratch.data()) == (want <= 1));
+    if (kp::same_text(ta, tb)) continue;
+    const uint8_t bound = kp::jw_level_bound(ta, tb);
+    const uint8_t level = jw >= kp::kJwHigh ? 1 : jw >= kp::kJwLow ? 2 : 3;
+    REQUIRE(bound <= level);
+    if (level < 3) ++levels[level];
+    // Tight: one match fewer in the bound and the pair would be skipped.
+    if (level < 3 && bound == level) {
+      const uint32_t m = kp::max_matches(ta, tb);
+      uint32_t l = 0;
+      while (l < 4 && l < a.size() && l < b.size() && a[l] == b[l]) ++l;
+      if (m > 0 && !kp::jw_may_reach(m - 1, ta.len, tb.len, l, level == 1 ? 46 : 44)) ++tight;
+    }
+    if (jw < 0.7) {
+      ++unlike;
+      skipped += bound == 3 ? 1 : 0;
+    }
+  }
+  CHECK(levels[1] > 1000);
+  CHECK(levels[2] > 1000);
+  CHECK(tight > 100);
+  CHECK(skipped * 2 > unlike);
 }

@@ -160,7 +160,7 @@ ComparisonPlan plan_comparisons(const std::vector<Comparison>& comparisons, cons
 
 kernels::prob::SideView side_view(const PreparedSide& s) {
   return {s.cp.data(), s.offset.data(), s.length.data(), s.dm.data(), s.days.data(),
-          s.text_slots, s.date_slots};
+          s.text_slots, s.date_slots, s.profile.data(), s.ymd.data()};
 }
 
 LeftPatterns::LeftPatterns(const ComparisonPlan& plan) : slots_(plan.text_slots) {
@@ -214,7 +214,9 @@ PreparedSide prepare_side(const ComparisonPlan& plan, const RawTable& t,
   s.offset.assign(n * s.text_slots, 0);
   s.length.assign(n * s.text_slots, 0);
   s.dm.assign(n * s.text_slots, 0);
+  s.profile.assign(n * s.text_slots, kernels::prob::kAnyProfile);
   s.days.assign(n * s.date_slots, kernels::prob::kNoDay);
+  s.ymd.assign(n * s.date_slots, 0);
   // Rows in parts: each part decodes into its own code-point buffer, then
   // the buffers are joined in part order (offsets shifted), so the result
   // does not depend on the thread count.
@@ -238,6 +240,7 @@ PreparedSide prepare_side(const ComparisonPlan& plan, const RawTable& t,
               if (auto d = extra_dates.parse(raw, why)) day = *d;
           }
           s.days[row * s.date_slots + it.slot] = day;
+          s.ymd[row * s.date_slots + it.slot] = kernels::prob::pack_ymd(day);
           continue;
         }
         const std::string_view raw = column_text(t, col, row);
@@ -248,6 +251,7 @@ PreparedSide prepare_side(const ComparisonPlan& plan, const RawTable& t,
         s.length[i] = static_cast<uint32_t>(cps[p].size() - s.offset[i]);
         part_max[p] = std::max(part_max[p], s.length[i]);
         if (uses_metaphone(it.set) && s.length[i] != 0) {
+          s.profile[i] = kernels::prob::letter_profile(cps[p].data() + s.offset[i], s.length[i]);
           const std::string phon = normalize_for_phonetic(raw);
           if (!phon.empty()) s.dm[i] = pack_metaphone(double_metaphone_primary(phon));
         }

@@ -45,7 +45,9 @@ struct PreparedSide {
   uint32_t text_slots = 0, date_slots = 0;
   std::vector<uint64_t> offset;            // [row * text_slots + slot] into cp
   std::vector<uint32_t> length, dm;        // [row * text_slots + slot]; length 0 = missing
+  std::vector<uint64_t> profile;           // [row * text_slots + slot]: letter_profile() (names)
   std::vector<int32_t> days;               // [row * date_slots + slot]; kNoDay = missing
+  std::vector<uint32_t> ymd;               // [row * date_slots + slot]: pack_ymd(days)
   std::vector<uint32_t> frequency;         // [row * text_slots + slot]: the value's count on both sides (term-frequency slots)
   std::vector<uint32_t> name_frequency;    // [row]: the (first, last) name's count on both sides (0: either missing)
   std::vector<uint32_t> name_people;       // [row]: distinct birthdates among those records (people bearing the name)
