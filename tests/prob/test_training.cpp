@@ -199,3 +199,28 @@ TEST_CASE("prob training: m is not taken from a session with one free comparison
       CHECK(std::abs(model.comparisons[c].m[l] - p.m[c][l]) < 0.002);
   CHECK(std::abs(model.prior / (p.matches / double(p.total_pairs)) - 1) < 0.01);
 }
+
+TEST_CASE("prob training: m is not taken from a session with a handful of matches") {
+  // A third session, on the last name alone in blocks of at most two records
+  // a side, leaves three comparisons free (more than the first+last name
+  // session's two) but holds 60 pairs, look-alikes whose birthdates differ
+  // half the time: at 1M generated rows such a session set m of an equal
+  // birthdate to 0.81. Every m must still come from the large sessions.
+  const Planted p;
+  Training t = planted_training(p);
+  t.rules.push_back(nm::prob::parse_rule("last_name"));
+  Pattern alike = 0;
+  for (uint32_t c = 0; c < 4; ++c) alike = nm::prob::with_level(alike, c, 0);
+  t.patterns.push_back({{alike, 30}, {nm::prob::with_level(alike, 3, 5), 30}});
+  const Model model = nm::prob::fit_model(
+      nm::prob::default_comparisons({}), t.rules, u_sample(p), t.patterns, p.total_pairs, false,
+      nm::prob::EmOptions{},
+      {nm::prob::RuleSample{}, nm::prob::RuleSample{1.0, 2}, nm::prob::RuleSample{1.0, 2}});
+  for (size_t c = 0; c < 4; ++c)
+    for (size_t l = 0; l < p.m[c].size(); ++l) {
+      CAPTURE(c);
+      CAPTURE(l);
+      CHECK(std::abs(model.comparisons[c].m[l] - p.m[c][l]) < 0.002);
+    }
+  CHECK(std::abs(model.prior / (p.matches / double(p.total_pairs)) - 1) < 0.01);
+}
