@@ -42,7 +42,13 @@ struct Planted {
   double middle_null = 0.4;
   double matches = 100000;                 // true matches among all pairs
   uint64_t total_pairs = 100000ull * 100000ull;
-  double birthdate_block_non_matches = 1.5e6;  // non-matches sharing a birthdate
+  // Non-matches sharing a birthdate: u at "equal" of every non-match pair.
+  double birthdate_block_non_matches = 0.0003 * (1e10 - 1e5);
+  // With `matches` set otherwise, birthdate_block_non_matches follows.
+  void set_matches(double n) {
+    matches = n;
+    birthdate_block_non_matches = u[3][0] * (double(total_pairs) - n);
+  }
   double name_block_non_matches = 20000;       // homonyms: first and last name equal
 };
 
@@ -73,15 +79,19 @@ std::vector<PatternCount> session(const Planted& p, const std::vector<int>& fixe
   return out;
 }
 
-// The random sample: a level's count is its share of 10^7 pairs under u.
+// The random sample: a level's count is its share of 10^7 random pairs,
+// matches (the prior's share, with m's levels) and non-matches (u's).
 LevelCounts u_sample(const Planted& p) {
   LevelCounts s;
   s.pairs = 10'000'000;
+  const double prior = p.matches / double(p.total_pairs);
   for (size_t c = 0; c < p.u.size(); ++c) {
     const double present = c == 1 ? 1 - p.middle_null : 1.0;
     std::vector<uint64_t> counts;
-    for (double x : p.u[c])
-      counts.push_back(static_cast<uint64_t>(std::llround(double(s.pairs) * present * x)));
+    for (size_t l = 0; l < p.u[c].size(); ++l) {
+      const double share = prior * p.m[c][l] + (1 - prior) * p.u[c][l];
+      counts.push_back(static_cast<uint64_t>(std::llround(double(s.pairs) * present * share)));
+    }
     s.counts.push_back(counts);
   }
   return s;
@@ -121,7 +131,8 @@ TEST_CASE("prob training: fit_model recovers planted m, u and the prior") {
       // m within 0.002: the counts are rounded and m is smoothed; a session
       // with the comparison blocked (all at "equal") would be off by ~0.1.
       CHECK(std::abs(model.comparisons[c].m[l] - p.m[c][l]) < 0.002);
-      // u: the random sample's, smoothed by half a pair a level.
+      // u: the random sample's without its matches, smoothed by half a
+      // pair a level.
       CHECK(std::abs(model.comparisons[c].u[l] - p.u[c][l]) < 1e-6);
     }
   }
@@ -223,4 +234,38 @@ TEST_CASE("prob training: m is not taken from a session with a handful of matche
       CHECK(std::abs(model.comparisons[c].m[l] - p.m[c][l]) < 0.002);
     }
   CHECK(std::abs(model.prior / (p.matches / double(p.total_pairs)) - 1) < 0.01);
+}
+
+TEST_CASE("prob training: u is the non-matches' where matches are dense") {
+  // One random pair in a hundred a match (a deduplication of a registry
+  // holding each person several times): the random sample's pairs with
+  // equal birthdates are mostly matches (0.0093 of them, u 0.0003). u must
+  // be the non-matches' and m and the prior still the planted ones.
+  Planted p;
+  p.set_matches(1e8);
+  const Model model = fit(p, planted_training(p));
+  for (size_t c = 0; c < 4; ++c)
+    for (size_t l = 0; l < p.m[c].size(); ++l) {
+      CAPTURE(c);
+      CAPTURE(l);
+      CHECK(std::abs(model.comparisons[c].m[l] - p.m[c][l]) < 0.002);
+      CHECK(std::abs(model.comparisons[c].u[l] / p.u[c][l] - 1) < 0.02);
+    }
+  CHECK(std::abs(model.prior / (p.matches / double(p.total_pairs)) - 1) < 0.01);
+}
+
+TEST_CASE("prob training: u at an equal birthdate is counted in the birthdate blocks") {
+  // 10^7 random pairs hold ~3,000 with equal birthdates, give or take a few
+  // dozen; the birthdate blocks hold every such pair. A sample that saw 30 %
+  // too many must not move u at "equal".
+  const Planted p;
+  LevelCounts sample = u_sample(p);
+  sample.counts[3][0] = sample.counts[3][0] * 13 / 10;
+  const Training t = planted_training(p);
+  const Model model = nm::prob::fit_model(nm::prob::default_comparisons({}), t.rules, sample,
+                                          t.patterns, p.total_pairs, false, nm::prob::EmOptions{});
+  CHECK(std::abs(model.comparisons[3].u[0] / p.u[3][0] - 1) < 0.01);
+  double sum = 0;
+  for (double x : model.comparisons[3].u) sum += x;
+  CHECK(std::abs(sum - 1) < 1e-12);
 }
