@@ -20,7 +20,6 @@
 
 namespace {
 
-using nm::prob::Comparison;
 using nm::prob::kNullLevel;
 using nm::prob::LevelCounts;
 using nm::prob::Model;
