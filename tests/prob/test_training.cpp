@@ -268,3 +268,20 @@ TEST_CASE("prob training: u at an equal birthdate is counted in the birthdate bl
   for (double x : model.comparisons[3].u) sum += x;
   CHECK(std::abs(sum - 1) < 1e-12);
 }
+
+TEST_CASE("prob training: the prior counts the matches a blank birthdate keeps out of its blocks") {
+  // A fifth of the pairs lack a birthdate on a side (the random sample's
+  // share): they are in no birthdate block, so the birthdate session sees
+  // 80 % of the matches it would. The prior must still be every match's.
+  const Planted p;
+  Training t = planted_training(p);
+  for (auto& pc : t.patterns[0]) pc.count = pc.count * 4 / 5;
+  LevelCounts sample = u_sample(p);
+  for (auto& k : sample.counts[3]) k = k * 4 / 5;
+  // The name session counted on capped blocks, as in training: the prior
+  // comes from the birthdate session.
+  const Model model = nm::prob::fit_model(
+      nm::prob::default_comparisons({}), t.rules, sample, t.patterns, p.total_pairs, false,
+      nm::prob::EmOptions{}, {nm::prob::RuleSample{}, nm::prob::RuleSample{1.0, 2}});
+  CHECK(std::abs(model.prior / (p.matches / double(p.total_pairs)) - 1) < 0.01);
+}

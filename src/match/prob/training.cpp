@@ -51,17 +51,23 @@ bool has_date_term(const BlockingRule& rule) {
   return false;
 }
 
-// The probability that a match has equal keys under the rule: the product of
-// m at "equal" over the rule's columns, when every term is a plain column
-// (its key equality is the comparison's level 0); 0 when it cannot be told.
-double rule_recall(const Model& model, const BlockingRule& rule) {
+// The probability that a match has equal keys under the rule: the product,
+// over the rule's columns, of m at "equal" and of the share of pairs with
+// the value on both sides (a pair with a blank birthdate is in no birthdate
+// block; the random sample's share, missing values taken as unrelated to
+// matching), when every term is a plain column (its key equality is the
+// comparison's level 0); 0 when it cannot be told.
+double rule_recall(const Model& model, const BlockingRule& rule, const LevelCounts& u_sample) {
   double recall = 1;
   for (const KeyTerm& t : rule.terms) {
     if (t.kind != TermKind::kValue) return 0;
     bool found = false;
-    for (const auto& c : model.comparisons)
-      if (c.column == t.column) {
-        recall *= c.m[0];
+    for (size_t c = 0; c < model.comparisons.size(); ++c)
+      if (model.comparisons[c].column == t.column) {
+        double present = 0;
+        for (uint64_t x : u_sample.counts[c]) present += static_cast<double>(x);
+        if (u_sample.pairs > 0) recall *= std::min(1.0, present / double(u_sample.pairs));
+        recall *= model.comparisons[c].m[0];
         found = true;
       }
     if (!found) return 0;
@@ -145,7 +151,8 @@ namespace {
 // Returns the sessions.
 std::vector<Session> fit_m_and_prior(Model& model, const std::vector<BlockingRule>& training,
                                      const std::vector<std::vector<PatternCount>>& patterns,
-                                     uint64_t total_pairs, const EmOptions& em,
+                                     const LevelCounts& u_sample, uint64_t total_pairs,
+                                     const EmOptions& em,
                                      const std::vector<RuleSample>& samples) {
   const size_t nc = model.comparisons.size();
   std::vector<uint32_t> levels(nc);
@@ -187,7 +194,7 @@ std::vector<Session> fit_m_and_prior(Model& model, const std::vector<BlockingRul
     if (sample.max_side > 0) continue;  // a share of the blocks: not all the rule finds
     const double found = s.fit.lambda * static_cast<double>(s.pairs) / sample.left_share;
     fallback = std::max(fallback, found);
-    const double recall = rule_recall(model, training[r]);
+    const double recall = rule_recall(model, training[r], u_sample);
     if (found > 0 && recall > 0 && s.informative_count >= 2 && s.fit.lambda > best_lambda) {
       best_lambda = s.fit.lambda;
       matches = found / recall;
@@ -276,7 +283,7 @@ Model fit_model(std::vector<Comparison> comparisons, const std::vector<BlockingR
   estimate_u(model, u_sample);
   model.em_iterations = 0;
   std::vector<Session> sessions =
-      fit_m_and_prior(model, training, patterns, total_pairs, em, samples);
+      fit_m_and_prior(model, training, patterns, u_sample, total_pairs, em, samples);
   // The random sample holds the matches as well: where they are dense
   // (FEBRL3's deduplication, 2.5 records a person) most random pairs with
   // equal birthdates are matches (u 5.0e-4 sampled, 2.7e-5 among the
@@ -292,7 +299,7 @@ Model fit_model(std::vector<Comparison> comparisons, const std::vector<BlockingR
       }
     if (delta < kUSettled) break;
     for (size_t c = 0; c < u.size(); ++c) model.comparisons[c].u = u[c];
-    sessions = fit_m_and_prior(model, training, patterns, total_pairs, em, samples);
+    sessions = fit_m_and_prior(model, training, patterns, u_sample, total_pairs, em, samples);
   }
   std::vector<PatternCount> all;
   for (const auto& p : patterns) all.insert(all.end(), p.begin(), p.end());
