@@ -20,7 +20,6 @@
 
 namespace {
 
-using nm::prob::Comparison;
 using nm::prob::kNullLevel;
 using nm::prob::LevelCounts;
 using nm::prob::Model;
@@ -42,7 +41,13 @@ struct Planted {
   double middle_null = 0.4;
   double matches = 100000;                 // true matches among all pairs
   uint64_t total_pairs = 100000ull * 100000ull;
-  double birthdate_block_non_matches = 1.5e6;  // non-matches sharing a birthdate
+  // Non-matches sharing a birthdate: u at "equal" of every non-match pair.
+  double birthdate_block_non_matches = 0.0003 * (1e10 - 1e5);
+  // With `matches` set otherwise, birthdate_block_non_matches follows.
+  void set_matches(double n) {
+    matches = n;
+    birthdate_block_non_matches = u[3][0] * (double(total_pairs) - n);
+  }
   double name_block_non_matches = 20000;       // homonyms: first and last name equal
 };
 
@@ -73,15 +78,19 @@ std::vector<PatternCount> session(const Planted& p, const std::vector<int>& fixe
   return out;
 }
 
-// The random sample: a level's count is its share of 10^7 pairs under u.
+// The random sample: a level's count is its share of 10^7 random pairs,
+// matches (the prior's share, with m's levels) and non-matches (u's).
 LevelCounts u_sample(const Planted& p) {
   LevelCounts s;
   s.pairs = 10'000'000;
+  const double prior = p.matches / double(p.total_pairs);
   for (size_t c = 0; c < p.u.size(); ++c) {
     const double present = c == 1 ? 1 - p.middle_null : 1.0;
     std::vector<uint64_t> counts;
-    for (double x : p.u[c])
-      counts.push_back(static_cast<uint64_t>(std::llround(double(s.pairs) * present * x)));
+    for (size_t l = 0; l < p.u[c].size(); ++l) {
+      const double share = prior * p.m[c][l] + (1 - prior) * p.u[c][l];
+      counts.push_back(static_cast<uint64_t>(std::llround(double(s.pairs) * present * share)));
+    }
     s.counts.push_back(counts);
   }
   return s;
@@ -121,7 +130,8 @@ TEST_CASE("prob training: fit_model recovers planted m, u and the prior") {
       // m within 0.002: the counts are rounded and m is smoothed; a session
       // with the comparison blocked (all at "equal") would be off by ~0.1.
       CHECK(std::abs(model.comparisons[c].m[l] - p.m[c][l]) < 0.002);
-      // u: the random sample's, smoothed by half a pair a level.
+      // u: the random sample's without its matches, smoothed by half a
+      // pair a level.
       CHECK(std::abs(model.comparisons[c].u[l] - p.u[c][l]) < 1e-6);
     }
   }
@@ -197,5 +207,81 @@ TEST_CASE("prob training: m is not taken from a session with one free comparison
   for (size_t c = 0; c < 4; ++c)
     for (size_t l = 0; l < p.m[c].size(); ++l)
       CHECK(std::abs(model.comparisons[c].m[l] - p.m[c][l]) < 0.002);
+  CHECK(std::abs(model.prior / (p.matches / double(p.total_pairs)) - 1) < 0.01);
+}
+
+TEST_CASE("prob training: m is not taken from a session with a handful of matches") {
+  // A third session, on the last name alone in blocks of at most two records
+  // a side, leaves three comparisons free (more than the first+last name
+  // session's two) but holds 60 pairs, look-alikes whose birthdates differ
+  // half the time: at 1M generated rows such a session set m of an equal
+  // birthdate to 0.81. Every m must still come from the large sessions.
+  const Planted p;
+  Training t = planted_training(p);
+  t.rules.push_back(nm::prob::parse_rule("last_name"));
+  Pattern alike = 0;
+  for (uint32_t c = 0; c < 4; ++c) alike = nm::prob::with_level(alike, c, 0);
+  t.patterns.push_back({{alike, 30}, {nm::prob::with_level(alike, 3, 5), 30}});
+  const Model model = nm::prob::fit_model(
+      nm::prob::default_comparisons({}), t.rules, u_sample(p), t.patterns, p.total_pairs, false,
+      nm::prob::EmOptions{},
+      {nm::prob::RuleSample{}, nm::prob::RuleSample{1.0, 2}, nm::prob::RuleSample{1.0, 2}});
+  for (size_t c = 0; c < 4; ++c)
+    for (size_t l = 0; l < p.m[c].size(); ++l) {
+      CAPTURE(c);
+      CAPTURE(l);
+      CHECK(std::abs(model.comparisons[c].m[l] - p.m[c][l]) < 0.002);
+    }
+  CHECK(std::abs(model.prior / (p.matches / double(p.total_pairs)) - 1) < 0.01);
+}
+
+TEST_CASE("prob training: u is the non-matches' where matches are dense") {
+  // One random pair in a hundred a match (a deduplication of a registry
+  // holding each person several times): the random sample's pairs with
+  // equal birthdates are mostly matches (0.0093 of them, u 0.0003). u must
+  // be the non-matches' and m and the prior still the planted ones.
+  Planted p;
+  p.set_matches(1e8);
+  const Model model = fit(p, planted_training(p));
+  for (size_t c = 0; c < 4; ++c)
+    for (size_t l = 0; l < p.m[c].size(); ++l) {
+      CAPTURE(c);
+      CAPTURE(l);
+      CHECK(std::abs(model.comparisons[c].m[l] - p.m[c][l]) < 0.002);
+      CHECK(std::abs(model.comparisons[c].u[l] / p.u[c][l] - 1) < 0.02);
+    }
+  CHECK(std::abs(model.prior / (p.matches / double(p.total_pairs)) - 1) < 0.01);
+}
+
+TEST_CASE("prob training: u at an equal birthdate is counted in the birthdate blocks") {
+  // 10^7 random pairs hold ~3,000 with equal birthdates, give or take a few
+  // dozen; the birthdate blocks hold every such pair. A sample that saw 30 %
+  // too many must not move u at "equal".
+  const Planted p;
+  LevelCounts sample = u_sample(p);
+  sample.counts[3][0] = sample.counts[3][0] * 13 / 10;
+  const Training t = planted_training(p);
+  const Model model = nm::prob::fit_model(nm::prob::default_comparisons({}), t.rules, sample,
+                                          t.patterns, p.total_pairs, false, nm::prob::EmOptions{});
+  CHECK(std::abs(model.comparisons[3].u[0] / p.u[3][0] - 1) < 0.01);
+  double sum = 0;
+  for (double x : model.comparisons[3].u) sum += x;
+  CHECK(std::abs(sum - 1) < 1e-12);
+}
+
+TEST_CASE("prob training: the prior counts the matches a blank birthdate keeps out of its blocks") {
+  // A fifth of the pairs lack a birthdate on a side (the random sample's
+  // share): they are in no birthdate block, so the birthdate session sees
+  // 80 % of the matches it would. The prior must still be every match's.
+  const Planted p;
+  Training t = planted_training(p);
+  for (auto& pc : t.patterns[0]) pc.count = pc.count * 4 / 5;
+  LevelCounts sample = u_sample(p);
+  for (auto& k : sample.counts[3]) k = k * 4 / 5;
+  // The name session counted on capped blocks, as in training: the prior
+  // comes from the birthdate session.
+  const Model model = nm::prob::fit_model(
+      nm::prob::default_comparisons({}), t.rules, sample, t.patterns, p.total_pairs, false,
+      nm::prob::EmOptions{}, {nm::prob::RuleSample{}, nm::prob::RuleSample{1.0, 2}});
   CHECK(std::abs(model.prior / (p.matches / double(p.total_pairs)) - 1) < 0.01);
 }

@@ -2,8 +2,9 @@
 // "Training"): u from a random sample of record pairs; m by EM, one session
 // per training rule with the comparisons that rule blocks on left out (the
 // block forces their agreement, so it says nothing of their m) and u fixed
-// at the random sample's; each comparison's m from the session densest in
-// matches where it and another comparison are free; the prior from that
+// at the random sample's; each comparison's m from a session where it and
+// another comparison are free, with enough matches (kMinSessionMatches),
+// then the densest in matches; the prior from that
 // kind of session's matches and the share of all matches its rule finds.
 #pragma once
 #include <cstdint>
