@@ -66,14 +66,7 @@ std::vector<std::vector<prob::PatternCount>> DevicePatternCounts::count(
         if (progress) progress(done);
       });
   add_stats(use_, pd.stats());
-  if (figures) {
-    figures->pairs_per_rule.assign(out.size(), 0);
-    figures->candidate_pairs = 0;
-    for (size_t r = 0; r < out.size(); ++r) {
-      for (const prob::PatternCount& pc : out[r]) figures->pairs_per_rule[r] += pc.count;
-      figures->candidate_pairs += figures->pairs_per_rule[r];
-    }
-  }
+  if (figures) *figures = prob::figures_of(out);
   return out;
 }
 
@@ -99,9 +92,7 @@ std::vector<prob::ScoredLink> device_score_pairs(gpu::DeviceApi& dev, const prob
   prob::for_each_pair_batch(d, d.blocking, {}, true, chunk_pairs, batch_pairs, threads,
                             score_batch);
   add_stats(use, pd.stats());
-  std::sort(kept.begin(), kept.end(), [](const prob::ScoredLink& a, const prob::ScoredLink& b) {
-    return a.left != b.left ? a.left < b.left : a.right < b.right;
-  });
+  prob::sort_links(kept);
   if (figures) {
     figures->pairs_per_rule = per_rule;
     figures->candidate_pairs = 0;
