@@ -19,6 +19,7 @@ struct RunConfig {
   std::string out_db;            // also write the results into this mysql:// table
   std::string side_base;         // BASE of BASE.summary.json and BASE.rejects.csv (empty: out)
   bool out_is_temporary = false; // `out` was not asked for: removed once the others have it
+  bool out_to_stdout = false;    // the temporary `out` is copied to standard output (--out -)
   DbRunOptions db;
   MatchOptions match;
   std::map<std::string, std::string> column_map;

@@ -1,6 +1,8 @@
 #include "jobs/run_io.hpp"
 
 #include <cctype>
+#include <fstream>
+#include <iostream>
 #include <string_view>
 
 #include "jobs/cli.hpp"
@@ -79,24 +81,26 @@ OutputTargets sort_outputs(const std::vector<std::string>& outs) {
     slot = o;
   }
   if (!t.db.empty()) db::parse_db_url(t.db, true);  // a bad URL fails now
-  if (!t.csv.empty()) {
-    // CSV on standard output: the summary and rejects are named after the
-    // workbook, else the table (with neither, there are none).
-    if (io::is_stdout_path(t.csv) && !t.xlsx.empty())
-      t.side_base = t.xlsx.substr(0, t.xlsx.size() - 5);
-    else if (io::is_stdout_path(t.csv) && !t.db.empty())
-      t.side_base = db::parse_db_url(t.db, true).table;
-    return t;
-  }
-  if (t.xlsx.empty() && t.db.empty()) return t;  // the command says --out is required
-  // No CSV asked for: one is still made (the workbook and the table are
-  // made from it) under a name of its own, and removed at the end. The
+  if (t.xlsx.empty() && t.db.empty()) return t;  // a CSV alone, or nothing (--out is required)
+  if (!t.csv.empty() && !io::is_stdout_path(t.csv)) return t;
+  // No CSV file asked for (none, or standard output): one is still made,
+  // since the workbook and the table are made from it, under a name of its
+  // own, copied to standard output when asked and removed at the end. The
   // summary and rejects are named after the workbook, else the table.
+  t.csv_to_stdout = !t.csv.empty();
   t.side_base = !t.xlsx.empty() ? t.xlsx.substr(0, t.xlsx.size() - 5)
                                 : db::parse_db_url(t.db, true).table;
   t.csv = t.side_base + ".results.tmp.csv";
   t.csv_is_temporary = true;
   return t;
+}
+
+void copy_to_stdout(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot be read back");
+  std::cout << in.rdbuf();
+  std::cout.flush();
+  if (!std::cout) throw InputError("--out -: cannot write to standard output");
 }
 
 void check_db_output_not_input(const std::optional<db::DbUrl>& out,

@@ -72,13 +72,16 @@ struct OutputTargets {
   // No CSV was asked for: csv is a staging file named after side_base, made
   // for the workbook and the table and removed at the end.
   bool csv_is_temporary = false;
+  // --out - beside a workbook or a table: csv (temporary) is copied to
+  // standard output once written (copy_to_stdout).
+  bool csv_to_stdout = false;
 };
 // Paths are resolved (io::resolve_output_path); a bad URL is an InputError
 // now, as is a second output of one kind.
 OutputTargets sort_outputs(const std::vector<std::string>& outs);
 
 // Sorts the --out values into a config's out, out_xlsx, out_db, side_base
-// and out_is_temporary (RunConfig, ProbConfig).
+// out_is_temporary and out_to_stdout (RunConfig, ProbConfig).
 template <class Config>
 void assign_outputs(Config& cfg, const std::vector<std::string>& outs) {
   OutputTargets t = sort_outputs(outs);
@@ -87,13 +90,20 @@ void assign_outputs(Config& cfg, const std::vector<std::string>& outs) {
   cfg.out_db = std::move(t.db);
   cfg.side_base = std::move(t.side_base);
   cfg.out_is_temporary = t.csv_is_temporary;
+  cfg.out_to_stdout = t.csv_to_stdout;
 }
+
+// The finished CSV at `path` copied to standard output (--out - beside a
+// workbook or a table, which are made from the file).
+void copy_to_stdout(const std::string& path);
 
 // The outputs a config's run writes, for its closing line: "a.csv, a.xlsx,
 // mysql://..." (a temporary CSV left out).
 template <class Config>
 std::string output_names(const Config& cfg) {
-  std::string names = cfg.out_is_temporary ? std::string() : cfg.out;
+  std::string names = cfg.out_to_stdout      ? std::string("-")
+                      : cfg.out_is_temporary ? std::string()
+                                             : cfg.out;
   for (const std::string* o : {&cfg.out_xlsx, &cfg.out_db})
     if (!o->empty()) names += (names.empty() ? "" : ", ") + *o;
   return names;

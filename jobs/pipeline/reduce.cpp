@@ -194,6 +194,7 @@ void reduce_outputs(RunContext& run, ScoreOutcome& scored, const HouseholdCounts
                               std::to_string(spill.runs_spilled()) + " runs (" +
                               std::to_string(spill.bytes_spilled()) + " bytes) spilled to " +
                               scored.spill_options.dir);
+  if (cfg.out_to_stdout && run.root) copy_to_stdout(run.outputs.current_path(cfg.out));
   run.stats.write_s += write_time.seconds();
   run.result.write_s = run.stats.write_s;
   run.result.output_rows = out.rows;

@@ -115,7 +115,9 @@ nlohmann::json summary_json(RunContext& run, const LoadedTables& loaded, const P
   if (run.left_url || run.right_url || run.out_url) j["database"] = database_json(run, loaded);
   j["outputs"] = sinks;
   j["output"] = {
-      {"path", cfg.out_is_temporary ? nlohmann::json() : nlohmann::json(cfg.out)},
+      {"path", cfg.out_to_stdout      ? nlohmann::json("-")
+               : cfg.out_is_temporary ? nlohmann::json()
+                                      : nlohmann::json(cfg.out)},
       {"rows", res.output_rows},
       {"bytes", res.output_bytes},
       {"pairs_file", cfg.pairs.empty() ? nlohmann::json() : nlohmann::json(cfg.pairs)}};

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -48,9 +46,6 @@ ProbPaths prob_paths(const ProbConfig& cfg) {
     p.summary = base + ".summary.json";
     p.rejects = base + ".rejects.csv";
   }
-  // The workbook and the table are made from a CSV file.
-  const bool sinks = !p.xlsx.empty() || !p.table.empty();
-  p.pairs_file = !sinks || !io::is_stdout_path(p.out) ? p.out : base + ".results.tmp.csv";
   if (!p.out.empty() && !cfg.out_is_temporary) outputs.push_back({p.out, "--out"});
   if (!p.xlsx.empty()) outputs.push_back({p.xlsx, "--out"});
   if (!p.clusters.empty()) outputs.push_back({p.clusters, "--clusters"});
@@ -177,16 +172,6 @@ uint64_t write_pairs(const std::string& path, const prob::Model& model, const Ra
   return f.bytes_written();
 }
 
-// The staged pairs file copied to standard output (--out - beside a workbook
-// or a table, which are made from the file).
-void copy_to_stdout(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot be read back");
-  std::cout << in.rdbuf();
-  std::cout.flush();
-  if (!std::cout) throw InputError("--out -: cannot write to standard output");
-}
-
 void write_clusters(const std::string& path, const RawTable& left, const RawTable& right,
                     bool dedupe, const std::vector<prob::ScoredLink>& links,
                     io::CommitGroup& group, ProbWritten& w) {
@@ -222,18 +207,20 @@ ProbWritten write_prob_outputs(const ProbConfig& cfg, const ProbPaths& paths,
   ProbWritten w;
   w.pairs = links.size();
   if (!paths.clusters.empty()) write_clusters(paths.clusters, left, right, d.dedupe, links, group, w);
-  if (paths.pairs_file.empty()) return w;
-  if (cfg.out_is_temporary || paths.pairs_file != paths.out)
-    group.set_staging(paths.pairs_file,
+  if (paths.out.empty()) return w;
+  // With a workbook or a table and no CSV file, the CSV they are made from
+  // is a staging file (jobs/run_io.hpp: sort_outputs).
+  if (cfg.out_is_temporary)
+    group.set_staging(paths.out,
                       "the CSV staging file for " + (!paths.xlsx.empty() ? paths.xlsx : paths.table));
-  w.bytes = write_pairs(paths.pairs_file, model, left, right, links, group);
-  if (paths.pairs_file != paths.out) copy_to_stdout(group.current_path(paths.pairs_file));
+  w.bytes = write_pairs(paths.out, model, left, right, links, group);
+  if (cfg.out_to_stdout) copy_to_stdout(group.current_path(paths.out));
   return w;
 }
 
 void write_prob_sinks(const ProbConfig& cfg, const ProbPaths& paths, const prob::Model& model,
                       const ProbSheetFacts& facts, io::CommitGroup& group, ProbWritten& w) {
-  const std::string csv = group.current_path(paths.pairs_file);  // the staged CSV
+  const std::string csv = group.current_path(paths.out);  // the staged CSV
   if (!paths.table.empty()) {
     const db::DbUrl url = db::parse_db_url(paths.table, true);
     db::Connection c =

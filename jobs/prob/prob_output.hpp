@@ -20,10 +20,6 @@ class ProbEngine;
 struct ProbPaths {
   std::string out, clusters, model, summary, rejects;  // empty: not written
   std::string xlsx, table;  // the pairs also as a workbook, in a mysql:// table
-  // The pairs CSV the workbook and the table are made from: `out`, or a
-  // staging file (removed at the end) when no CSV file was asked for or the
-  // CSV goes to standard output (then copied there).
-  std::string pairs_file;
 };
 // The output paths, resolved and checked: none is an input or another
 // output (io::check_output_paths), the output table is no input table.

@@ -16,9 +16,10 @@ struct ProbConfig {
   std::string out;          // the pairs CSV (empty with train only)
   // --out FILE.xlsx, --out mysql://...: the pairs also as a workbook and in a
   // table, made from the CSV (jobs/run_io.hpp: sort_outputs). side_base and
-  // out_is_temporary as in RunConfig.
+  // out_is_temporary and out_to_stdout as in RunConfig.
   std::string out_xlsx, out_db, side_base;
   bool out_is_temporary = false;
+  bool out_to_stdout = false;
   DbRunOptions db;
   std::string clusters;     // --clusters OUT.csv
   std::string model_in;     // --model: use this model, no training

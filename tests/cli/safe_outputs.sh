@@ -96,6 +96,18 @@ check "--out - exit 0" test $? -eq 0
 check "--out - writes the CSV to standard output" same stdout.csv expected.csv
 check "--out - alone writes no side file" test ! -e ./-.summary.json
 refused "--out - with --skip-bad-rows alone" "--skip-bad-rows" run --left L.csv --right R.csv -a 3 --out - --skip-bad-rows
+# Beside a workbook the CSV still goes to standard output (the workbook is made
+# from a staging file, removed after); the side files are named after the workbook.
+for a in 1 3; do
+  "$NM" run --left L.csv --right R.csv -a $a --out - --out sw$a.xlsx -q > sw$a.csv
+  check "A$a --out - --out x.xlsx exit 0" test $? -eq 0
+  "$NM" run --left L.csv --right R.csv -a $a --out f$a.csv -q
+  check "A$a --out - beside a workbook: the CSV on standard output" same sw$a.csv f$a.csv
+  check "A$a --out - beside a workbook: the workbook" test -s sw$a.xlsx
+  check "A$a --out - beside a workbook: summary path -" \
+    test "$(json sw$a.summary.json 'd["output"]["path"]')" = "-"
+  check "A$a --out - beside a workbook: no staging file left" test ! -e sw$a.results.tmp.csv
+done
 
 # ---- links at temporary and side-file names are never followed ----
 printf 'precious\n' > precious.txt
