@@ -13,11 +13,10 @@
 namespace nm::jobs {
 namespace po = boost::program_options;
 
-po::options_description database_options(DbRunOptions& db, const char* command) {
-  po::options_description dbo("database (--left/--right/--out mysql://USER@HOST:PORT/DB/TABLE; "
+po::options_description database_input_options(DbRunOptions& db, const char* command) {
+  po::options_description dbo("database (--left/--right mysql://USER@HOST:PORT/DB/TABLE; "
                               "docs/DATABASE.md)");
-  dbo.add_options()("if-exists", po::value(&db.if_exists)->default_value(db.if_exists),
-                    "when the output table exists: fail, replace, append")(
+  dbo.add_options()(
       "password-file", po::value(&db.password_file),
       "read the database password from the first line of this file (else "
       "NAME_MATCHER_DB_PASSWORD, DB_PASSWORD, or the MySQL option file; never on the command "
@@ -28,18 +27,28 @@ po::options_description database_options(DbRunOptions& db, const char* command) 
       "the environment variable holding --left's password")(
       "right-password-env", po::value(&db.right_password_env),
       "the environment variable holding --right's password")(
-      "out-password-env", po::value(&db.out_password_env),
-      "the environment variable holding the output table's password")(
       "db-key", po::value(&db.key_column),
       "the column giving the rows' order and each rank's key range (default: the primary key)")(
+      "db-retries", number_option(command, "db-retries", &db.retries, 0u, 100u),
+      "reconnect attempts (with doubling backoff from 0.2 s) when a connection drops (0..100)");
+  return dbo;
+}
+
+po::options_description database_options(DbRunOptions& db, const char* command) {
+  po::options_description dbo("database (--left/--right/--out mysql://USER@HOST:PORT/DB/TABLE; "
+                              "docs/DATABASE.md)");
+  const po::options_description inputs = database_input_options(db, command);
+  for (const auto& o : inputs.options()) dbo.add(o);
+  dbo.add_options()("if-exists", po::value(&db.if_exists)->default_value(db.if_exists),
+                    "when the output table exists: fail, replace, append")(
+      "out-password-env", po::value(&db.out_password_env),
+      "the environment variable holding the output table's password")(
       "db-write-method", po::value(&db.write_method)->default_value(db.write_method),
       "how results go into the table: load-data (LOAD DATA LOCAL INFILE) or insert (multi-row "
       "prepared INSERTs)")(
       "db-batch-rows",
       number_option(command, "db-batch-rows", &db.batch_rows, uint64_t{1}, uint64_t{65535}),
-      "rows per INSERT with --db-write-method insert (1..65535)")(
-      "db-retries", number_option(command, "db-retries", &db.retries, 0u, 100u),
-      "reconnect attempts (with doubling backoff from 0.2 s) when a connection drops (0..100)");
+      "rows per INSERT with --db-write-method insert (1..65535)");
   return dbo;
 }
 

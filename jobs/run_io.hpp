@@ -36,6 +36,10 @@ struct DbRunOptions {
 // a group for `command`'s --help.
 boost::program_options::options_description database_options(DbRunOptions& db,
                                                              const char* command);
+// Only those for reading mysql:// inputs (--password-file, --db-option-file,
+// --left/right-password-env, --db-key, --db-retries): for plan and explain.
+boost::program_options::options_description database_input_options(DbRunOptions& db,
+                                                                   const char* command);
 
 // The reading options a config gives (RunConfig, ProbConfig): its column
 // map, date format, trimming and bad-row handling.

@@ -170,6 +170,7 @@ struct ProbArgs {
   std::string date_format = "%Y-%m-%d";
   bool trim_fields = false, as_json = false;
   double min_probability = 0.7;
+  DbRunOptions db;  // for mysql:// --left/--right
 };
 
 std::pair<std::string, std::string> column_value(const std::string& text, const char* option) {
@@ -251,6 +252,7 @@ ProbExplanation explain_from_tables(const ProbArgs& a, const prob::Model& model,
   cfg.dedupe = model.dedupe;
   cfg.left = a.left;
   cfg.right = a.right;
+  cfg.db = a.db;
   cfg.date_format = a.date_format;
   cfg.trim_fields = a.trim_fields;
   cfg.threads = default_threads();
@@ -322,8 +324,8 @@ int prob_explain_main(const std::vector<std::string>& args) {
       "field", po::value(&a.fields[0])->composing(),
       "COLUMN=VALUE of the left record (a name, or a --compare column); repeatable")(
       "field2", po::value(&a.fields[1])->composing(), "COLUMN=VALUE of the right record")(
-      "left", po::value(&a.left), "table 1 (CSV) to take the left record from")(
-      "right", po::value(&a.right), "table 2 (CSV); not for a --dedupe model")(
+      "left", po::value(&a.left), "table 1 (CSV or mysql://) to take the left record from")(
+      "right", po::value(&a.right), "table 2 (CSV or mysql://); not for a --dedupe model")(
       "left-row", po::value(&a.left_row), "id of the record in --left")(
       "right-row", po::value(&a.right_row), "id of the record in --right")(
       "left-id", po::value(&left_id), "the same as --left-row")("right-id", po::value(&right_id),
@@ -336,6 +338,7 @@ int prob_explain_main(const std::vector<std::string>& args) {
       "the run's blocking rule (repeatable; default: the model's rules)")(
       "min-probability", po::value(&a.min_probability)->default_value(a.min_probability),
       "the run's threshold: says whether the pair would be written");
+  desc.add(database_input_options(a.db, "explain"));
   po::options_description hidden;
   hidden.add_options()("name", po::value(&a.names)->composing(), "names");
   po::variables_map vm;

@@ -184,8 +184,9 @@ int prob_plan_main(const std::vector<std::string>& args) {
       "the defaults cut to the pair budget, as `run --algorithm prob` chooses them.\n"
       "Options");
   desc.add_options()("help,h", "show this help")("algorithm,a", po::value(&algorithm), "prob")(
-      "left", po::value(&cfg.left), "table 1 (CSV with a header row)")(
-      "right", po::value(&cfg.right), "table 2 (CSV); not with --dedupe")(
+      "left", po::value(&cfg.left),
+      "table 1: a CSV file with a header row or a mysql://USER@HOST:PORT/DB/TABLE table")(
+      "right", po::value(&cfg.right), "table 2 (CSV or mysql://); not with --dedupe")(
       "dedupe", po::bool_switch(&cfg.dedupe), "plan --left against itself")(
       "map", po::value(&maps)->composing(), "FIELD=COLUMN as for run; repeatable")(
       "date-format", po::value(&cfg.date_format)->default_value(cfg.date_format),
@@ -200,6 +201,7 @@ int prob_plan_main(const std::vector<std::string>& args) {
       "0: never)")("threads,t", number_option("plan", "threads", &cfg.threads, 0u, kMaxThreads),
                    "worker threads (default: all cores)")("json", po::bool_switch(&json),
                                                           "print one JSON object instead of text");
+  desc.add(database_input_options(cfg.db, "plan"));
   return run_guarded("plan", [&]() -> int {
     po::variables_map vm;
     if (!parse_command_line(args, desc, vm)) return 0;
