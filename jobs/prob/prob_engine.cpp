@@ -4,6 +4,7 @@
 #include <span>
 #include <utility>
 
+#include "jobs/prob/batch_overlap.hpp"
 #include "src/gpu/prob_device.hpp"
 #include "src/log.hpp"
 #include "src/match/prob/em.hpp"
@@ -31,6 +32,32 @@ void run_split(gpu::ProbDevice& pd, Pairs pairs, bool count, bool score, ProbDev
   }
 }
 
+// One rule's batch of candidate pairs, owned, for the device's thread.
+struct RuleBatch {
+  uint32_t rule = 0;
+  std::vector<kernels::prob::RowPair> pairs;
+};
+
+// Lists the candidate pairs (prob::for_each_pair_batch, on this thread) and
+// hands each batch to `device` on another, so the device compares one batch
+// while the next is listed (BatchOverlap). `device` sees the batches in
+// order; `progress` gets the pairs listed so far.
+void overlapped_batches(const prob::LinkData& d, const prob::RuleSet& set,
+                        const std::vector<prob::RuleSample>& samples, bool skip_earlier,
+                        uint64_t chunk_pairs, uint64_t batch_pairs, unsigned threads,
+                        const std::function<void(uint64_t)>& progress,
+                        const std::function<void(RuleBatch&&)>& device) {
+  BatchOverlap<RuleBatch> overlap(device);
+  uint64_t done = 0;
+  prob::for_each_pair_batch(d, set, samples, skip_earlier, chunk_pairs, batch_pairs, threads,
+                            [&](uint32_t rule, Pairs pairs) {
+                              overlap.push({rule, {pairs.begin(), pairs.end()}});
+                              done += pairs.size();
+                              if (progress) progress(done);
+                            });
+  overlap.finish();
+}
+
 void add_stats(ProbDeviceUse& use, const gpu::ProbDeviceStats& s) {
   use.launches += s.launches;
   use.reruns += s.reruns;
@@ -53,18 +80,15 @@ std::vector<std::vector<prob::PatternCount>> DevicePatternCounts::count(
     const std::function<void(uint64_t)>& progress) {
   gpu::ProbDevice pd(dev_, d, nullptr);
   std::vector<std::vector<prob::PatternCount>> out(set.rules.size());
-  uint64_t done = 0;
-  prob::for_each_pair_batch(
-      d, set, samples, false, chunk_pairs, batch_pairs_, threads, [&](uint32_t rule, Pairs pairs) {
-        ++use_.batches;
-        run_split(pd, pairs, true, false, use_, [&](gpu::ProbBatchResult&& r) {
-          std::vector<prob::PatternCount>& o = out[rule];
-          o.insert(o.end(), r.patterns.begin(), r.patterns.end());
-          o = prob::merge_patterns(std::move(o));
-        });
-        done += pairs.size();
-        if (progress) progress(done);
-      });
+  overlapped_batches(d, set, samples, false, chunk_pairs, batch_pairs_, threads, progress,
+                     [&](RuleBatch&& b) {
+                       ++use_.batches;
+                       run_split(pd, b.pairs, true, false, use_, [&](gpu::ProbBatchResult&& r) {
+                         std::vector<prob::PatternCount>& o = out[b.rule];
+                         o.insert(o.end(), r.patterns.begin(), r.patterns.end());
+                         o = prob::merge_patterns(std::move(o));
+                       });
+                     });
   add_stats(use_, pd.stats());
   if (figures) *figures = prob::figures_of(out);
   return out;
@@ -79,18 +103,14 @@ std::vector<prob::ScoredLink> device_score_pairs(gpu::DeviceApi& dev, const prob
   gpu::ProbDevice pd(dev, d, &s);
   std::vector<prob::ScoredLink> kept;
   std::vector<uint64_t> per_rule(d.blocking.rules.size(), 0);
-  uint64_t done = 0;
-  auto score_batch = [&](uint32_t rule, Pairs pairs) {
-    ++use.batches;
-    run_split(pd, pairs, false, true, use, [&](gpu::ProbBatchResult&& r) {
-      kept.insert(kept.end(), r.kept.begin(), r.kept.end());
-    });
-    per_rule[rule] += pairs.size();
-    done += pairs.size();
-    if (progress) progress(done);
-  };
-  prob::for_each_pair_batch(d, d.blocking, {}, true, chunk_pairs, batch_pairs, threads,
-                            score_batch);
+  overlapped_batches(d, d.blocking, {}, true, chunk_pairs, batch_pairs, threads, progress,
+                     [&](RuleBatch&& b) {
+                       ++use.batches;
+                       run_split(pd, b.pairs, false, true, use, [&](gpu::ProbBatchResult&& r) {
+                         kept.insert(kept.end(), r.kept.begin(), r.kept.end());
+                       });
+                       per_rule[b.rule] += b.pairs.size();
+                     });
   add_stats(use, pd.stats());
   prob::sort_links(kept);
   if (figures) {
