@@ -110,6 +110,18 @@ void ProbRanks::sum(prob::TrainingCounts& counts) {
   in_exchange_ = false;
 }
 
+prob::Model ProbRanks::fit_on_root(const std::function<prob::Model()>& fit) {
+  if (ranks_ == 1) return fit();
+  prob::Model model;
+  if (root()) model = fit();  // an error here is agreed by begin_exchange
+  begin_exchange();
+  std::string text = root() ? prob::model_to_json(model) : std::string();
+  mpi::bcast_bytes(comm_, text, 0);
+  if (!root()) model = prob::model_from_json(text, "the model from rank 0");
+  in_exchange_ = false;
+  return model;
+}
+
 void ProbRanks::sum(prob::LinkFigures& figures) {
   begin_exchange();
   const std::vector<uint64_t> all = mpi::allgatherv_u64(comm_, figures.pairs_per_rule);

@@ -8,11 +8,13 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "jobs/pipeline/agreement.hpp"
 #include "src/match/prob/linker.hpp"
+#include "src/match/prob/model.hpp"
 #include "src/match/prob/training.hpp"
 #include "src/mpi/mpi_env.hpp"
 
@@ -52,6 +54,10 @@ class ProbRanks {
   void sum(prob::TrainingCounts& counts);
   // Collective: every rank's figures summed, on every rank.
   void sum(prob::LinkFigures& figures);
+  // Collective: the model `fit` gives on rank 0, on every rank (sent as its
+  // JSON, which reads back exactly), so the ranks never depend on fitting
+  // the same floating-point sums alike. On one rank: fit().
+  prob::Model fit_on_root(const std::function<prob::Model()>& fit);
   // Collective: every rank's kept pairs on rank 0, sorted by (left, right)
   // (the shares' pairs are disjoint); the other ranks' vectors are emptied.
   // On one rank nothing moves: the pairs stay in score_pairs' order. The

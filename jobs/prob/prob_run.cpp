@@ -110,8 +110,8 @@ prob::LinkData prepare(const ProbConfig& cfg, const ProbTables& t,
   return d;
 }
 
-// Each rank counts its share, the counts are summed over the ranks and
-// every rank fits the same model from the same sums.
+// Each rank counts its share, the counts are summed over the ranks, rank 0
+// fits the model from the sums and every rank gets it.
 prob::Model train(const ProbConfig& cfg, const prob::LinkData& d,
                   std::vector<prob::Comparison> comparisons, Progress& progress,
                   prob::LinkFigures& figures, ProbEngine& engine, ProbRanks& ranks) {
@@ -127,7 +127,8 @@ prob::Model train(const ProbConfig& cfg, const prob::LinkData& d,
   progress.finish();
   ranks.sum(counts);
   figures = prob::figures_of(counts.patterns);
-  return prob::fit_training(d, std::move(comparisons), o, counts);
+  return ranks.fit_on_root(
+      [&] { return prob::fit_training(d, std::move(comparisons), o, counts); });
 }
 
 ProbResult run_ranked(const ProbConfig& cfg, ProbRanks& ranks) {

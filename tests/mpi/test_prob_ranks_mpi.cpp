@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "jobs/prob/prob_ranks.hpp"
@@ -111,4 +112,48 @@ TEST_CASE("prob ranks (MPI): an error on one rank ends every rank, none waits") 
     ended = true;
   }
   CHECK(ended);
+}
+
+TEST_CASE("prob ranks (MPI): the model is fitted on rank 0 alone and every rank gets it exactly") {
+  nm::jobs::ProbRanks ranks;
+  int fits = 0;
+  const nm::prob::Model got = ranks.fit_on_root([&] {
+    ++fits;
+    nm::prob::Model m;
+    // Values that do not print short, different on each rank that fits:
+    // only rank 0's may reach anyone.
+    m.prior = 1.0 / (3e5 + ranks.rank());
+    m.blocking = {"birthdate", "swap(first_name, last_name)"};
+    nm::prob::Comparison c;
+    c.column = "first_name";
+    c.levels = {"exact", "jw>=0.92", "else"};
+    c.m = {0.1 + 0.2, 1.0 / 3, 0};
+    c.m[2] = 1 - c.m[0] - c.m[1];
+    c.u = {1e-9, 2.5e-5, 1 - 1e-9 - 2.5e-5};
+    m.comparisons = {c};
+    return m;
+  });
+  CHECK(fits == (ranks.root() ? 1 : 0));
+  CHECK(got.prior == 1.0 / 3e5);
+  REQUIRE(got.comparisons.size() == 1);
+  CHECK(got.comparisons[0].m[0] == 0.1 + 0.2);
+  CHECK(got.comparisons[0].m[1] == 1.0 / 3);
+  CHECK(got.comparisons[0].u[1] == 2.5e-5);
+  CHECK(got.blocking == std::vector<std::string>{"birthdate", "swap(first_name, last_name)"});
+}
+
+TEST_CASE("prob ranks (MPI): a fit failing on rank 0 ends every rank, none waits") {
+  nm::jobs::ProbRanks ranks;
+  bool own = false, peer = false;
+  try {
+    ranks.run([&] {
+      return ranks.fit_on_root([]() -> nm::prob::Model { throw nm::InputError("EM failed"); });
+    });
+  } catch (const nm::PeerFailed&) {
+    peer = true;
+  } catch (const nm::InputError&) {
+    own = true;
+  }
+  CHECK(own == ranks.root());
+  CHECK(peer == (!ranks.root()));
 }
