@@ -15,30 +15,10 @@ SHARED=$2
 # shellcheck source=tests/check_lib.sh
 source "$(dirname "$0")/../check_lib.sh"
 
-F=$SHARED/data/febrl
-if [ ! -f "$F/dataset4a.csv" ] || [ ! -f "$F/dataset3.csv" ]; then
-  bad "FEBRL data missing at $F"
-  finish mpi_prob_pairs
-  exit
-fi
+need_febrl "$SHARED" mpi_prob_pairs
 
 # mprob NP ARGS...: `run --algorithm prob` on NP ranks, one thread each.
-mprob() {
-  local np=$1
-  shift
-  timeout 300 mpirun --oversubscribe -np "$np" "$NM" run --algorithm prob -t 1 "$@"
-}
-# The summary without what may differ between runs (time, memory, threads).
-counts() {
-  /usr/bin/python3 - "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-for k in ("generated_at", "seconds", "peak_rss_bytes", "threads"):
-    d.pop(k, None)
-print(json.dumps(d, sort_keys=True))
-PY
-}
-same_counts() { same <(counts "$1") <(counts "$2"); }
+mprob() { timeout 300 mpirun --oversubscribe -np "$1" "$NM" run --algorithm prob -t 1 "${@:2}"; }
 # The rows of /pairs/rows that hold data.
 stored() { h5dump -a /stored_pairs "$1" | sed -n 's/.*(0): \([0-9]*\).*/\1/p'; }
 
