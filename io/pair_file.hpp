@@ -48,6 +48,10 @@ struct RankStats {
   double load_s, normalize_s, partition_s, shuffle_s, score_s, write_s;
 };
 
+// The `algorithm` attribute of a file of the probabilistic mode (run -a
+// prob --pairs; jobs/prob/prob_pairs.hpp); 1-6 are algorithms 1-6.
+inline constexpr int32_t kProbAlgorithm = 0;
+
 // The root group's attributes.
 struct PairFileMeta {
   std::string format = "name_matcher pairs";

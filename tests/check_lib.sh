@@ -18,6 +18,28 @@ json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); p
 # shellcheck disable=SC2034
 FEBRL=(--map id=rec_id --map first_name=given_name --map last_name=surname
        --map birthdate=date_of_birth --date-format %Y%m%d --trim-fields)
+# A summary JSON without what may differ between runs (time, memory,
+# threads): same_counts A B compares two runs' summaries.
+counts() {
+  /usr/bin/python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("generated_at", "seconds", "peak_rss_bytes", "threads"):
+    d.pop(k, None)
+print(json.dumps(d, sort_keys=True))
+PY
+}
+same_counts() { same <(counts "$1") <(counts "$2"); }
+# need_febrl SHARED NAME: sets F to SHARED/data/febrl, or, when FEBRL3/4
+# are not there, fails test NAME and exits.
+need_febrl() {
+  F=$1/data/febrl
+  if [ ! -f "$F/dataset4a.csv" ] || [ ! -f "$F/dataset3.csv" ]; then
+    bad "FEBRL data missing at $F"
+    finish "$2"
+    exit
+  fi
+}
 finish() {
   echo "$1: $pass passed, $fail failed"
   [ "$fail" -eq 0 ]

@@ -100,14 +100,18 @@ OutputResult merge_and_write(std::vector<std::unique_ptr<PairRun>>& runs, const 
   return res;
 }
 
+void require_complete(const io::PairFileReader& file, const std::string& path) {
+  if (!file.complete())
+    throw InputError(path +
+                     ": the run that wrote this pair file did not finish (it is not marked "
+                     "complete); finish it with `run ... --pairs " +
+                     path + " --resume`");
+}
+
 OutputResult reduce_pair_file(const ReduceRequest& req) {
   io::PairFileReader file(req.pairs_path);
   const io::PairFileMeta& m = file.meta();
-  if (!file.complete())
-    throw InputError(req.pairs_path +
-                     ": the run that wrote this pair file did not finish (it is not marked "
-                     "complete); finish it with `run ... --pairs " +
-                     req.pairs_path + " --resume`");
+  require_complete(file, req.pairs_path);
   const int algo = req.algorithm == 0 ? m.algorithm : req.algorithm;
   check_algorithm(algo);
   const AlgorithmTraits traits = algorithm_traits(algo);

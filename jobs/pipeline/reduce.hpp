@@ -40,6 +40,11 @@ struct OutputResult {
 };
 OutputResult merge_and_write(std::vector<std::unique_ptr<PairRun>>& runs, const OutputSpec& spec);
 
+// Throws InputError "<path>: the run that wrote this pair file did not
+// finish ...; finish it with `run ... --pairs <path> --resume`" unless the
+// file is marked complete.
+void require_complete(const io::PairFileReader& file, const std::string& path);
+
 // Rebuilds outputs from a finished pair file (the `reduce` command and
 // run --pairs). Throws InputError if the file is incomplete or cannot give
 // what is asked (a threshold below what was stored, households from A1–A3).

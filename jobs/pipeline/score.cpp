@@ -15,6 +15,7 @@
 #include "io/match_writer.hpp"
 #include "jobs/pipeline/agreement.hpp"
 #include "jobs/pipeline/block_index.hpp"
+#include "jobs/pipeline/pair_file_run.hpp"
 #include "jobs/pipeline/stages.hpp"
 #include "src/errors.hpp"
 #include "src/gpu/gpu_scorer.hpp"
@@ -23,10 +24,7 @@
 #include "src/peak_rss.hpp"
 
 namespace nm::jobs {
-namespace {
 
-// Test hook (docs/DISTRIBUTED.md): NAME_MATCHER_FAULT_KILL=RANK:PIECES makes
-// rank RANK kill itself with SIGKILL after writing PIECES pieces.
 void maybe_fault(int rank, uint64_t pieces_written) {
   const char* v = std::getenv("NAME_MATCHER_FAULT_KILL");
   if (v == nullptr) return;
@@ -37,6 +35,8 @@ void maybe_fault(int rank, uint64_t pieces_written) {
     std::raise(SIGKILL);
   }
 }
+
+namespace {
 
 uint64_t fine_pairs(const std::vector<Chunk>& t, size_t b, size_t e) {
   uint64_t n = 0;

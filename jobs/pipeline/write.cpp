@@ -3,13 +3,13 @@
 // every rank's statistics, the household sizes and the completion mark. The
 // pieces themselves are appended while scoring (score.cpp).
 #include "jobs/pipeline/agreement.hpp"
+#include "jobs/pipeline/pair_file_run.hpp"
 #include "jobs/pipeline/stages.hpp"
 #include "src/errors.hpp"
 #include "src/match/algorithm.hpp"
 #include "src/mpi/mpi_env.hpp"
 
 namespace nm::jobs {
-namespace {
 
 void check_resume_meta(const io::PairFileMeta& have, const io::PairFileMeta& want,
                        const std::string& path) {
@@ -31,6 +31,8 @@ void check_resume_meta(const io::PairFileMeta& have, const io::PairFileMeta& wan
   differs("right input size", have.right_bytes, want.right_bytes);
   differs("partition plan", have.plan_hash, want.plan_hash);
 }
+
+namespace {
 
 // What the file says about the run: a --resume must find the same.
 io::PairFileMeta run_meta(const RunContext& run, const LoadedTables& loaded, const Plan& plan) {

@@ -85,7 +85,16 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
         "clusters", po::value(&cfg.clusters),
         "also write each record's cluster (connected components of the written pairs)")(
         "one-to-one", po::bool_switch(&cfg.one_to_one),
-        "linking: each record in at most one pair, best weight first");
+        "linking: each record in at most one pair, best weight first")(
+        "pairs", po::value(&cfg.pairs),
+        "also keep the scored pairs in this HDF5 pair file (docs/PAIR_FILE.md): `reduce` "
+        "rebuilds the outputs from it, --resume continues an interrupted run")(
+        "resume", po::bool_switch(&cfg.resume),
+        "continue the interrupted run of --pairs FILE: the chunks it finished are not scored "
+        "again (same inputs, options and rank count)")(
+        "chunk-pairs",
+        number_option("run", "chunk-pairs", &cfg.chunk_pairs, uint64_t{1}, uint64_t{1} << 40),
+        "candidate pairs per unit of work (default 1048576): what --pairs marks done");
   }
   desc.add(database_options(cfg.db, train_only ? "train" : "run"));
   po::variables_map vm;
@@ -105,6 +114,7 @@ int prob_run_main(const std::vector<std::string>& args, bool train_only) {
   checked_db_options(cfg.db);  // a bad --if-exists, --db-write-method or --db-key fails now
   if (!(cfg.min_probability > 0 && cfg.min_probability < 1))
     throw UsageError("--min-probability must be between 0 and 1 (exclusive)");
+  if (cfg.resume && cfg.pairs.empty()) throw UsageError("--resume needs --pairs FILE");
   if (cfg.one_to_one && cfg.dedupe)
     throw UsageError("--one-to-one is for linking two tables, not with --dedupe");
   gpu::parse_device(cfg.device);  // a bad value is a usage error before any work

@@ -49,6 +49,7 @@ ProbPaths prob_paths(const ProbConfig& cfg) {
   if (!p.out.empty() && !cfg.out_is_temporary) outputs.push_back({p.out, "--out"});
   if (!p.xlsx.empty()) outputs.push_back({p.xlsx, "--out"});
   if (!p.clusters.empty()) outputs.push_back({p.clusters, "--clusters"});
+  if (!cfg.pairs.empty()) outputs.push_back({cfg.pairs, "--pairs"});
   if (!p.model.empty()) outputs.push_back({p.model, cfg.model_out.empty() ? "the model file" : "--model-out"});
   if (!p.summary.empty()) {
     outputs.push_back({p.summary, "the summary file", false});

@@ -27,6 +27,11 @@ class ProbRanks {
   int ranks() const { return ranks_; }
   bool root() const { return rank_ == 0; }
   prob::RankShare share() const;
+  MPI_Comm comm() const { return comm_; }
+  // Collective: agrees that no rank has failed (an error on a rank that
+  // failed before is reported on every rank), before a collective call
+  // that is not one of those below (the pair file's).
+  void agree_no_failure() { agree_now(nullptr); }
 
   // Runs body (this rank's whole run) so that an error on one rank never
   // leaves the others waiting in a collective: each collective below first

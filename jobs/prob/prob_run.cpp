@@ -15,6 +15,7 @@
 #include "jobs/progress.hpp"
 #include "jobs/prob/prob_engine.hpp"
 #include "jobs/prob/prob_output.hpp"
+#include "jobs/prob/prob_pairs.hpp"
 #include "jobs/prob/prob_prepare.hpp"
 #include "jobs/prob/prob_ranks.hpp"
 #include "src/errors.hpp"
@@ -152,6 +153,9 @@ ProbResult run_ranked(const ProbConfig& cfg, ProbRanks& ranks) {
     comparisons = prob::default_comparisons(cfg.compare);
   }
   if (ranks.root()) check_prob_table_output(cfg, paths, comparisons);  // before any work
+  // --resume: the model is the pair file's, the options must be its run's.
+  std::optional<ProbResumeState> resumed;
+  if (cfg.resume) resumed = read_prob_resume(cfg, given);
   bool default_rules = false;
   const std::vector<std::string> rule_texts =
       scoring_rule_texts(cfg, given ? &*given : nullptr, comparisons, default_rules);
@@ -181,11 +185,12 @@ ProbResult run_ranked(const ProbConfig& cfg, ProbRanks& ranks) {
   const double prepared_s = clock.seconds();
 
   prob::LinkFigures train_figures, link_figures;
-  const prob::Model model =
-      given ? *given : train(cfg, d, comparisons, progress, train_figures, engine, ranks);
+  const prob::Model model = given      ? *given
+                            : resumed  ? resumed->model
+                                       : train(cfg, d, comparisons, progress, train_figures, engine, ranks);
   const double trained_s = clock.seconds();
   if (!given && ranks.root()) {
-    log(LogLevel::kInfo, "learned:\n" + prob::weights_table(model));
+    if (!resumed) log(LogLevel::kInfo, "learned:\n" + prob::weights_table(model));
     if (paths.model.empty()) {
       log(LogLevel::kWarn, "the model is not saved (the pairs go to standard output): give "
                            "--model-out to keep it");
@@ -197,12 +202,19 @@ ProbResult run_ranked(const ProbConfig& cfg, ProbRanks& ranks) {
   ProbWritten written;
   if (!cfg.train_only) {
     const prob::Scoring scoring = prob::make_scoring(model, d, cfg.min_probability);
-    std::vector<prob::ScoredLink> links =
-        engine.score_pairs(d, scoring, cfg.chunk_pairs, cfg.threads, &link_figures,
-                           [&](uint64_t n) { progress.update("link", n, 0, "pairs"); });
-    progress.finish();
-    ranks.sum(link_figures);
-    ranks.gather(links);  // rank 0 writes
+    std::vector<prob::ScoredLink> links;
+    if (cfg.pairs.empty()) {
+      links = engine.score_pairs(d, scoring, cfg.chunk_pairs, cfg.threads, &link_figures,
+                                 [&](uint64_t n) { progress.update("link", n, 0, "pairs"); });
+      progress.finish();
+      ranks.sum(link_figures);
+      ranks.gather(links);  // rank 0 writes
+    } else {  // the pairs of every attempt, from the file
+      score_into_pair_file(cfg, tables, d, model, scoring, ranks, resumed && resumed->complete,
+                           link_figures, progress);
+      ranks.sum(link_figures);
+      if (ranks.root()) links = read_prob_links(io::PairFileReader(cfg.pairs), cfg.pairs);
+    }
     if (cfg.one_to_one) keep_one_to_one(links);
     if (ranks.root()) {
       written = write_prob_outputs(cfg, paths, model, d, tables.left,

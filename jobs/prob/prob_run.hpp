@@ -38,6 +38,11 @@ struct ProbConfig {
   uint64_t u_sample_pairs = 2'000'000;
   uint64_t seed = 1;
   uint64_t chunk_pairs = uint64_t{1} << 20;
+  // --pairs P.h5: the kept pairs go to this pair file (scored on the CPU, a
+  // chunk of pairs at a time) and the outputs are made from it; --resume
+  // continues an interrupted run of it (jobs/prob/prob_pairs.hpp).
+  std::string pairs;
+  bool resume = false;
   std::string device = "auto";  // --device auto|cpu|gpu|emulate (jobs/prob/prob_engine.hpp)
   bool show_progress = true;
 };

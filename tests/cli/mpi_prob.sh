@@ -13,12 +13,7 @@ SHARED=$2
 # shellcheck source=tests/check_lib.sh
 source "$(dirname "$0")/../check_lib.sh"
 
-F=$SHARED/data/febrl
-if [ ! -f "$F/dataset4a.csv" ] || [ ! -f "$F/dataset3.csv" ]; then
-  bad "FEBRL data missing at $F"
-  finish mpi_prob
-  exit
-fi
+need_febrl "$SHARED" mpi_prob
 
 # mprob NP THREADS ARGS...: `run --algorithm prob` on NP ranks.
 mprob() {
@@ -26,17 +21,6 @@ mprob() {
   shift 2
   timeout 300 mpirun --oversubscribe -np "$np" "$NM" run --algorithm prob -q -t "$t" "$@"
 }
-# The summary without what may differ between runs (time, memory, threads).
-counts() {
-  /usr/bin/python3 - "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-for k in ("generated_at", "seconds", "peak_rss_bytes", "threads"):
-    d.pop(k, None)
-print(json.dumps(d, sort_keys=True))
-PY
-}
-same_counts() { same <(counts "$1") <(counts "$2"); }
 # Every output of run GOT equals REF's: pairs, clusters, model, summary counts.
 same_outputs() {
   local ref=$1 got=$2 what=$3

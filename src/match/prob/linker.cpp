@@ -393,22 +393,39 @@ int64_t pair_weight(const Scoring& s, Pattern p, uint32_t lrow) {
   return kernels::prob::pair_weight(s.view(), p, lrow);
 }
 
-std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_t chunk_pairs,
-                                    unsigned threads, LinkFigures* figures,
-                                    const std::function<void(uint64_t)>& progress) {
-  const std::vector<RuleBlocks> blocks = build_blocks(d, d.blocking, chunk_pairs, threads);
-  const std::vector<Task> tasks = tasks_of(blocks, d.share);
+struct ScoringChunks::Blocks {
+  std::vector<RuleBlocks> rules;
+  std::vector<Task> order;  // every chunk, in the order of RankShare
+};
+
+ScoringChunks::ScoringChunks(const LinkData& d, uint64_t chunk_pairs, unsigned threads)
+    : blocks_(std::make_unique<Blocks>()) {
+  blocks_->rules = build_blocks(d, d.blocking, chunk_pairs, threads);
+  blocks_->order = tasks_of(blocks_->rules, RankShare{});
+}
+ScoringChunks::~ScoringChunks() = default;
+
+uint64_t ScoringChunks::size() const { return blocks_->order.size(); }
+uint32_t ScoringChunks::rule_of(uint64_t k) const { return blocks_->order[k].rule; }
+uint64_t ScoringChunks::pairs_of(uint64_t k) const {
+  const Task t = blocks_->order[k];
+  return blocks_->rules[t.rule].chunks.chunks[t.chunk].pairs();
+}
+
+std::vector<std::vector<ScoredLink>> ScoringChunks::score(
+    const LinkData& d, const Scoring& s, std::span<const uint64_t> ks, unsigned threads,
+    std::vector<uint64_t>& per_rule, const std::function<void(uint64_t)>& progress) const {
   const unsigned nt = std::max(1u, threads);
-  std::vector<std::vector<ScoredLink>> kept(tasks.size());
+  std::vector<std::vector<ScoredLink>> kept(ks.size());
   std::vector<std::vector<uint32_t>> scratch(nt, std::vector<uint32_t>(scratch_words(d)));
-  std::vector<std::atomic<uint64_t>> per_rule(d.blocking.rules.size());
+  std::vector<std::atomic<uint64_t>> scored(d.blocking.rules.size());
   std::vector<LeftPatterns> pats = left_patterns(d, nt);
   std::atomic<uint64_t> done{0};
   const auto lv = side_view(d.left), rv = side_view(d.right_side());
   const kernels::prob::WeightView wv = s.view();
-  parallel_for(tasks.size(), nt, [&](size_t t, unsigned th) {
-    const Task task = tasks[t];
-    const RuleBlocks& b = blocks[task.rule];
+  parallel_for(ks.size(), nt, [&](size_t t, unsigned th) {
+    const Task task = blocks_->order[ks[t]];
+    const RuleBlocks& b = blocks_->rules[task.rule];
     uint32_t* sc = scratch[th].data();
     LeftPatterns& lp = pats[th];
     auto& out = kept[t];
@@ -418,10 +435,24 @@ std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_
                                        const int64_t w = kernels::prob::pair_weight(wv, p, l);
                                        if (w >= s.keep_at) out.push_back({l, r, w, p});
                                      });
-    per_rule[task.rule] += n;
+    scored[task.rule] += n;
     const uint64_t now = done += b.chunks.chunks[task.chunk].pairs();
     if (progress && th == 0) progress(now);
   });
+  per_rule.resize(scored.size(), 0);
+  for (size_t r = 0; r < scored.size(); ++r) per_rule[r] += scored[r].load();
+  return kept;
+}
+
+std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_t chunk_pairs,
+                                    unsigned threads, LinkFigures* figures,
+                                    const std::function<void(uint64_t)>& progress) {
+  const ScoringChunks chunks(d, chunk_pairs, threads);
+  std::vector<uint64_t> mine;
+  for (uint64_t k = 0; k < chunks.size(); ++k)
+    if (d.share.owns(k)) mine.push_back(k);
+  std::vector<uint64_t> per_rule;
+  std::vector<std::vector<ScoredLink>> kept = chunks.score(d, s, mine, threads, per_rule, progress);
   size_t total = 0;
   for (const auto& k : kept) total += k.size();
   std::vector<ScoredLink> all;
@@ -429,12 +460,9 @@ std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_
   for (auto& k : kept) all.insert(all.end(), k.begin(), k.end());
   sort_links(all);
   if (figures) {
-    figures->pairs_per_rule.clear();
+    figures->pairs_per_rule = per_rule;
     figures->candidate_pairs = 0;
-    for (auto& n : per_rule) {
-      figures->pairs_per_rule.push_back(n.load());
-      figures->candidate_pairs += n.load();
-    }
+    for (uint64_t n : per_rule) figures->candidate_pairs += n;
   }
   return all;
 }
@@ -464,22 +492,27 @@ void for_each_pair_batch(const LinkData& d, const RuleSet& set,
   }
 }
 
-LinkFigures count_candidates(const LinkData& d, uint64_t chunk_pairs, unsigned threads) {
-  const std::vector<RuleBlocks> blocks = build_blocks(d, d.blocking, chunk_pairs, threads);
-  const std::vector<Task> tasks = tasks_of(blocks, d.share);
-  std::vector<std::atomic<uint64_t>> per_rule(d.blocking.rules.size());
-  parallel_for(tasks.size(), std::max(1u, threads), [&](size_t t, unsigned) {
-    const Task task = tasks[t];
-    const RuleBlocks& b = blocks[task.rule];
-    per_rule[task.rule] +=
-        for_each_pair(d, d.blocking, true, b, task.rule, b.chunks.chunks[task.chunk],
-                      [](uint32_t, uint32_t) {});
+void ScoringChunks::count(const LinkData& d, std::span<const uint64_t> ks, unsigned threads,
+                          std::vector<uint64_t>& per_rule) const {
+  std::vector<std::atomic<uint64_t>> found(d.blocking.rules.size());
+  parallel_for(ks.size(), std::max(1u, threads), [&](size_t t, unsigned) {
+    const Task task = blocks_->order[ks[t]];
+    const RuleBlocks& b = blocks_->rules[task.rule];
+    found[task.rule] += for_each_pair(d, d.blocking, true, b, task.rule,
+                                      b.chunks.chunks[task.chunk], [](uint32_t, uint32_t) {});
   });
+  per_rule.resize(found.size(), 0);
+  for (size_t r = 0; r < found.size(); ++r) per_rule[r] += found[r].load();
+}
+
+LinkFigures count_candidates(const LinkData& d, uint64_t chunk_pairs, unsigned threads) {
+  const ScoringChunks chunks(d, chunk_pairs, threads);
+  std::vector<uint64_t> mine;
+  for (uint64_t k = 0; k < chunks.size(); ++k)
+    if (d.share.owns(k)) mine.push_back(k);
   LinkFigures f;
-  for (auto& n : per_rule) {
-    f.pairs_per_rule.push_back(n.load());
-    f.candidate_pairs += n.load();
-  }
+  chunks.count(d, mine, threads, f.pairs_per_rule);
+  for (uint64_t n : f.pairs_per_rule) f.candidate_pairs += n;
   return f;
 }
 

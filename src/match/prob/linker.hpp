@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -137,6 +138,38 @@ int64_t pair_weight_terms(const Scoring& s, const LinkData& /*d*/, Pattern p, ui
 std::vector<ScoredLink> score_pairs(const LinkData& d, const Scoring& s, uint64_t chunk_pairs,
                                     unsigned threads, LinkFigures* figures,
                                     const std::function<void(uint64_t)>& progress = {});
+
+// The chunks of d.blocking's candidate pairs in the fixed order of RankShare
+// (rule by rule, each rule's chunks in key order), built once so that any of
+// them can be scored, a few at a time: run --pairs marks each chunk done in
+// the pair file (jobs/prob/prob_pairs.hpp). score_pairs is this over the
+// chunks of d.share.
+class ScoringChunks {
+ public:
+  ScoringChunks(const LinkData& d, uint64_t chunk_pairs, unsigned threads);
+  ~ScoringChunks();
+  ScoringChunks(const ScoringChunks&) = delete;
+  ScoringChunks& operator=(const ScoringChunks&) = delete;
+  uint64_t size() const;                // chunks of every rule
+  uint32_t rule_of(uint64_t k) const;   // the rule of chunk k
+  uint64_t pairs_of(uint64_t k) const;  // its pairs before the earlier rules' are left out
+  // Scores chunks ks (d.share is not read): out[i] holds the kept pairs of
+  // chunk ks[i], in the order they were enumerated; per_rule[r] (resized to
+  // the rules) grows by the pairs scored for rule r. d must be the LinkData
+  // the chunks were built from.
+  std::vector<std::vector<ScoredLink>> score(const LinkData& d, const Scoring& s,
+                                             std::span<const uint64_t> ks, unsigned threads,
+                                             std::vector<uint64_t>& per_rule,
+                                             const std::function<void(uint64_t)>& progress = {}) const;
+  // The pairs score() would score in chunks ks, counted per rule into
+  // per_rule (resized to the rules), without comparing.
+  void count(const LinkData& d, std::span<const uint64_t> ks, unsigned threads,
+             std::vector<uint64_t>& per_rule) const;
+
+ private:
+  struct Blocks;
+  std::unique_ptr<Blocks> blocks_;
+};
 
 // The candidate pairs as the CPU enumerates them, in batches for a device:
 // each rule's chunks in order (those of d.share), fn(rule, pairs) with at most batch_pairs
