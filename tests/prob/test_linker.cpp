@@ -224,9 +224,11 @@ namespace {
 // The reference weight, from the documentation (linker.hpp, comparisons.hpp,
 // model.hpp), counting the values itself: the prior's log2 odds plus, per
 // comparison, log2(m/u) of its level (null: nothing); at level 0 of a
-// term-frequency comparison, u is the value's share of the column's
-// non-missing values over both sides (dedupe: the one table), so the weight
-// is log2(m0 / (count / total)); when first and last name are both equal,
+// term-frequency comparison, u is the share of the column's non-missing
+// values over both sides (dedupe: the one table) held by other people than
+// the left record's own: the value's count less the records that bear it with
+// the left record's birthdate (the record alone when it has none), at least
+// 1, so the weight is log2(m0 / (others / total)); when first and last name are both equal,
 // their two terms are replaced by one for the whole name: log2(m0_first *
 // m0_last / u), u the larger of the names' shares multiplied and the share of
 // records held by the other people bearing the whole name (whole_name_share).
@@ -243,17 +245,20 @@ struct Reference {
                                                : nm::Field::kLast;
     return nm::prob::normalized_value(t.get(row, f));
   }
-  // (count of v, non-missing total) over the counted sides.
-  std::pair<double, double> share(size_t c, const std::string& v) const {
-    double n = 0, total = 0;
+  // (count of v by other people than the record's of birthdate `day`,
+  // non-missing total) over the counted sides.
+  std::pair<double, double> share(size_t c, const std::string& v, int32_t day) const {
+    double n = 0, own = 0, total = 0;
     for (const RawTable* t : tables)
       for (size_t row = 0; row < t->size(); ++row) {
         const std::string x = value(*t, row, c);
         if (x.empty()) continue;
         ++total;
         n += x == v ? 1 : 0;
+        own += x == v && day != kNoDate && t->birthdate[row] == day ? 1 : 0;
       }
-    return {n, total};
+    own = std::max(own, 1.0);
+    return {n > own ? n - own : 1.0, total};
   }
   // The share of records held by the other people bearing the whole name:
   // people are the distinct known birthdates among its records, less the
@@ -281,8 +286,8 @@ struct Reference {
     const bool whole = nm::prob::level_of(p, 0) == 0 && nm::prob::level_of(p, 2) == 0;
     if (whole) {
       const std::string f = value(left, lrow, 0), l = value(left, lrow, 2);
-      const auto [nf, tf] = share(0, f);
-      const auto [nl, tl] = share(2, l);
+      const auto [nf, tf] = share(0, f, left.birthdate[lrow]);
+      const auto [nl, tl] = share(2, l, left.birthdate[lrow]);
       const uint8_t date = nm::prob::level_of(p, 3);  // the birthdate comparison
       const bool differ = date != 0 && date != nm::prob::kNullLevel;
       const double u = std::max(nf / tf * nl / tl, whole_name_share(f, l, differ));
@@ -292,7 +297,7 @@ struct Reference {
       const uint8_t lev = nm::prob::level_of(p, c);
       if (lev == nm::prob::kNullLevel || (whole && (c == 0 || c == 2))) continue;
       if (lev == 0 && cs[c].term_frequency) {
-        const auto [n, total] = share(c, value(left, lrow, c));
+        const auto [n, total] = share(c, value(left, lrow, c), left.birthdate[lrow]);
         w += nm::prob::to_fixed(std::log2(cs[c].m[0] / (n / total)));
       } else {
         w += nm::prob::to_fixed(std::log2(cs[c].m[lev] / cs[c].u[lev]));
@@ -431,4 +436,44 @@ TEST_CASE("prob linker: the u sample is the same for 1 and 3 threads") {
     // Another seed draws other pairs.
     CHECK(nm::prob::sample_levels(d, 20011, 8, 3).counts != a.counts);
   }
+}
+
+TEST_CASE("prob linker: a value's term frequency counts the people, not one person's records") {
+  // One person in the registry four times (surname "quill", one birthdate),
+  // another "quill" with another birthdate, one "quill" without a birthdate,
+  // and four other people: the surname is held by three people, not six
+  // records, whichever of them is asked.
+  RawTable t;
+  t.extra_names = {"zip"};
+  const std::vector<std::tuple<std::string, std::string, int32_t>> people = {
+      {"ann", "quill", 3000}, {"anne", "quill", 3000}, {"ann", "quill", 3000},
+      {"an", "quill", 3000},  {"bob", "quill", 4000},  {"cy", "quill", kNoDate},
+      {"dan", "lee", 3000},   {"eve", "kim", 5000},    {"fay", "park", 6000},
+      {"gus", "lee", 7000}};
+  for (size_t row = 0; row < people.size(); ++row) {
+    const auto& [first, last, day] = people[row];
+    t.push({std::to_string(row), "", first, "", last, ""}, day, row + 2);
+    t.push_extra("");
+  }
+  const LinkData d = link_data(t, nullptr, 1);
+  std::mt19937_64 rng(3);
+  const Model model = random_model(rng);
+  const Scoring s = nm::prob::make_scoring(model, d, 0.5);
+  const uint32_t slot = d.plan.items[2].slot;  // last_name
+  const double total = static_cast<double>(d.tf_totals.values[2]);
+  REQUIRE(total == 10);
+  auto tf = [&](uint32_t row) { return s.left_tf[row * d.left.text_slots + slot]; };
+  auto weight_of = [&](double others) {
+    return nm::prob::to_fixed(std::log2(model.comparisons[2].m[0] * total / others));
+  };
+  // The four records of one person: the other quills are two records.
+  for (uint32_t row = 0; row < 4; ++row) CHECK(tf(row) == weight_of(2));
+  // bob: the four records of the first person and cy's.
+  CHECK(tf(4) == weight_of(5));
+  // cy has no birthdate: only the record itself is its own.
+  CHECK(tf(5) == weight_of(5));
+  // A value of one record alone, or of two people (lee): as many as the others, at least 1.
+  CHECK(tf(7) == weight_of(1));
+  CHECK(tf(6) == weight_of(1));
+  CHECK(tf(9) == weight_of(1));
 }

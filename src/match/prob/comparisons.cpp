@@ -312,9 +312,18 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
   for (PreparedSide* s : {&left, right}) {
     if (s == nullptr) continue;
     s->frequency.assign(s->rows * s->text_slots, 0);
+    s->own_frequency.assign(s->rows * s->text_slots, 0);
     s->name_frequency.assign(s->rows, 0);
     s->name_people.assign(s->rows, 0);
   }
+  int date_slot = -1;
+  for (size_t c = 0; c < plan.items.size(); ++c)
+    if (plan.items[c].set == LevelSet::kDate && plan.columns[c].kind == ColumnRef::kBirthdate)
+      date_slot = static_cast<int>(plan.items[c].slot);
+  auto day_of = [date_slot](const PreparedSide& s, size_t row) {
+    return date_slot < 0 ? kernels::prob::kNoDay
+                         : s.days[row * s.date_slots + static_cast<uint32_t>(date_slot)];
+  };
   int first_c = -1, last_c = -1;
   for (size_t c = 0; c < plan.items.size(); ++c) {
     if (!plan.term_frequency[c]) continue;
@@ -324,6 +333,18 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
     totals.values[c] = count_and_store<std::u32string_view>(
         left, right, [slot](const PreparedSide& s, size_t row) { return value_of(s, row, slot); },
         &PreparedSide::frequency, left.text_slots, slot);
+    // The value with the birthdate: one person's records, mostly.
+    auto value_day = [slot, &day_of](const PreparedSide& s, size_t row) {
+      const auto v = value_of(s, row, slot);
+      const int32_t day = day_of(s, row);
+      if (v.empty() || day == kernels::prob::kNoDay) return std::u32string();
+      std::u32string k(v);  // the value, a separator no code point equals, the day
+      k.push_back(char32_t{0x110000});
+      k.push_back(static_cast<char32_t>(static_cast<uint32_t>(day)));
+      return k;
+    };
+    count_and_store<std::u32string>(left, right, value_day, &PreparedSide::own_frequency,
+                                    left.text_slots, slot);
   }
   if (first_c >= 0 && last_c >= 0) {
     const auto f = static_cast<uint32_t>(plan.swap_first);
@@ -340,10 +361,6 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
                                                    &PreparedSide::name_frequency, 1, 0);
     // The people bearing each whole name: its records' distinct birthdates
     // (a registry may hold one person several times; missing dates count none).
-    int date_slot = -1;
-    for (size_t c = 0; c < plan.items.size(); ++c)
-      if (plan.items[c].set == LevelSet::kDate && plan.columns[c].kind == ColumnRef::kBirthdate)
-        date_slot = static_cast<int>(plan.items[c].slot);
     absl::flat_hash_map<std::u32string, std::vector<int32_t>> dates;
     for (PreparedSide* s : {&left, right}) {
       if (s == nullptr) continue;
@@ -351,8 +368,7 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
         std::u32string k = name_key(*s, row);
         if (k.empty()) continue;
         auto& v = dates[std::move(k)];
-        const int32_t day = date_slot < 0 ? kernels::prob::kNoDay
-                                          : s->days[row * s->date_slots + static_cast<uint32_t>(date_slot)];
+        const int32_t day = day_of(*s, row);
         if (day != kernels::prob::kNoDay) v.push_back(day);
       }
     }
@@ -369,6 +385,12 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
     }
   }
   return totals;
+}
+
+uint32_t others_frequency(const PreparedSide& s, size_t row, uint32_t slot) {
+  const size_t i = row * s.text_slots + slot;
+  const uint32_t own = std::max<uint32_t>(s.own_frequency[i], 1);
+  return s.frequency[i] > own ? s.frequency[i] - own : 1;
 }
 
 }  // namespace nm::prob
