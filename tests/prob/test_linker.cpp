@@ -35,6 +35,8 @@ using nm::prob::PatternCount;
 using nm::prob::ScoredLink;
 using nm::prob::Scoring;
 
+constexpr uint8_t kElse = 5;  // the birthdate's "else" level (dates far apart)
+
 // Small pools so blocks form; case and spaces that normalise away, names that
 // are also surnames (the swap rule), typos, blanks (missing).
 const std::vector<std::string> kFirst = {"anna", "Anna ", "ben", "carl", "dora", "lee", "anne", "",
@@ -261,22 +263,35 @@ struct Reference {
     return {n > own ? n - own : 1.0, total};
   }
   // The share of records held by the other people bearing the whole name:
-  // people are the distinct known birthdates among its records, less the
-  // pair's own (one date, or two when the pair's birthdates differ).
+  // people are the groups of known birthdates among its records (two dates
+  // the birthdate comparison rates above "else" in one group), less the
+  // pair's own (one group, or two when the pair's birthdates are far apart).
   double whole_name_share(const std::string& first, const std::string& last,
-                          bool dates_differ) const {
+                          bool dates_apart) const {
     double total = 0;
-    std::set<int32_t> dates;
+    std::vector<std::set<int32_t>> groups;
     for (const RawTable* t : tables)
       for (size_t row = 0; row < t->size(); ++row) {
         const std::string f = value(*t, row, 0), l = value(*t, row, 2);
         if (f.empty() || l.empty()) continue;
         ++total;
-        if (f == first && l == last && t->birthdate[row] != nm::kNoDate)
-          dates.insert(t->birthdate[row]);
+        if (f != first || l != last || t->birthdate[row] == nm::kNoDate) continue;
+        // Into every group with a date close to it, those merged.
+        std::set<int32_t> joined = {t->birthdate[row]};
+        for (auto g = groups.begin(); g != groups.end();) {
+          bool close = false;
+          for (int32_t x : *g) close = close || nm::kernels::prob::date_level(x, t->birthdate[row]) != kElse;
+          if (!close) {
+            ++g;
+            continue;
+          }
+          joined.insert(g->begin(), g->end());
+          g = groups.erase(g);
+        }
+        groups.push_back(joined);
       }
-    const double own = dates_differ ? 2 : 1;
-    const double people = static_cast<double>(dates.size());
+    const double own = dates_apart ? 2 : 1;
+    const double people = static_cast<double>(groups.size());
     return people > own ? (people - own) / total : 0.0;
   }
 
@@ -289,8 +304,7 @@ struct Reference {
       const auto [nf, tf] = share(0, f, left.birthdate[lrow]);
       const auto [nl, tl] = share(2, l, left.birthdate[lrow]);
       const uint8_t date = nm::prob::level_of(p, 3);  // the birthdate comparison
-      const bool differ = date != 0 && date != nm::prob::kNullLevel;
-      const double u = std::max(nf / tf * nl / tl, whole_name_share(f, l, differ));
+      const double u = std::max(nf / tf * nl / tl, whole_name_share(f, l, date == kElse));
       w += nm::prob::to_fixed(std::log2(cs[0].m[0] * cs[2].m[0] / u));
     }
     for (uint32_t c = 0; c < cs.size(); ++c) {
@@ -476,4 +490,45 @@ TEST_CASE("prob linker: a value's term frequency counts the people, not one pers
   CHECK(tf(7) == weight_of(1));
   CHECK(tf(6) == weight_of(1));
   CHECK(tf(9) == weight_of(1));
+}
+
+TEST_CASE("prob linker: a whole name's people are its groups of close birthdates") {
+  // "ann quill" four times: one person whose date has a typo (days 3000 and
+  // 3001, one digit or a day apart) and another far away (9000): two people,
+  // not three dates. The whole-name weight of a pair with close dates leaves
+  // one group out as its own (one other person), of a pair far apart two.
+  RawTable t;
+  t.extra_names = {"zip"};
+  const std::vector<std::tuple<std::string, std::string, int32_t>> rows = {
+      {"ann", "quill", 3000}, {"ann", "quill", 3001}, {"ann", "quill", 3000},
+      {"ann", "quill", 9000}, {"bo", "lee", 3000},   {"cy", "kim", 5000},
+      {"dee", "park", 6000},  {"eli", "moss", 7000}};
+  for (size_t row = 0; row < rows.size(); ++row) {
+    const auto& [first, last, day] = rows[row];
+    t.push({std::to_string(row), "", first, "", last, ""}, day, row + 2);
+    t.push_extra("");
+  }
+  const LinkData d = link_data(t, nullptr, 1, {"first_name"});
+  for (uint32_t row = 0; row < 4; ++row) CHECK(d.left.name_people[row] == 2);
+  std::mt19937_64 rng(5);
+  const Model model = random_model(rng);
+  const Scoring s = nm::prob::make_scoring(model, d, 0.5);
+  const double names = static_cast<double>(d.tf_totals.names);
+  const double m0 = model.comparisons[0].m[0] * model.comparisons[2].m[0];
+  // Row 0 (3000): "ann" and "quill" are both held by rows 1 and 3 beside its own.
+  const double independent = 2.0 / 8 * 2.0 / 8;
+  CHECK(s.left_name_tf[0] == nm::prob::to_fixed(std::log2(m0 / std::max(independent, 1 / names))));
+  CHECK(s.left_name_tf[1] == nm::prob::to_fixed(std::log2(m0 / independent)));
+  // The pairs' own groups: close dates (rows 0 and 1) one, far apart (0 and 3) two.
+  const auto links = nm::prob::score_pairs(d, keep_everything(model, d), 64, 1, nullptr);
+  int seen = 0;
+  for (const ScoredLink& l : links) {
+    if (l.left != 0 || (l.right != 1 && l.right != 3)) continue;
+    ++seen;
+    nm::prob::pair_weight_terms(s, d, l.pattern, l.left, [&](const nm::prob::WeightTerm& term) {
+      if (term.kind == nm::prob::WeightTerm::kWholeName)
+        CHECK(term.weight == s.left_name_tf[l.right == 1 ? 0 : 1]);
+    });
+  }
+  CHECK(seen == 2);
 }

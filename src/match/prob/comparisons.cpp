@@ -277,6 +277,38 @@ std::u32string_view value_of(const PreparedSide& s, size_t row, uint32_t slot) {
   return {reinterpret_cast<const char32_t*>(s.cp.data() + s.offset[i]), s.length[i]};
 }
 
+// Distinct dates at most this many are grouped (date_groups); a name with
+// more is common enough that a typo's date more or less changes nothing.
+constexpr size_t kMaxGroupedDates = 64;
+
+// How many people the distinct days `days` of one whole name stand for: the
+// groups of days joined when the birthdate comparison rates two of them at a
+// level other than "else" (day and month swapped, one digit, a year apart,
+// within 31 days: a typo of one person's date, as a true pair's differing
+// date mostly is), or every day its own beyond kMaxGroupedDates.
+uint32_t date_groups(const std::vector<int32_t>& days) {
+  const size_t n = days.size();
+  if (n > kMaxGroupedDates) return static_cast<uint32_t>(n);
+  const uint8_t far = kernels::prob::level_count(LevelSet::kDate) - 1;
+  std::vector<size_t> parent(n);
+  for (size_t i = 0; i < n; ++i) parent[i] = i;
+  auto root = [&parent](size_t i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  uint32_t groups = static_cast<uint32_t>(n);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = i + 1; j < n; ++j) {
+      if (kernels::prob::date_level(days[i], days[j]) == far) continue;
+      const size_t a = root(i), b = root(j);
+      if (a != b) {
+        parent[a] = b;
+        --groups;
+      }
+    }
+  return groups;
+}
+
 // Counts a key over both sides and stores each row's count (0: no key).
 template <class Key, class KeyOf>
 uint64_t count_and_store(PreparedSide& left, PreparedSide* right, KeyOf key_of,
@@ -359,7 +391,7 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
     };
     totals.names = count_and_store<std::u32string>(left, right, name_key,
                                                    &PreparedSide::name_frequency, 1, 0);
-    // The people bearing each whole name: its records' distinct birthdates
+    // The people bearing each whole name: its records' groups of birthdates
     // (a registry may hold one person several times; missing dates count none).
     absl::flat_hash_map<std::u32string, std::vector<int32_t>> dates;
     for (PreparedSide* s : {&left, right}) {
@@ -372,15 +404,17 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
         if (day != kernels::prob::kNoDay) v.push_back(day);
       }
     }
+    absl::flat_hash_map<std::u32string, uint32_t> people;
     for (auto& [k, v] : dates) {
       std::sort(v.begin(), v.end());
       v.erase(std::unique(v.begin(), v.end()), v.end());
+      people.emplace(k, date_groups(v));
     }
     for (PreparedSide* s : {&left, right}) {
       if (s == nullptr) continue;
       for (size_t row = 0; row < s->rows; ++row) {
         const std::u32string k = name_key(*s, row);
-        if (!k.empty()) s->name_people[row] = static_cast<uint32_t>(dates.find(k)->second.size());
+        if (!k.empty()) s->name_people[row] = people.find(k)->second;
       }
     }
   }
