@@ -68,6 +68,7 @@ const std::vector<std::string> kRules = {"birthdate", "swap(first_name, last_nam
 
 std::vector<nm::prob::BlockingRule> parse(const std::vector<std::string>& texts) {
   std::vector<nm::prob::BlockingRule> out;
+  out.reserve(texts.size());
   for (const auto& t : texts) out.push_back(nm::prob::parse_rule(t));
   return out;
 }
