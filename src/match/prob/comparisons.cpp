@@ -3,6 +3,8 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <algorithm>
+#include <string_view>
+#include <utility>
 
 #include "src/errors.hpp"
 #include "src/match/prepare.hpp"
@@ -309,6 +311,18 @@ uint32_t date_groups(const std::vector<int32_t>& days) {
   return groups;
 }
 
+// A value with a birthdate, as a key (empty: no value or no date).
+struct ValueDay {
+  std::u32string_view value;
+  int32_t day = 0;
+  bool empty() const { return value.empty(); }
+  bool operator==(const ValueDay&) const = default;
+  template <class H>
+  friend H AbslHashValue(H h, const ValueDay& k) {
+    return H::combine(std::move(h), k.value, k.day);
+  }
+};
+
 // Counts a key over both sides and stores each row's count (0: no key).
 template <class Key, class KeyOf>
 uint64_t count_and_store(PreparedSide& left, PreparedSide* right, KeyOf key_of,
@@ -367,16 +381,11 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
         &PreparedSide::frequency, left.text_slots, slot);
     // The value with the birthdate: one person's records, mostly.
     auto value_day = [slot, &day_of](const PreparedSide& s, size_t row) {
-      const auto v = value_of(s, row, slot);
       const int32_t day = day_of(s, row);
-      if (v.empty() || day == kernels::prob::kNoDay) return std::u32string();
-      std::u32string k(v);  // the value, a separator no code point equals, the day
-      k.push_back(char32_t{0x110000});
-      k.push_back(static_cast<char32_t>(static_cast<uint32_t>(day)));
-      return k;
+      return day == kernels::prob::kNoDay ? ValueDay{} : ValueDay{value_of(s, row, slot), day};
     };
-    count_and_store<std::u32string>(left, right, value_day, &PreparedSide::own_frequency,
-                                    left.text_slots, slot);
+    count_and_store<ValueDay>(left, right, value_day, &PreparedSide::own_frequency,
+                              left.text_slots, slot);
   }
   if (first_c >= 0 && last_c >= 0) {
     const auto f = static_cast<uint32_t>(plan.swap_first);
