@@ -29,6 +29,7 @@ struct WeightView {
   int32_t prior;
   int32_t first_c, last_c;  // the first and last name comparisons, or -1: no whole-name weight
   int32_t date_c;           // the birthdate comparison, or -1
+  uint32_t date_else;       // its "else" level (the dates far apart)
 };
 
 NM_HD NM_INLINE uint8_t pattern_level(uint64_t pattern, uint32_t c) {
@@ -58,8 +59,9 @@ struct NoTerms {
 // level 0 of a term-frequency comparison the left record's own weight; when
 // first and last name are both equal, the left record's whole-name weight
 // replaces both names' weights (first and last names are not independent),
-// the one for a pair whose birthdates differ when they do (its records are
-// then two of the name's dates, not one). Each term is passed to on_term, the
+// the one for a pair whose birthdates are far apart (level "else") when they
+// are (its records then bear two of the name's groups of dates, not one; a
+// typo's date is in its person's group). Each term is passed to on_term, the
 // prior first, then in comparison order.
 template <class OnTerm>
 NM_HD inline int64_t pair_weight_terms(const WeightView& w, uint64_t pattern, uint64_t lrow,
@@ -76,7 +78,7 @@ NM_HD inline int64_t pair_weight_terms(const WeightView& w, uint64_t pattern, ui
     if (whole_name && ci == w.first_c) {
       const uint8_t date =
           w.date_c < 0 ? kNull : pattern_level(pattern, static_cast<uint32_t>(w.date_c));
-      t = {WeightTerm::kWholeName, ci, w.left_name_tf[2 * lrow + (date != 0 && date != kNull ? 1 : 0)]};
+      t = {WeightTerm::kWholeName, ci, w.left_name_tf[2 * lrow + (date == w.date_else ? 1 : 0)]};
     } else if (whole_name && ci == w.last_c) {
       t.kind = WeightTerm::kInWholeName;
     } else if (lev == kNull) {

@@ -66,9 +66,11 @@ std::string frequency_note(const prob::LinkData& d, const ProbStep& st, uint32_t
   const uint32_t slot = d.plan.items[c].slot;
   if (st.kind == prob::WeightTerm::kTermFrequency)
     return fmt::format(
-        "term frequency: the value is {} of {} values of both tables "
-        "(the model's 'equal' weighs {:.2f})",
-        d.left.frequency[lrow * d.left.text_slots + slot], d.tf_totals.values[c], st.model_weight);
+        "term frequency: the value is {} of {} values of both tables, {} of other "
+        "people's (the records with its birthdate taken as its own; the model's 'equal' "
+        "weighs {:.2f})",
+        d.left.frequency[lrow * d.left.text_slots + slot], d.tf_totals.values[c],
+        prob::others_frequency(d.left, lrow, slot), st.model_weight);
   return fmt::format(
       "first and last name equal: weighed as one whole name (includes "
       "last_name), {} of {} names of both tables; u = the larger of the names' "

@@ -108,11 +108,11 @@ TEST_CASE("prob explain: pair_weight_terms adds up to pair_weight, term by term"
           case WeightTerm::kWholeName:
             CHECK(t.comparison == s.first_c);
             {
-              // The whole-name weight for a pair whose birthdates agree (or
-              // one is missing), or for one whose birthdates differ.
+              // The whole-name weight for a pair whose birthdates agree, are
+              // close or one is missing, or for one whose are far apart.
               const uint8_t date = s.date_c < 0 ? nm::prob::kNullLevel
                                                 : nm::prob::level_of(p, uint32_t(s.date_c));
-              const bool differ = date != 0 && date != nm::prob::kNullLevel;
+              const bool differ = date == s.date_else;
               CHECK(t.weight == s.left_name_tf[2 * size_t{l} + (differ ? 1 : 0)]);
             }
             break;

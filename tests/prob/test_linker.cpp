@@ -35,6 +35,8 @@ using nm::prob::PatternCount;
 using nm::prob::ScoredLink;
 using nm::prob::Scoring;
 
+constexpr uint8_t kElse = 5;  // the birthdate's "else" level (dates far apart)
+
 // Small pools so blocks form; case and spaces that normalise away, names that
 // are also surnames (the swap rule), typos, blanks (missing).
 const std::vector<std::string> kFirst = {"anna", "Anna ", "ben", "carl", "dora", "lee", "anne", "",
@@ -66,6 +68,7 @@ const std::vector<std::string> kRules = {"birthdate", "swap(first_name, last_nam
 
 std::vector<nm::prob::BlockingRule> parse(const std::vector<std::string>& texts) {
   std::vector<nm::prob::BlockingRule> out;
+  out.reserve(texts.size());
   for (const auto& t : texts) out.push_back(nm::prob::parse_rule(t));
   return out;
 }
@@ -224,9 +227,11 @@ namespace {
 // The reference weight, from the documentation (linker.hpp, comparisons.hpp,
 // model.hpp), counting the values itself: the prior's log2 odds plus, per
 // comparison, log2(m/u) of its level (null: nothing); at level 0 of a
-// term-frequency comparison, u is the value's share of the column's
-// non-missing values over both sides (dedupe: the one table), so the weight
-// is log2(m0 / (count / total)); when first and last name are both equal,
+// term-frequency comparison, u is the share of the column's non-missing
+// values over both sides (dedupe: the one table) held by other people than
+// the left record's own: the value's count less the records that bear it with
+// the left record's birthdate (the record alone when it has none), at least
+// 1, so the weight is log2(m0 / (others / total)); when first and last name are both equal,
 // their two terms are replaced by one for the whole name: log2(m0_first *
 // m0_last / u), u the larger of the names' shares multiplied and the share of
 // records held by the other people bearing the whole name (whole_name_share).
@@ -243,35 +248,51 @@ struct Reference {
                                                : nm::Field::kLast;
     return nm::prob::normalized_value(t.get(row, f));
   }
-  // (count of v, non-missing total) over the counted sides.
-  std::pair<double, double> share(size_t c, const std::string& v) const {
-    double n = 0, total = 0;
+  // (count of v by other people than the record's of birthdate `day`,
+  // non-missing total) over the counted sides.
+  std::pair<double, double> share(size_t c, const std::string& v, int32_t day) const {
+    double n = 0, own = 0, total = 0;
     for (const RawTable* t : tables)
       for (size_t row = 0; row < t->size(); ++row) {
         const std::string x = value(*t, row, c);
         if (x.empty()) continue;
         ++total;
         n += x == v ? 1 : 0;
+        own += x == v && day != kNoDate && t->birthdate[row] == day ? 1 : 0;
       }
-    return {n, total};
+    own = std::max(own, 1.0);
+    return {n > own ? n - own : 1.0, total};
   }
   // The share of records held by the other people bearing the whole name:
-  // people are the distinct known birthdates among its records, less the
-  // pair's own (one date, or two when the pair's birthdates differ).
+  // people are the groups of known birthdates among its records (two dates
+  // the birthdate comparison rates above "else" in one group), less the
+  // pair's own (one group, or two when the pair's birthdates are far apart).
   double whole_name_share(const std::string& first, const std::string& last,
-                          bool dates_differ) const {
+                          bool dates_apart) const {
     double total = 0;
-    std::set<int32_t> dates;
+    std::vector<std::set<int32_t>> groups;
     for (const RawTable* t : tables)
       for (size_t row = 0; row < t->size(); ++row) {
         const std::string f = value(*t, row, 0), l = value(*t, row, 2);
         if (f.empty() || l.empty()) continue;
         ++total;
-        if (f == first && l == last && t->birthdate[row] != nm::kNoDate)
-          dates.insert(t->birthdate[row]);
+        if (f != first || l != last || t->birthdate[row] == nm::kNoDate) continue;
+        // Into every group with a date close to it, those merged.
+        std::set<int32_t> joined = {t->birthdate[row]};
+        for (auto g = groups.begin(); g != groups.end();) {
+          bool close = false;
+          for (int32_t x : *g) close = close || nm::kernels::prob::date_level(x, t->birthdate[row]) != kElse;
+          if (!close) {
+            ++g;
+            continue;
+          }
+          joined.insert(g->begin(), g->end());
+          g = groups.erase(g);
+        }
+        groups.push_back(joined);
       }
-    const double own = dates_differ ? 2 : 1;
-    const double people = static_cast<double>(dates.size());
+    const double own = dates_apart ? 2 : 1;
+    const double people = static_cast<double>(groups.size());
     return people > own ? (people - own) / total : 0.0;
   }
 
@@ -281,18 +302,17 @@ struct Reference {
     const bool whole = nm::prob::level_of(p, 0) == 0 && nm::prob::level_of(p, 2) == 0;
     if (whole) {
       const std::string f = value(left, lrow, 0), l = value(left, lrow, 2);
-      const auto [nf, tf] = share(0, f);
-      const auto [nl, tl] = share(2, l);
+      const auto [nf, tf] = share(0, f, left.birthdate[lrow]);
+      const auto [nl, tl] = share(2, l, left.birthdate[lrow]);
       const uint8_t date = nm::prob::level_of(p, 3);  // the birthdate comparison
-      const bool differ = date != 0 && date != nm::prob::kNullLevel;
-      const double u = std::max(nf / tf * nl / tl, whole_name_share(f, l, differ));
+      const double u = std::max(nf / tf * nl / tl, whole_name_share(f, l, date == kElse));
       w += nm::prob::to_fixed(std::log2(cs[0].m[0] * cs[2].m[0] / u));
     }
     for (uint32_t c = 0; c < cs.size(); ++c) {
       const uint8_t lev = nm::prob::level_of(p, c);
       if (lev == nm::prob::kNullLevel || (whole && (c == 0 || c == 2))) continue;
       if (lev == 0 && cs[c].term_frequency) {
-        const auto [n, total] = share(c, value(left, lrow, c));
+        const auto [n, total] = share(c, value(left, lrow, c), left.birthdate[lrow]);
         w += nm::prob::to_fixed(std::log2(cs[c].m[0] / (n / total)));
       } else {
         w += nm::prob::to_fixed(std::log2(cs[c].m[lev] / cs[c].u[lev]));
@@ -431,4 +451,85 @@ TEST_CASE("prob linker: the u sample is the same for 1 and 3 threads") {
     // Another seed draws other pairs.
     CHECK(nm::prob::sample_levels(d, 20011, 8, 3).counts != a.counts);
   }
+}
+
+TEST_CASE("prob linker: a value's term frequency counts the people, not one person's records") {
+  // One person in the registry four times (surname "quill", one birthdate),
+  // another "quill" with another birthdate, one "quill" without a birthdate,
+  // and four other people: the surname is held by three people, not six
+  // records, whichever of them is asked.
+  RawTable t;
+  t.extra_names = {"zip"};
+  const std::vector<std::tuple<std::string, std::string, int32_t>> people = {
+      {"ann", "quill", 3000}, {"anne", "quill", 3000}, {"ann", "quill", 3000},
+      {"an", "quill", 3000},  {"bob", "quill", 4000},  {"cy", "quill", kNoDate},
+      {"dan", "lee", 3000},   {"eve", "kim", 5000},    {"fay", "park", 6000},
+      {"gus", "lee", 7000}};
+  for (size_t row = 0; row < people.size(); ++row) {
+    const auto& [first, last, day] = people[row];
+    t.push({std::to_string(row), "", first, "", last, ""}, day, row + 2);
+    t.push_extra("");
+  }
+  const LinkData d = link_data(t, nullptr, 1);
+  std::mt19937_64 rng(3);
+  const Model model = random_model(rng);
+  const Scoring s = nm::prob::make_scoring(model, d, 0.5);
+  const uint32_t slot = d.plan.items[2].slot;  // last_name
+  const double total = static_cast<double>(d.tf_totals.values[2]);
+  REQUIRE(total == 10);
+  auto tf = [&](uint32_t row) { return s.left_tf[row * d.left.text_slots + slot]; };
+  auto weight_of = [&](double others) {
+    return nm::prob::to_fixed(std::log2(model.comparisons[2].m[0] * total / others));
+  };
+  // The four records of one person: the other quills are two records.
+  for (uint32_t row = 0; row < 4; ++row) CHECK(tf(row) == weight_of(2));
+  // bob: the four records of the first person and cy's.
+  CHECK(tf(4) == weight_of(5));
+  // cy has no birthdate: only the record itself is its own.
+  CHECK(tf(5) == weight_of(5));
+  // A value of one record alone, or of two people (lee): as many as the others, at least 1.
+  CHECK(tf(7) == weight_of(1));
+  CHECK(tf(6) == weight_of(1));
+  CHECK(tf(9) == weight_of(1));
+}
+
+TEST_CASE("prob linker: a whole name's people are its groups of close birthdates") {
+  // "ann quill" four times: one person whose date has a typo (days 3000 and
+  // 3001, one digit or a day apart) and another far away (9000): two people,
+  // not three dates. The whole-name weight of a pair with close dates leaves
+  // one group out as its own (one other person), of a pair far apart two.
+  RawTable t;
+  t.extra_names = {"zip"};
+  const std::vector<std::tuple<std::string, std::string, int32_t>> rows = {
+      {"ann", "quill", 3000}, {"ann", "quill", 3001}, {"ann", "quill", 3000},
+      {"ann", "quill", 9000}, {"bo", "lee", 3000},   {"cy", "kim", 5000},
+      {"dee", "park", 6000},  {"eli", "moss", 7000}};
+  for (size_t row = 0; row < rows.size(); ++row) {
+    const auto& [first, last, day] = rows[row];
+    t.push({std::to_string(row), "", first, "", last, ""}, day, row + 2);
+    t.push_extra("");
+  }
+  const LinkData d = link_data(t, nullptr, 1, {"first_name"});
+  for (uint32_t row = 0; row < 4; ++row) CHECK(d.left.name_people[row] == 2);
+  std::mt19937_64 rng(5);
+  const Model model = random_model(rng);
+  const Scoring s = nm::prob::make_scoring(model, d, 0.5);
+  const double names = static_cast<double>(d.tf_totals.names);
+  const double m0 = model.comparisons[0].m[0] * model.comparisons[2].m[0];
+  // Row 0 (3000): "ann" and "quill" are both held by rows 1 and 3 beside its own.
+  const double independent = 2.0 / 8 * 2.0 / 8;
+  CHECK(s.left_name_tf[0] == nm::prob::to_fixed(std::log2(m0 / std::max(independent, 1 / names))));
+  CHECK(s.left_name_tf[1] == nm::prob::to_fixed(std::log2(m0 / independent)));
+  // The pairs' own groups: close dates (rows 0 and 1) one, far apart (0 and 3) two.
+  const auto links = nm::prob::score_pairs(d, keep_everything(model, d), 64, 1, nullptr);
+  int seen = 0;
+  for (const ScoredLink& l : links) {
+    if (l.left != 0 || (l.right != 1 && l.right != 3)) continue;
+    ++seen;
+    nm::prob::pair_weight_terms(s, d, l.pattern, l.left, [&](const nm::prob::WeightTerm& term) {
+      if (term.kind == nm::prob::WeightTerm::kWholeName)
+        CHECK(term.weight == s.left_name_tf[l.right == 1 ? 0 : 1]);
+    });
+  }
+  CHECK(seen == 2);
 }

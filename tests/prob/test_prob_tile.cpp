@@ -90,11 +90,11 @@ int64_t plain_weight(const nm::prob::Scoring& s, const LinkData& d, uint64_t p, 
   const bool whole_name = s.first_c >= 0 && level_of(p, static_cast<uint32_t>(s.first_c)) == 0 &&
                           level_of(p, static_cast<uint32_t>(s.last_c)) == 0;
   if (whole_name) {
-    // The pair's birthdates differ (a level other than equal, not missing):
-    // the whole-name weight for two of the name's dates.
+    // The pair's birthdates far apart (level "else"): the whole-name weight
+    // for two of the name's groups of dates.
     const uint8_t date =
         s.date_c < 0 ? nm::prob::kNullLevel : level_of(p, static_cast<uint32_t>(s.date_c));
-    const bool differ = date != 0 && date != nm::prob::kNullLevel;
+    const bool differ = date == s.date_else;
     w += s.left_name_tf[2 * size_t{lrow} + (differ ? 1 : 0)];
   }
   for (uint32_t c = 0; c < d.plan.items.size(); ++c) {

@@ -3,6 +3,8 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <algorithm>
+#include <string_view>
+#include <utility>
 
 #include "src/errors.hpp"
 #include "src/match/prepare.hpp"
@@ -277,6 +279,50 @@ std::u32string_view value_of(const PreparedSide& s, size_t row, uint32_t slot) {
   return {reinterpret_cast<const char32_t*>(s.cp.data() + s.offset[i]), s.length[i]};
 }
 
+// Distinct dates at most this many are grouped (date_groups); a name with
+// more is common enough that a typo's date more or less changes nothing.
+constexpr size_t kMaxGroupedDates = 64;
+
+// How many people the distinct days `days` of one whole name stand for: the
+// groups of days joined when the birthdate comparison rates two of them at a
+// level other than "else" (day and month swapped, one digit, a year apart,
+// within 31 days: a typo of one person's date, as a true pair's differing
+// date mostly is), or every day its own beyond kMaxGroupedDates.
+uint32_t date_groups(const std::vector<int32_t>& days) {
+  const size_t n = days.size();
+  if (n > kMaxGroupedDates) return static_cast<uint32_t>(n);
+  const uint8_t far = kernels::prob::level_count(LevelSet::kDate) - 1;
+  std::vector<size_t> parent(n);
+  for (size_t i = 0; i < n; ++i) parent[i] = i;
+  auto root = [&parent](size_t i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  uint32_t groups = static_cast<uint32_t>(n);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = i + 1; j < n; ++j) {
+      if (kernels::prob::date_level(days[i], days[j]) == far) continue;
+      const size_t a = root(i), b = root(j);
+      if (a != b) {
+        parent[a] = b;
+        --groups;
+      }
+    }
+  return groups;
+}
+
+// A value with a birthdate, as a key (empty: no value or no date).
+struct ValueDay {
+  std::u32string_view value;
+  int32_t day = 0;
+  bool empty() const { return value.empty(); }
+  bool operator==(const ValueDay&) const = default;
+  template <class H>
+  friend H AbslHashValue(H h, const ValueDay& k) {
+    return H::combine(std::move(h), k.value, k.day);
+  }
+};
+
 // Counts a key over both sides and stores each row's count (0: no key).
 template <class Key, class KeyOf>
 uint64_t count_and_store(PreparedSide& left, PreparedSide* right, KeyOf key_of,
@@ -312,9 +358,18 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
   for (PreparedSide* s : {&left, right}) {
     if (s == nullptr) continue;
     s->frequency.assign(s->rows * s->text_slots, 0);
+    s->own_frequency.assign(s->rows * s->text_slots, 0);
     s->name_frequency.assign(s->rows, 0);
     s->name_people.assign(s->rows, 0);
   }
+  int date_slot = -1;
+  for (size_t c = 0; c < plan.items.size(); ++c)
+    if (plan.items[c].set == LevelSet::kDate && plan.columns[c].kind == ColumnRef::kBirthdate)
+      date_slot = static_cast<int>(plan.items[c].slot);
+  auto day_of = [date_slot](const PreparedSide& s, size_t row) {
+    return date_slot < 0 ? kernels::prob::kNoDay
+                         : s.days[row * s.date_slots + static_cast<uint32_t>(date_slot)];
+  };
   int first_c = -1, last_c = -1;
   for (size_t c = 0; c < plan.items.size(); ++c) {
     if (!plan.term_frequency[c]) continue;
@@ -324,6 +379,13 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
     totals.values[c] = count_and_store<std::u32string_view>(
         left, right, [slot](const PreparedSide& s, size_t row) { return value_of(s, row, slot); },
         &PreparedSide::frequency, left.text_slots, slot);
+    // The value with the birthdate: one person's records, mostly.
+    auto value_day = [slot, &day_of](const PreparedSide& s, size_t row) {
+      const int32_t day = day_of(s, row);
+      return day == kernels::prob::kNoDay ? ValueDay{} : ValueDay{value_of(s, row, slot), day};
+    };
+    count_and_store<ValueDay>(left, right, value_day, &PreparedSide::own_frequency,
+                              left.text_slots, slot);
   }
   if (first_c >= 0 && last_c >= 0) {
     const auto f = static_cast<uint32_t>(plan.swap_first);
@@ -338,12 +400,8 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
     };
     totals.names = count_and_store<std::u32string>(left, right, name_key,
                                                    &PreparedSide::name_frequency, 1, 0);
-    // The people bearing each whole name: its records' distinct birthdates
+    // The people bearing each whole name: its records' groups of birthdates
     // (a registry may hold one person several times; missing dates count none).
-    int date_slot = -1;
-    for (size_t c = 0; c < plan.items.size(); ++c)
-      if (plan.items[c].set == LevelSet::kDate && plan.columns[c].kind == ColumnRef::kBirthdate)
-        date_slot = static_cast<int>(plan.items[c].slot);
     absl::flat_hash_map<std::u32string, std::vector<int32_t>> dates;
     for (PreparedSide* s : {&left, right}) {
       if (s == nullptr) continue;
@@ -351,24 +409,31 @@ FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left
         std::u32string k = name_key(*s, row);
         if (k.empty()) continue;
         auto& v = dates[std::move(k)];
-        const int32_t day = date_slot < 0 ? kernels::prob::kNoDay
-                                          : s->days[row * s->date_slots + static_cast<uint32_t>(date_slot)];
+        const int32_t day = day_of(*s, row);
         if (day != kernels::prob::kNoDay) v.push_back(day);
       }
     }
+    absl::flat_hash_map<std::u32string, uint32_t> people;
     for (auto& [k, v] : dates) {
       std::sort(v.begin(), v.end());
       v.erase(std::unique(v.begin(), v.end()), v.end());
+      people.emplace(k, date_groups(v));
     }
     for (PreparedSide* s : {&left, right}) {
       if (s == nullptr) continue;
       for (size_t row = 0; row < s->rows; ++row) {
         const std::u32string k = name_key(*s, row);
-        if (!k.empty()) s->name_people[row] = static_cast<uint32_t>(dates.find(k)->second.size());
+        if (!k.empty()) s->name_people[row] = people.find(k)->second;
       }
     }
   }
   return totals;
+}
+
+uint32_t others_frequency(const PreparedSide& s, size_t row, uint32_t slot) {
+  const size_t i = row * s.text_slots + slot;
+  const uint32_t own = std::max<uint32_t>(s.own_frequency[i], 1);
+  return s.frequency[i] > own ? s.frequency[i] - own : 1;
 }
 
 }  // namespace nm::prob

@@ -49,8 +49,9 @@ struct PreparedSide {
   std::vector<int32_t> days;               // [row * date_slots + slot]; kNoDay = missing
   std::vector<uint32_t> ymd;               // [row * date_slots + slot]: pack_ymd(days)
   std::vector<uint32_t> frequency;         // [row * text_slots + slot]: the value's count on both sides (term-frequency slots)
+  std::vector<uint32_t> own_frequency;     // [row * text_slots + slot]: of those, the records with the row's birthdate too (0: none known)
   std::vector<uint32_t> name_frequency;    // [row]: the (first, last) name's count on both sides (0: either missing)
-  std::vector<uint32_t> name_people;       // [row]: distinct birthdates among those records (people bearing the name)
+  std::vector<uint32_t> name_people;       // [row]: groups of close birthdates among those records (people bearing the name)
   uint32_t max_len = 0;
   size_t rows = 0;
 };
@@ -81,9 +82,19 @@ struct FrequencyTotals {
 // dedupe) and stores each record's count; likewise each whole (first, last)
 // name when both have term frequency: first and last names are not
 // independent (a surname is far more common with some first names), so a
-// pair equal on both is weighed by how common the whole name is.
+// pair equal on both is weighed by how common the whole name is, and by how
+// many people bear it (name_people: the name's distinct birthdates, those the
+// birthdate comparison rates closer than "else" taken as one person's).
 FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left,
                                   PreparedSide* right);
+// How many records of other people than the row's own bear its value in
+// term-frequency slot `slot`: the value's count less the row's own person's
+// records, taken to be those that agree with it on the value and the
+// birthdate (the row alone when it has no birthdate), and at least 1. A
+// person in a registry several times (or on both sides of a link) would
+// otherwise make a rare value look as common as a value of that many people;
+// u of the value's "equal" is this count over the column's total.
+uint32_t others_frequency(const PreparedSide& s, size_t row, uint32_t slot);
 
 // The bit-parallel patterns of one left row's names (compare_pair's
 // Patterns): the CPU's fast path. The engine takes the left row as the outer

@@ -309,8 +309,9 @@ std::vector<int32_t> tf_weights(const Model& m, const LinkData& d, const Prepare
     const double m0 = m.comparisons[c].m[0];
     const double total = static_cast<double>(d.tf_totals.values[c]);
     for (size_t row = 0; row < s.rows; ++row) {
-      const uint32_t f = s.frequency[row * s.text_slots + slot];
-      if (f != 0) out[row * s.text_slots + slot] = to_fixed(std::log2(m0 * total / f));
+      if (s.frequency[row * s.text_slots + slot] == 0) continue;  // missing
+      const double f = others_frequency(s, row, slot);
+      out[row * s.text_slots + slot] = to_fixed(std::log2(m0 * total / f));
     }
   }
   return out;
@@ -350,24 +351,26 @@ Scoring make_scoring(const Model& model, const LinkData& d, double min_probabili
     const double nf = static_cast<double>(d.tf_totals.values[fc]);
     const double nl = static_cast<double>(d.tf_totals.values[lc]);
     const double nn = static_cast<double>(d.tf_totals.names);
-    const uint32_t slots = d.left.text_slots;
-    // The pair's own records are one person when their birthdates agree (or
-    // one is missing), two dates when they differ: [2 * row + differ].
+    // The pair's own records bear one of the name's groups of dates (its
+    // person) when their birthdates agree, are close or one is missing, two
+    // when they are far apart (level "else"): [2 * row + apart].
     s.left_name_tf.assign(2 * d.left.rows, 0);
     for (size_t row = 0; row < d.left.rows; ++row) {
       const uint32_t k = d.left.name_frequency[row];
       if (k == 0) continue;
-      const double independent = static_cast<double>(d.left.frequency[row * slots + fs]) / nf *
-                                 static_cast<double>(d.left.frequency[row * slots + ls]) / nl;
-      for (uint32_t differ = 0; differ < 2; ++differ) {
-        const uint32_t own = 1 + differ, people = d.left.name_people[row];
+      const double independent = others_frequency(d.left, row, fs) / nf *
+                                 others_frequency(d.left, row, ls) / nl;
+      for (uint32_t apart = 0; apart < 2; ++apart) {
+        const uint32_t own = 1 + apart, people = d.left.name_people[row];
         const double whole = people > own ? static_cast<double>(people - own) / nn : 0.0;
-        s.left_name_tf[2 * row + differ] = to_fixed(std::log2(m0 / std::max(independent, whole)));
+        s.left_name_tf[2 * row + apart] = to_fixed(std::log2(m0 / std::max(independent, whole)));
       }
     }
     for (size_t c = 0; c < d.plan.items.size(); ++c)
-      if (d.plan.items[c].set == LevelSet::kDate && d.plan.columns[c].kind == ColumnRef::kBirthdate)
+      if (d.plan.items[c].set == LevelSet::kDate && d.plan.columns[c].kind == ColumnRef::kBirthdate) {
         s.date_c = static_cast<int>(c);
+        s.date_else = kernels::prob::level_count(LevelSet::kDate) - 1u;
+      }
   } else {
     s.first_c = s.last_c = -1;
   }
@@ -386,6 +389,7 @@ kernels::prob::WeightView Scoring::view() const {
   v.first_c = first_c;
   v.last_c = last_c;
   v.date_c = date_c;
+  v.date_else = date_else;
   return v;
 }
 

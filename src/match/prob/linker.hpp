@@ -102,9 +102,10 @@ void sort_links(std::vector<ScoredLink>& links);
 struct Scoring {
   FixedWeights weights;
   std::vector<int32_t> left_tf;  // [row * text_slots + slot] (a value counted over both sides)
-  std::vector<int32_t> left_name_tf;  // [2 * row + dates differ]: first and last name both equal
+  std::vector<int32_t> left_name_tf;  // [2 * row + dates far apart]: first and last name both equal
   int first_c = -1, last_c = -1;      // the first and last name comparisons (whole-name weight)
   int date_c = -1;                    // the birthdate comparison
+  uint32_t date_else = 0;             // its "else" level
   int64_t keep_at = 0;                     // fixed-point weight threshold
   // The same weights laid out for kernels::prob::pair_weight (make_scoring
   // fills them): weights.level with kLevelStride per comparison, and per
