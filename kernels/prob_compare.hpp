@@ -67,18 +67,31 @@ NM_HD inline uint64_t letter_profile(const uint32_t* cp, uint32_t len) {
   return bits | (static_cast<uint64_t>(extra < 3 ? extra : 3) << 62);
 }
 
+// A value's hash: equal texts have equal hashes, so texts whose hashes
+// differ are different without reading a code point. Never 0: 0 is
+// kAnyHash, "not known" (says nothing).
+inline constexpr uint32_t kAnyHash = 0;
+NM_HD inline uint32_t value_hash(const uint32_t* cp, uint32_t len) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ len;
+  for (uint32_t i = 0; i < len; ++i) h = (h ^ cp[i]) * 0xFF51AFD7ED558CCDull;
+  const auto v = static_cast<uint32_t>((h ^ (h >> 32)) >> 1);
+  return v == kAnyHash ? 1u : v;
+}
+
 // A compared text value: normalised code points (len 0 = missing), for
-// names the packed primary Double Metaphone code (0 = none), and its
-// letter profile.
+// names the packed primary Double Metaphone code (0 = none), its letter
+// profile and its hash.
 struct Text {
   const uint32_t* cp;
   uint32_t len;
   uint32_t dm;
   uint64_t profile = kAnyProfile;
+  uint32_t hash = kAnyHash;
 };
 
 NM_HD NM_INLINE bool same_text(const Text& a, const Text& b) {
   if (a.len != b.len) return false;
+  if (a.hash != b.hash && a.hash != kAnyHash && b.hash != kAnyHash) return false;
   for (uint32_t i = 0; i < a.len; ++i)
     if (a.cp[i] != b.cp[i]) return false;
   return true;
@@ -121,11 +134,14 @@ inline constexpr double kJwLow = 0.88;
 // is below by more than 1e-12, far beyond the double's rounding.
 inline constexpr uint32_t kBoundMaxLen = 1024;
 
-NM_HD NM_INLINE uint32_t max_matches(const Text& a, const Text& b) {
-  const auto ea = static_cast<uint32_t>(a.profile >> 62), eb = static_cast<uint32_t>(b.profile >> 62);
+NM_HD NM_INLINE uint32_t max_matches(uint64_t pa, uint32_t la, uint64_t pb, uint32_t lb) {
+  const auto ea = static_cast<uint32_t>(pa >> 62), eb = static_cast<uint32_t>(pb >> 62);
   const uint32_t e = min_u32(ea, eb);
-  if (e == 3) return min_u32(a.len, b.len);  // both three or more: no bound from them
-  return static_cast<uint32_t>(popcount64(a.profile & b.profile & kProfileClasses)) + e;
+  if (e == 3) return min_u32(la, lb);  // both three or more: no bound from them
+  return static_cast<uint32_t>(popcount64(pa & pb & kProfileClasses)) + e;
+}
+NM_HD NM_INLINE uint32_t max_matches(const Text& a, const Text& b) {
+  return max_matches(a.profile, a.len, b.profile, b.len);
 }
 
 NM_HD NM_INLINE bool jw_may_reach(uint32_t m, uint32_t la, uint32_t lb, uint32_t l,
@@ -208,24 +224,31 @@ NM_HD inline uint8_t names_crossed(const Text& lf, const Text& ll, const Text& r
 struct NameLevels {
   uint8_t first, last;
 };
+// name_levels() from the two similarities (sf, sl: 0..3 or kNull) and
+// crossed(), the pair's names_crossed(), asked for only when it matters.
+template <class Crossed>
+NM_HD NM_INLINE NameLevels combine_name_levels(uint8_t sf, uint8_t sl, Crossed&& crossed) {
+  NameLevels out{sf, sl};
+  if (sf == 3) {
+    out.first = 5;
+    if (sl == 3 || sl == kNull) {
+      const uint8_t c = crossed();
+      if (c != 0) {
+        out.first = c == 2 ? 3 : 4;
+        out.last = kNull;
+      }
+    }
+  }
+  return out;
+}
 template <class Patterns = NoPatterns>
 NM_HD inline NameLevels name_levels(const Text& lf, const Text& ll, const Text& rf,
                                     const Text& rl, uint32_t* scratch, Patterns&& lp = Patterns{},
                                     uint32_t f = 0, uint32_t g = 0) {
   const uint8_t sf = lf.len == 0 || rf.len == 0 ? kNull : name_similarity(lf, rf, scratch, lp, f);
   const uint8_t sl = ll.len == 0 || rl.len == 0 ? kNull : name_similarity(ll, rl, scratch, lp, g);
-  NameLevels out{sf, sl};
-  if (sf == 3) {
-    out.first = 5;
-    if (sl == 3 || sl == kNull) {
-      const uint8_t crossed = names_crossed(lf, ll, rf, rl, scratch, lp, f, g);
-      if (crossed != 0) {
-        out.first = crossed == 2 ? 3 : 4;
-        out.last = kNull;
-      }
-    }
-  }
-  return out;
+  return combine_name_levels(
+      sf, sl, [&] { return names_crossed(lf, ll, rf, rl, scratch, lp, f, g); });
 }
 
 // An initial against a full name: one side is one code point, the other
@@ -259,6 +282,18 @@ NM_HD NM_INLINE bool is_name_set(LevelSet set) {
          set == LevelSet::kNameInitial || set == LevelSet::kName;
 }
 
+// The level of a name set compared alone from the pair's similarity s
+// (0..3, both present); initial(): initial_of(a, b), asked for only when
+// it matters.
+template <class Initial>
+NM_HD NM_INLINE uint8_t name_set_level(LevelSet set, uint8_t s, Initial&& initial) {
+  switch (set) {
+    case LevelSet::kNameSwap: return s < 3 ? s : 5;
+    case LevelSet::kNameInitial: return s < 3 ? s : (initial() ? 3 : 4);
+    default: return s;  // kName, kNameSwapPartner
+  }
+}
+
 // The level of a text comparison (every set but kDate). The first and last
 // names of a pair are compared together by name_levels; alone (no partner
 // name in the model), a first name is never crossed. lp, slot: a's pattern
@@ -268,16 +303,12 @@ NM_HD inline uint8_t text_level(LevelSet set, const Text& a, const Text& b, uint
                                 Patterns&& lp = Patterns{}, uint32_t slot = 0) {
   if (a.len == 0 || b.len == 0) return kNull;
   switch (set) {
-    case LevelSet::kNameSwap: {
-      const uint8_t s = name_similarity(a, b, scratch, lp, slot);
-      return s < 3 ? s : 5;
-    }
-    case LevelSet::kNameInitial: {
-      const uint8_t s = name_similarity(a, b, scratch, lp, slot);
-      return s < 3 ? s : (initial_of(a, b) ? 3 : 4);
-    }
+    case LevelSet::kNameSwap:
+    case LevelSet::kNameInitial:
     case LevelSet::kName:
-    case LevelSet::kNameSwapPartner: return name_similarity(a, b, scratch, lp, slot);
+    case LevelSet::kNameSwapPartner:
+      return name_set_level(set, name_similarity(a, b, scratch, lp, slot),
+                            [&] { return initial_of(a, b); });
     case LevelSet::kExact: return same_text(a, b) ? 0 : 1;
     case LevelSet::kPrefix: {
       if (same_text(a, b)) return 0;
@@ -393,9 +424,11 @@ struct SideView {
   uint32_t text_slots, date_slots;
   const uint64_t* profile = nullptr;  // letter_profile() of each value, or none (kAnyProfile)
   const uint32_t* ymd = nullptr;      // pack_ymd() of each day, or none (0)
+  const uint32_t* hash = nullptr;     // value_hash() of each value, or none (kAnyHash)
   NM_HD NM_INLINE Text text(uint64_t row, uint32_t slot) const {
     const uint64_t i = row * text_slots + slot;
-    return {cp + offset[i], length[i], dm[i], profile != nullptr ? profile[i] : kAnyProfile};
+    return {cp + offset[i], length[i], dm[i], profile != nullptr ? profile[i] : kAnyProfile,
+            hash != nullptr ? hash[i] : kAnyHash};
   }
   NM_HD NM_INLINE int32_t day(uint64_t row, uint32_t slot) const {
     return days[row * date_slots + slot];

@@ -20,7 +20,7 @@ struct Pass {
 // The grid's pairs, row by row, until `target`; pats = nullptr: the plain path.
 Pass run_grid(const prob::ComparisonPlan& plan, const kernels::prob::SideView& lv, size_t nl,
               const kernels::prob::SideView& rv, size_t nr, uint64_t target, uint32_t* scratch,
-              prob::LeftPatterns* pats) {
+              prob::LeftRecord* pats) {
   Pass p;
   const Stopwatch t0;
   while (p.pairs < target) {
@@ -53,7 +53,7 @@ nlohmann::ordered_json prob_compare_micro(const RawTable& left, const RawTable& 
   const auto lv = prob::side_view(ls), rv = prob::side_view(rs);
   std::vector<uint32_t> scratch(
       kernels::device_metric_scratch_words(std::max(ls.max_len, rs.max_len) + 1));
-  prob::LeftPatterns pats(plan);
+  prob::LeftRecord pats(plan);
   const Pass fast = run_grid(plan, lv, nl, rv, nr, target, scratch.data(), &pats);
   const Pass plain = run_grid(plan, lv, nl, rv, nr, std::max<uint64_t>(target / 4, 1),
                               scratch.data(), nullptr);

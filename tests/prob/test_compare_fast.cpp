@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "kernels/prob_compare.hpp"
@@ -55,6 +56,7 @@ struct Side {
   std::vector<uint64_t> offset;
   std::vector<uint32_t> length, dm;
   std::vector<uint64_t> profile;
+  std::vector<uint32_t> hash;
   std::vector<int32_t> days;
   std::vector<uint32_t> ymd;
   void add(const std::vector<uint32_t>* names, int32_t day, std::mt19937_64& rng) {
@@ -64,16 +66,30 @@ struct Side {
       length.push_back(static_cast<uint32_t>(names[k].size()));
       dm.push_back(static_cast<uint32_t>(rng() % 4));  // 0: none; equal codes now and then
       profile.push_back(kp::letter_profile(names[k].data(), length.back()));
+      hash.push_back(kp::value_hash(names[k].data(), length.back()));
     }
     days.push_back(day);
     ymd.push_back(kp::pack_ymd(day));
   }
-  // packed = false: as the GPU sees a side (no profiles, no packed dates).
+  // packed = false: as the GPU sees a side (no profiles, packed dates or hashes).
   kp::SideView view(bool packed = true) const {
     return {cp.data(), offset.data(), length.data(), dm.data(), days.data(), 3, 1,
-            packed ? profile.data() : nullptr, packed ? ymd.data() : nullptr};
+            packed ? profile.data() : nullptr, packed ? ymd.data() : nullptr,
+            packed ? hash.data() : nullptr};
   }
 };
+
+// The person comparisons in the order given: text slots 0..2 (first,
+// middle, last name), date slot 0.
+nm::prob::ComparisonPlan person_plan(std::vector<kp::Item> items) {
+  nm::prob::ComparisonPlan plan;
+  plan.items = std::move(items);
+  plan.swap_first = 0;
+  plan.swap_last = 2;
+  plan.text_slots = 3;
+  plan.date_slots = 1;
+  return plan;
+}
 
 // Day number of a civil date (proleptic Gregorian; H. Hinnant's algorithm).
 int32_t days_from_civil(int32_t y, uint32_t m, uint32_t d) {
@@ -252,17 +268,13 @@ TEST_CASE("prob compare fast: compare_pair with and without patterns equals the 
     if (rng() % 8 == 0 && !names[1].empty()) names[1].erase(names[1].begin() + 1, names[1].end());
     right.add(names, random_day(rng, born[j]), rng);
   }
-  nm::prob::ComparisonPlan plan;
-  plan.items = {{kp::LevelSet::kNameSwap, 0}, {kp::LevelSet::kNameInitial, 1},
-                {kp::LevelSet::kNameSwapPartner, 2}, {kp::LevelSet::kDate, 0}};
-  plan.swap_first = 0;
-  plan.swap_last = 2;
-  plan.text_slots = 3;
-  plan.date_slots = 1;
+  const nm::prob::ComparisonPlan plan =
+      person_plan({{kp::LevelSet::kNameSwap, 0}, {kp::LevelSet::kNameInitial, 1},
+                   {kp::LevelSet::kNameSwapPartner, 2}, {kp::LevelSet::kDate, 0}});
   const kp::SideView lv = left.view(), rv = right.view();
   const kp::SideView lv_bare = left.view(false), rv_bare = right.view(false);
   std::vector<uint32_t> scratch(1024);
-  nm::prob::LeftPatterns pats(plan);
+  nm::prob::LeftRecord pats(plan);
   uint64_t swaps = 0, similar = 0;
   for (uint32_t l = 0; l < n_left; ++l)
     for (uint32_t r = 0; r < n_right; ++r) {
@@ -343,4 +355,76 @@ TEST_CASE("prob compare fast: the Jaro-Winkler bound is exact") {
   CHECK(levels[2] > 1000);
   CHECK(tight > 100);
   CHECK(skipped * 2 > unlike);
+}
+
+// The left record's screen (prob::LeftRecord: most pairs decided from the
+// values' lengths, hashes, profiles and metaphone codes) against the plain
+// reference, on random names of 0..70 code points (ASCII and not, letters
+// sharing a profile class, equal values, near copies, first and last names
+// swapped), with the comparisons in another order than the default's; the
+// screen must decide most pairs (else it is no shortcut) and leave some to
+// the full path. A model with one more comparison is never screened.
+TEST_CASE("prob compare fast: the left record's screen equals the reference") {
+  std::mt19937_64 rng(23);
+  constexpr uint32_t kLetters[] = {'a', 'b', 'e', 'n', 'r', 's', 't', 'a' + 31, 0xE9, 0x4E2D};
+  auto name = [&] {
+    std::vector<uint32_t> v(rng() % 4 == 0 ? rng() % 71 : rng() % 10);
+    for (auto& c : v) c = kLetters[rng() % (rng() % 3 == 0 ? 10 : 7)];
+    return v;
+  };
+  Side left, right;
+  const uint32_t n_left = 250, n_right = 250;
+  std::vector<std::array<std::vector<uint32_t>, 3>> kept;
+  std::vector<int32_t> born;
+  for (uint32_t i = 0; i < n_left; ++i) {
+    kept.push_back({name(), name(), name()});
+    born.push_back(random_day(rng, 3000));
+    left.add(kept.back().data(), born.back(), rng);
+  }
+  for (uint32_t i = 0; i < n_right; ++i) {
+    const uint32_t j = static_cast<uint32_t>(rng() % n_left);
+    std::vector<uint32_t> names[3];
+    for (int k = 0; k < 3; ++k) {
+      const uint64_t how = rng() % 4;
+      names[k] = how == 0 ? kept[j][k] : how == 1 ? mutate(kept[j][k], rng) : name();
+    }
+    if (rng() % 5 == 0) std::swap(names[0], names[2]);
+    if (rng() % 8 == 0 && !names[1].empty()) names[1].erase(names[1].begin() + 1, names[1].end());
+    right.add(names, random_day(rng, born[j]), rng);
+  }
+  const nm::prob::ComparisonPlan plan =
+      person_plan({{kp::LevelSet::kDate, 0}, {kp::LevelSet::kNameSwapPartner, 2},
+                   {kp::LevelSet::kNameSwap, 0}, {kp::LevelSet::kNameInitial, 1}});
+  const kp::SideView lv = left.view(), rv = right.view();
+  std::vector<uint32_t> scratch(1024);
+  nm::prob::LeftRecord rec(plan);
+  uint64_t screened = 0, pairs = 0, levels[4][16] = {};
+  for (uint32_t l = 0; l < n_left; ++l)
+    for (uint32_t r = 0; r < n_right; ++r) {
+      const uint64_t want = reference_pair(plan.items.data(), 4, 0, 2, lv, l, rv, r, scratch.data());
+      REQUIRE(nm::prob::compare_pair(plan, lv, l, rv, r, scratch.data(), rec) == want);
+      nm::prob::Pattern p = 0;
+      if (rec.screen(rv, r, p)) {
+        REQUIRE(p == want);
+        ++screened;
+      }
+      ++pairs;
+      for (uint32_t c = 0; c < 4; ++c) ++levels[c][(want >> (4 * c)) & 0xF];
+    }
+  CHECK(screened * 2 > pairs);
+  CHECK(screened < pairs);
+  CHECK(levels[2][3] + levels[2][4] > 50);  // crossed names reached
+  CHECK(levels[3][3] > 10);                   // an initial reached
+  // One comparison more: the full path only, with the same levels.
+  nm::prob::ComparisonPlan more = plan;
+  more.items.push_back({kp::LevelSet::kExact, 1});
+  nm::prob::LeftRecord full(more);
+  for (uint32_t l = 0; l < 20; ++l)
+    for (uint32_t r = 0; r < n_right; ++r) {
+      nm::prob::Pattern p = 0;
+      full.load(lv, l);
+      REQUIRE_FALSE(full.screen(rv, r, p));
+      REQUIRE(nm::prob::compare_pair(more, lv, l, rv, r, scratch.data(), full) ==
+              reference_pair(more.items.data(), 5, 0, 2, lv, l, rv, r, scratch.data()));
+    }
 }

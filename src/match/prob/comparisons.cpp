@@ -162,7 +162,7 @@ ComparisonPlan plan_comparisons(const std::vector<Comparison>& comparisons, cons
 
 kernels::prob::SideView side_view(const PreparedSide& s) {
   return {s.cp.data(), s.offset.data(), s.length.data(), s.dm.data(), s.days.data(),
-          s.text_slots, s.date_slots, s.profile.data(), s.ymd.data()};
+          s.text_slots, s.date_slots, s.profile.data(), s.ymd.data(), s.hash.data()};
 }
 
 LeftPatterns::LeftPatterns(const ComparisonPlan& plan) : slots_(plan.text_slots) {
@@ -185,6 +185,154 @@ void LeftPatterns::rebuild(Slot& s, const kernels::prob::Text& value) {
   s.len = value.len;
   s.fits = value.len != 0 && value.len <= kernels::kWordBits && s.pattern;
   if (s.fits) s.pattern->build(value.cp, value.len);
+}
+
+namespace {
+
+// need[t][la][lb] (LeftRecord::Key): the fewest matches m with
+// jw_may_reach(m, la, lb, 4, t50) (t = 0: 0.88, 1: 0.92); 255: none. As
+// jw_may_reach grows with m, m >= need is the same test.
+struct NeedTable {
+  static constexpr uint32_t kMax = kernels::kWordBits;  // names the screen takes
+  uint8_t need[2][kMax + 1][kMax + 1];
+  NeedTable() {
+    for (uint32_t t = 0; t < 2; ++t)
+      for (uint32_t la = 0; la <= kMax; ++la)
+        for (uint32_t lb = 0; lb <= kMax; ++lb) {
+          uint32_t m = 0;
+          while (m <= 2 * kMax && !kernels::prob::jw_may_reach(m, la, lb, 4, t == 0 ? 44 : 46)) ++m;
+          need[t][la][lb] = static_cast<uint8_t>(m <= 2 * kMax ? m : 255);
+        }
+  }
+};
+const NeedTable& need_table() {
+  static const NeedTable t;
+  return t;
+}
+
+}  // namespace
+
+// The screen: the person comparisons of one pair from the left keys and the
+// right side's lengths, hashes, profiles and metaphone codes.
+struct ScreenBody {
+  static constexpr uint8_t kUndecided = 0xFF;
+  using Key = LeftRecord::Key;
+
+  // name_similarity(a, b) (kNull: either missing) when the hashes differ
+  // (so the texts do) and the bound keeps the Jaro–Winkler below 0.88, as
+  // jw_level_bound's first test; else kUndecided.
+  NM_INLINE static uint8_t similarity(const Key& a, const kernels::prob::SideView& r, uint64_t i) {
+    const uint32_t lb = r.length[i];
+    if (a.text.len == 0 || lb == 0) return kernels::prob::kNull;
+    if (lb > NeedTable::kMax || r.hash[i] == a.text.hash) return kUndecided;
+    if (kernels::prob::max_matches(a.text.profile, a.text.len, r.profile[i], lb) >= a.need44[lb])
+      return kUndecided;
+    return a.text.dm != 0 && a.text.dm == r.dm[i] ? 2 : 3;
+  }
+  // 0 when a and b (right value i) do not cross in names_crossed(): either
+  // missing, or the hashes differ and the bound with the longest prefix
+  // keeps the Jaro–Winkler below 0.92 (which names_close needs); else
+  // kUndecided.
+  NM_INLINE static uint8_t crossing(const Key& a, const kernels::prob::SideView& r, uint64_t i) {
+    const uint32_t lb = r.length[i];
+    if (a.text.len == 0 || lb == 0) return 0;
+    if (lb > NeedTable::kMax || r.hash[i] == a.text.hash) return kUndecided;
+    return kernels::prob::max_matches(a.text.profile, a.text.len, r.profile[i], lb) >= a.need46[lb]
+               ? kUndecided
+               : 0;
+  }
+
+  NM_INLINE static bool run(const LeftRecord& s, const kernels::prob::SideView& right, uint64_t rr,
+                            Pattern& out) {
+    namespace kp = kernels::prob;
+    const kp::SideView r = right;  // a copy: its pointers stay in registers
+    if (r.profile == nullptr || r.hash == nullptr) return false;
+    const uint64_t base = rr * r.text_slots;
+    const uint8_t sf = similarity(s.first_, r, base + s.f_);
+    const uint8_t sl = similarity(s.last_, r, base + s.g_);
+    if (sf == kUndecided || sl == kUndecided) return false;
+    bool undecided = false;
+    const kp::NameLevels names = kp::combine_name_levels(sf, sl, [&] {
+      undecided = crossing(s.first_, r, base + s.g_) != 0 || crossing(s.last_, r, base + s.f_) != 0;
+      return uint8_t{0};  // decided: neither crosses
+    });
+    if (undecided) return false;
+    const uint8_t sm = similarity(s.middle_, r, base + s.m_);
+    if (sm == kUndecided) return false;
+    const uint8_t middle =
+        sm == kp::kNull ? sm : kp::name_set_level(kp::LevelSet::kNameInitial, sm, [&] {
+          // An initial is one code point.
+          return (s.middle_.text.len == 1 || r.length[base + s.m_] == 1) &&
+                 kp::initial_of(s.middle_.text, r.text(rr, s.m_));
+        });
+    const uint8_t date = kp::date_level(s.day_, r.day(rr, s.d_), s.packed_, r.packed_day(rr, s.d_));
+    out = Pattern{names.first} << s.at_f_ | Pattern{names.last} << s.at_g_ |
+          Pattern{middle} << s.at_m_ | Pattern{date} << s.at_d_;
+    return true;
+  }
+};
+
+namespace {
+bool screen_generic(const LeftRecord& s, const kernels::prob::SideView& r, uint64_t rr,
+                    Pattern& out) {
+  return ScreenBody::run(s, r, rr, out);
+}
+#if defined(__x86_64__)
+// The same code where the CPU has POPCNT (the compiler turns popcount64's
+// bit arithmetic into the one instruction).
+__attribute__((target("popcnt"))) bool screen_popcnt(const LeftRecord& s,
+                                                     const kernels::prob::SideView& r,
+                                                     uint64_t rr, Pattern& out) {
+  return ScreenBody::run(s, r, rr, out);
+}
+#endif
+LeftRecord::Screen pick_screen() {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("popcnt")) return screen_popcnt;
+#endif
+  return screen_generic;
+}
+}  // namespace
+
+LeftRecord::LeftRecord(const ComparisonPlan& plan) : patterns_(plan) {
+  // The screen takes the person comparisons alone, in any order.
+  using kernels::prob::LevelSet;
+  if (plan.items.size() != 4 || plan.swap_first < 0 || plan.swap_last < 0) return;
+  uint32_t seen = 0;
+  for (uint32_t c = 0; c < 4; ++c) {
+    const auto& it = plan.items[c];
+    switch (it.set) {
+      case LevelSet::kNameSwap: f_ = it.slot, at_f_ = 4 * c, seen |= 1; break;
+      case LevelSet::kNameInitial: m_ = it.slot, at_m_ = 4 * c, seen |= 2; break;
+      case LevelSet::kNameSwapPartner: g_ = it.slot, at_g_ = 4 * c, seen |= 4; break;
+      case LevelSet::kDate: d_ = it.slot, at_d_ = 4 * c, seen |= 8; break;
+      default: break;
+    }
+  }
+  if (seen != 15 || static_cast<int>(f_) != plan.swap_first ||
+      static_cast<int>(g_) != plan.swap_last)
+    return;
+  screen_ = pick_screen();
+}
+
+void LeftRecord::load_keys(const kernels::prob::SideView& v, uint64_t row) {
+  keyed_ = v.profile != nullptr && v.hash != nullptr;
+  if (!keyed_) return;
+  const NeedTable& t = need_table();
+  auto key = [&](uint32_t slot, Key& k) {
+    k.text = v.text(row, slot);
+    if (k.text.len > NeedTable::kMax) {
+      keyed_ = false;
+      return;
+    }
+    k.need44 = t.need[0][k.text.len];
+    k.need46 = t.need[1][k.text.len];
+  };
+  key(f_, first_);
+  key(m_, middle_);
+  key(g_, last_);
+  day_ = v.day(row, d_);
+  packed_ = v.packed_day(row, d_);
 }
 
 namespace {
@@ -217,6 +365,7 @@ PreparedSide prepare_side(const ComparisonPlan& plan, const RawTable& t,
   s.length.assign(n * s.text_slots, 0);
   s.dm.assign(n * s.text_slots, 0);
   s.profile.assign(n * s.text_slots, kernels::prob::kAnyProfile);
+  s.hash.assign(n * s.text_slots, kernels::prob::kAnyHash);
   s.days.assign(n * s.date_slots, kernels::prob::kNoDay);
   s.ymd.assign(n * s.date_slots, 0);
   // Rows in parts: each part decodes into its own code-point buffer, then
@@ -252,6 +401,7 @@ PreparedSide prepare_side(const ComparisonPlan& plan, const RawTable& t,
         decode_utf8(v, cps[p]);
         s.length[i] = static_cast<uint32_t>(cps[p].size() - s.offset[i]);
         part_max[p] = std::max(part_max[p], s.length[i]);
+        s.hash[i] = kernels::prob::value_hash(cps[p].data() + s.offset[i], s.length[i]);
         if (uses_metaphone(it.set) && s.length[i] != 0) {
           s.profile[i] = kernels::prob::letter_profile(cps[p].data() + s.offset[i], s.length[i]);
           const std::string phon = normalize_for_phonetic(raw);

@@ -46,6 +46,7 @@ struct PreparedSide {
   std::vector<uint64_t> offset;            // [row * text_slots + slot] into cp
   std::vector<uint32_t> length, dm;        // [row * text_slots + slot]; length 0 = missing
   std::vector<uint64_t> profile;           // [row * text_slots + slot]: letter_profile() (names)
+  std::vector<uint32_t> hash;              // [row * text_slots + slot]: value_hash()
   std::vector<int32_t> days;               // [row * date_slots + slot]; kNoDay = missing
   std::vector<uint32_t> ymd;               // [row * date_slots + slot]: pack_ymd(days)
   std::vector<uint32_t> frequency;         // [row * text_slots + slot]: the value's count on both sides (term-frequency slots)
@@ -136,13 +137,70 @@ inline Pattern compare_pair(const ComparisonPlan& plan, const kernels::prob::Sid
   return kernels::prob::compare_pair(plan.items.data(), static_cast<uint32_t>(plan.items.size()),
                                      plan.swap_first, plan.swap_last, l, lrow, r, rrow, scratch);
 }
-// The same levels through the left row's patterns (the CPU's fast path).
+// One left row ready for all of its pairs (the engine takes the left row as
+// the outer loop): its patterns and, for the person comparisons alone
+// (first, middle, last name, birthdate: the default model), its values'
+// keys, so that the most common pair, unlike on every name, is decided by a
+// screen (comparisons.cpp) that reads no code point. The screen decides a
+// pair only when the letter-profile bound does (as jw_level_bound() would);
+// the rest take kernels::prob::compare_pair. The levels are the same.
+class LeftRecord {
+ public:
+  explicit LeftRecord(const ComparisonPlan& plan);
+
+  // Holds row `row` of v (nothing to do when it is the row held).
+  void load(const kernels::prob::SideView& v, uint64_t row) {
+    if (row == row_ && v.cp == cp_) return;
+    row_ = row;
+    cp_ = v.cp;
+    if (screen_ != nullptr) load_keys(v, row);
+  }
+  // The levels of the pair (the row held, r's row rr) when the screen
+  // decides them; false when it does not.
+  bool screen(const kernels::prob::SideView& r, uint64_t rr, Pattern& out) const {
+    return keyed_ && screen_(*this, r, rr, out);
+  }
+  LeftPatterns& patterns() { return patterns_; }
+
+  // A left name as the screen reads it: need44/need46[lb], the fewest
+  // Jaro matches with which a name of lb code points could reach 0.88 /
+  // 0.92 (jw_may_reach with the longest prefix).
+  struct Key {
+    kernels::prob::Text text;
+    const uint8_t* need44;
+    const uint8_t* need46;
+  };
+  using Screen = bool (*)(const LeftRecord&, const kernels::prob::SideView&, uint64_t, Pattern&);
+
+ private:
+  void load_keys(const kernels::prob::SideView& v, uint64_t row);
+  friend struct ScreenBody;
+
+  LeftPatterns patterns_;
+  Screen screen_ = nullptr;  // nullptr: not the person comparisons
+  // The person comparisons: text slots of first, middle, last name, the
+  // date slot, and each one's place in the pattern (its 4-bit shift).
+  uint32_t f_ = 0, m_ = 0, g_ = 0, d_ = 0;
+  uint32_t at_f_ = 0, at_m_ = 0, at_g_ = 0, at_d_ = 0;
+  Key first_{}, middle_{}, last_{};
+  int32_t day_ = 0;
+  uint32_t packed_ = 0;
+  bool keyed_ = false;  // the row held can be screened
+  uint64_t row_ = ~uint64_t{0};
+  const uint32_t* cp_ = nullptr;  // the side the row is of
+};
+
+// The same levels through `left`, which holds l's row lrow after the call
+// (the CPU's fast path).
 inline Pattern compare_pair(const ComparisonPlan& plan, const kernels::prob::SideView& l,
                             size_t lrow, const kernels::prob::SideView& r, size_t rrow,
-                            uint32_t* scratch, LeftPatterns& lp) {
+                            uint32_t* scratch, LeftRecord& left) {
+  left.load(l, lrow);
+  Pattern screened;
+  if (left.screen(r, rrow, screened)) return screened;
   return kernels::prob::compare_pair(plan.items.data(), static_cast<uint32_t>(plan.items.size()),
                                      plan.swap_first, plan.swap_last, l, lrow, r, rrow, scratch,
-                                     lp);
+                                     left.patterns());
 }
 
 }  // namespace nm::prob

@@ -115,8 +115,8 @@ uint32_t scratch_words(const LinkData& d) {
 }
 
 // One per thread.
-std::vector<LeftPatterns> left_patterns(const LinkData& d, unsigned threads) {
-  std::vector<LeftPatterns> out;
+std::vector<LeftRecord> left_records(const LinkData& d, unsigned threads) {
+  std::vector<LeftRecord> out;
   out.reserve(threads);
   for (unsigned t = 0; t < threads; ++t) out.emplace_back(d.plan);
   return out;
@@ -196,7 +196,7 @@ std::vector<std::vector<PatternCount>> count_patterns(const LinkData& d, const R
   const size_t nr = set.rules.size();
   std::vector<std::vector<PatternCounter>> counts(nt, std::vector<PatternCounter>(nr));
   std::vector<std::vector<uint32_t>> scratch(nt, std::vector<uint32_t>(scratch_words(d)));
-  std::vector<LeftPatterns> pats = left_patterns(d, nt);
+  std::vector<LeftRecord> pats = left_records(d, nt);
   std::atomic<uint64_t> done{0};
   const auto lv = side_view(d.left), rv = side_view(d.right_side());
   parallel_for(tasks.size(), nt, [&](size_t t, unsigned th) {
@@ -261,7 +261,7 @@ LevelCounts sample_levels(const LinkData& d, uint64_t sample_pairs, uint64_t see
       parts, std::vector<std::vector<uint64_t>>(nc, std::vector<uint64_t>(16, 0)));
   std::vector<std::vector<uint32_t>> scratch(std::max(1u, threads),
                                              std::vector<uint32_t>(scratch_words(d)));
-  std::vector<LeftPatterns> pats = left_patterns(d, std::max(1u, threads));
+  std::vector<LeftRecord> pats = left_records(d, std::max(1u, threads));
   const auto lv = side_view(d.left), rv = side_view(d.right_side());
   parallel_for(parts, threads, [&](size_t p, unsigned th) {
     if (!d.share.owns(p)) return;
@@ -423,7 +423,7 @@ std::vector<std::vector<ScoredLink>> ScoringChunks::score(
   std::vector<std::vector<ScoredLink>> kept(ks.size());
   std::vector<std::vector<uint32_t>> scratch(nt, std::vector<uint32_t>(scratch_words(d)));
   std::vector<std::atomic<uint64_t>> scored(d.blocking.rules.size());
-  std::vector<LeftPatterns> pats = left_patterns(d, nt);
+  std::vector<LeftRecord> pats = left_records(d, nt);
   std::atomic<uint64_t> done{0};
   const auto lv = side_view(d.left), rv = side_view(d.right_side());
   const kernels::prob::WeightView wv = s.view();
@@ -431,7 +431,7 @@ std::vector<std::vector<ScoredLink>> ScoringChunks::score(
     const Task task = blocks_->order[ks[t]];
     const RuleBlocks& b = blocks_->rules[task.rule];
     uint32_t* sc = scratch[th].data();
-    LeftPatterns& lp = pats[th];
+    LeftRecord& lp = pats[th];
     auto& out = kept[t];
     const uint64_t n = for_each_pair(d, d.blocking, true, b, task.rule, b.chunks.chunks[task.chunk],
                                      [&](uint32_t l, uint32_t r) {
