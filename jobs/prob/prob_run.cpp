@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -26,6 +27,26 @@
 #include "src/stopwatch.hpp"
 
 namespace nm::jobs {
+namespace {
+
+// Logs (debug) the wall and processor seconds of a prepare stage since the
+// last call, so `--log-level debug` shows where the prepare time goes.
+class StageClock {
+ public:
+  void done(const char* stage) {
+    const double cpu = static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+    log(LogLevel::kDebug, fmt::format("prob prepare: {} {:.2f} s ({:.2f} s processor)", stage,
+                                      wall_.seconds(), cpu - cpu_));
+    wall_.restart();
+    cpu_ = cpu;
+  }
+
+ private:
+  Stopwatch wall_;
+  double cpu_ = static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+};
+
+}  // namespace
 
 std::string read_text_file(const std::string& path, const char* role) {
   std::ifstream in(path, std::ios::binary);
@@ -64,13 +85,16 @@ std::vector<std::string> scoring_rule_texts(const ProbConfig& cfg, const prob::M
 
 prob::LinkData prepare_comparisons(const ProbConfig& cfg, const ProbTables& t,
                                    const std::vector<prob::Comparison>& comparisons) {
+  StageClock stages;
   prob::LinkData d;
   d.dedupe = cfg.dedupe;
   d.plan = prob::plan_comparisons(comparisons, t.left, "--compare");
   const DateFormat dates(cfg.date_format);
   d.left = prob::prepare_side(d.plan, t.left, dates, cfg.threads);
   if (!cfg.dedupe) d.right = prob::prepare_side(d.plan, t.right, dates, cfg.threads);
+  stages.done("compared values");
   d.tf_totals = prob::count_frequencies(d.plan, d.left, cfg.dedupe ? nullptr : &d.right);
+  stages.done("term frequencies");
   return d;
 }
 
@@ -102,11 +126,14 @@ prob::LinkData prepare(const ProbConfig& cfg, const ProbTables& t,
                        std::vector<prob::BlockingRule> rules, bool default_rules,
                        std::vector<prob::BlockingRule> training) {
   prob::LinkData d = prepare_comparisons(cfg, t, comparisons);
+  StageClock stages;
   const RawTable& right = cfg.dedupe ? t.left : t.right;
   if (default_rules) rules = affordable_defaults(std::move(rules), t.left, right, cfg.dedupe, cfg.threads);
   if (rules.empty()) throw UsageError("no blocking rule left: give one with --block");
+  stages.done("default rules' pair budget");
   d.blocking = prob::make_rule_set(std::move(rules), t.left, right, cfg.threads);
   d.training = prob::make_rule_set(std::move(training), t.left, right, cfg.threads);
+  stages.done("rule keys");
   return d;
 }
 
@@ -163,8 +190,10 @@ ProbResult run_ranked(const ProbConfig& cfg, ProbRanks& ranks) {
   Progress progress(cfg.show_progress && ranks.root());
   std::vector<prob::BlockingRule> all_rules = rules;
   all_rules.insert(all_rules.end(), training.begin(), training.end());
+  StageClock load_clock;
   ProbTables tables = load_prob_tables(cfg, prob_extra_columns(comparisons, all_rules), rejects, progress);
   progress.finish();
+  load_clock.done("load");
   if (given) {
     std::vector<std::string> columns = tables.left.extra_names;
     for (auto f : kFieldNames) columns.emplace_back(f);
