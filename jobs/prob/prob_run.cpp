@@ -101,16 +101,15 @@ prob::LinkData prepare_comparisons(const ProbConfig& cfg, const ProbTables& t,
 namespace {
 
 // The default rules that fit, in order, within the pair budget
-// (prob::choose_default_rules); the others are named in a message.
-std::vector<prob::BlockingRule> affordable_defaults(std::vector<prob::BlockingRule> rules,
-                                                    const RawTable& left, const RawTable& right,
-                                                    bool dedupe, unsigned threads) {
-  const prob::DefaultRuleChoice choice =
-      prob::choose_default_rules(rules, left, right, dedupe, threads);
-  std::vector<prob::BlockingRule> kept;
+// (prob::choose_within_budget); the others are named in a message. `keep`
+// gets the indexes of those kept.
+void affordable_defaults(const std::vector<prob::BlockingRule>& rules,
+                         const std::vector<uint64_t>& predicted, uint64_t budget,
+                         std::vector<uint32_t>& keep) {
+  const prob::DefaultRuleChoice choice = prob::choose_within_budget(predicted, budget);
   for (size_t r = 0; r < rules.size(); ++r) {
     if (choice.kept[r]) {
-      kept.push_back(std::move(rules[r]));
+      keep.push_back(static_cast<uint32_t>(r));
     } else {
       log(LogLevel::kInfo,
           fmt::format("default blocking rule '{}' left out: {} pairs predicted, over the budget "
@@ -118,9 +117,11 @@ std::vector<prob::BlockingRule> affordable_defaults(std::vector<prob::BlockingRu
                       rules[r].text, choice.predicted[r], choice.budget));
     }
   }
-  return kept;
 }
 
+// Every row's keys are computed once for the scoring rules (all the defaults
+// before the budget cuts them) and the training rules together; each set
+// takes its columns (prob::select_rule_keys).
 prob::LinkData prepare(const ProbConfig& cfg, const ProbTables& t,
                        const std::vector<prob::Comparison>& comparisons,
                        std::vector<prob::BlockingRule> rules, bool default_rules,
@@ -128,12 +129,34 @@ prob::LinkData prepare(const ProbConfig& cfg, const ProbTables& t,
   prob::LinkData d = prepare_comparisons(cfg, t, comparisons);
   StageClock stages;
   const RawTable& right = cfg.dedupe ? t.left : t.right;
-  if (default_rules) rules = affordable_defaults(std::move(rules), t.left, right, cfg.dedupe, cfg.threads);
-  if (rules.empty()) throw UsageError("no blocking rule left: give one with --block");
-  stages.done("default rules' pair budget");
-  d.blocking = prob::make_rule_set(std::move(rules), t.left, right, cfg.threads);
-  d.training = prob::make_rule_set(std::move(training), t.left, right, cfg.threads);
+  std::vector<prob::BlockingRule> all = rules;
+  all.insert(all.end(), training.begin(), training.end());
+  const prob::RuleKeys lk = prob::compute_rule_keys(t.left, all, false, cfg.threads);
+  const prob::RuleKeys rk = prob::compute_rule_keys(right, all, true, cfg.threads);
   stages.done("rule keys");
+  std::vector<uint32_t> keep, train;
+  if (default_rules) {
+    std::vector<uint32_t> scoring(rules.size());
+    for (uint32_t r = 0; r < scoring.size(); ++r) scoring[r] = r;
+    const std::vector<uint64_t> predicted = prob::predicted_pairs_per_rule(
+        prob::select_rule_keys(lk, scoring), prob::select_rule_keys(rk, scoring), cfg.dedupe,
+        cfg.threads);
+    affordable_defaults(rules, predicted,
+                        prob::default_rule_budget(t.left.size(), cfg.dedupe ? 0 : right.size()),
+                        keep);
+    stages.done("default rules' pair budget");
+  } else {
+    for (uint32_t r = 0; r < rules.size(); ++r) keep.push_back(r);
+  }
+  if (keep.empty()) throw UsageError("no blocking rule left: give one with --block");
+  for (size_t r = 0; r < training.size(); ++r)
+    train.push_back(static_cast<uint32_t>(rules.size() + r));
+  for (const uint32_t r : keep) d.blocking.rules.push_back(std::move(rules[r]));
+  d.blocking.left = prob::select_rule_keys(lk, keep);
+  d.blocking.right = prob::select_rule_keys(rk, keep);
+  d.training.rules = std::move(training);
+  d.training.left = prob::select_rule_keys(lk, train);
+  d.training.right = prob::select_rule_keys(rk, train);
   return d;
 }
 
