@@ -256,13 +256,14 @@ struct Reference {
     return {n, total};
   }
   // The share of records held by the other people bearing the whole name:
-  // people are the distinct known birthdates among its records, less the
-  // pair's own (one date, or two when the pair's birthdates differ).
+  // people are each table's distinct known birthdates among its records of
+  // the name, summed over the tables, less the pair's own (linking: one in
+  // each table; dedupe: one date, or two when the pair's birthdates differ).
   double whole_name_share(const std::string& first, const std::string& last,
                           bool dates_differ) const {
-    double total = 0;
-    std::set<int32_t> dates;
-    for (const RawTable* t : tables)
+    double total = 0, people = 0;
+    for (const RawTable* t : tables) {
+      std::set<int32_t> dates;
       for (size_t row = 0; row < t->size(); ++row) {
         const std::string f = value(*t, row, 0), l = value(*t, row, 2);
         if (f.empty() || l.empty()) continue;
@@ -270,8 +271,9 @@ struct Reference {
         if (f == first && l == last && t->birthdate[row] != nm::kNoDate)
           dates.insert(t->birthdate[row]);
       }
-    const double own = dates_differ ? 2 : 1;
-    const double people = static_cast<double>(dates.size());
+      people += static_cast<double>(dates.size());
+    }
+    const double own = tables.size() == 2 || dates_differ ? 2 : 1;
     return people > own ? (people - own) / total : 0.0;
   }
 

@@ -332,8 +332,12 @@ InternedNames intern_names(const InternedSlot& first, const InternedSlot& last) 
   return out;
 }
 
-// Per whole name id: its records (count) and its people (distinct
-// birthdates; missing dates count none), from the (name, day) pairs sorted.
+// Per whole name id: its records (count) and its people, counted in each
+// table and summed (a table's records of the name with distinct birthdates;
+// missing dates count none), from the sorted (name, table, day) triples. A
+// person linked across the tables is a record of each, as the other table's
+// records of the name are what a record's name meets; within one table a
+// person entered twice counts once.
 void count_names(const PreparedSide* const sides[2], const InternedNames& names, int date_slot,
                  std::vector<uint32_t>& records, std::vector<uint32_t>& people) {
   records.assign(size_t{names.distinct} + 1, 0);
@@ -348,12 +352,14 @@ void count_names(const PreparedSide* const sides[2], const InternedNames& names,
       ++records[id];
       const int32_t day = date_slot < 0 ? kernels::prob::kNoDay
                                         : s.days[row * s.date_slots + static_cast<uint32_t>(date_slot)];
-      if (day != kernels::prob::kNoDay) dated.push_back((uint64_t{id} << 32) | static_cast<uint32_t>(day));
+      if (day != kernels::prob::kNoDay)
+        // id < 2^31: one per distinct name of fewer than 2^32 rows.
+        dated.push_back((uint64_t{id} << 33) | (uint64_t(k) << 32) | static_cast<uint32_t>(day));
     }
   }
   std::sort(dated.begin(), dated.end());
   dated.erase(std::unique(dated.begin(), dated.end()), dated.end());
-  for (const uint64_t x : dated) ++people[x >> 32];
+  for (const uint64_t x : dated) ++people[x >> 33];
 }
 
 }  // namespace

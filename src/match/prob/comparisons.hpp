@@ -50,7 +50,7 @@ struct PreparedSide {
   std::vector<uint32_t> ymd;               // [row * date_slots + slot]: pack_ymd(days)
   std::vector<uint32_t> frequency;         // [row * text_slots + slot]: the value's count on both sides (term-frequency slots)
   std::vector<uint32_t> name_frequency;    // [row]: the (first, last) name's count on both sides (0: either missing)
-  std::vector<uint32_t> name_people;       // [row]: distinct birthdates among those records (people bearing the name)
+  std::vector<uint32_t> name_people;       // [row]: people bearing the name: each table's distinct birthdates among its records of the name, summed
   uint32_t max_len = 0;
   size_t rows = 0;
 };

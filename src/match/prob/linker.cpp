@@ -351,8 +351,9 @@ Scoring make_scoring(const Model& model, const LinkData& d, double min_probabili
     const double nl = static_cast<double>(d.tf_totals.values[lc]);
     const double nn = static_cast<double>(d.tf_totals.names);
     const uint32_t slots = d.left.text_slots;
-    // The pair's own records are one person when their birthdates agree (or
-    // one is missing), two dates when they differ: [2 * row + differ].
+    // The pair's own records: in two tables (linking) one person in each;
+    // in one (dedupe) one person when their birthdates agree (or one is
+    // missing), two when they differ: [2 * row + differ].
     s.left_name_tf.assign(2 * d.left.rows, 0);
     for (size_t row = 0; row < d.left.rows; ++row) {
       const uint32_t k = d.left.name_frequency[row];
@@ -360,7 +361,7 @@ Scoring make_scoring(const Model& model, const LinkData& d, double min_probabili
       const double independent = static_cast<double>(d.left.frequency[row * slots + fs]) / nf *
                                  static_cast<double>(d.left.frequency[row * slots + ls]) / nl;
       for (uint32_t differ = 0; differ < 2; ++differ) {
-        const uint32_t own = 1 + differ, people = d.left.name_people[row];
+        const uint32_t own = d.dedupe ? 1 + differ : 2, people = d.left.name_people[row];
         const double whole = people > own ? static_cast<double>(people - own) / nn : 0.0;
         s.left_name_tf[2 * row + differ] = to_fixed(std::log2(m0 / std::max(independent, whole)));
       }
