@@ -438,3 +438,46 @@ TEST_CASE("prob blocking: the budget keeps the rules in order while their sum fi
   CHECK(c.budget == 100);
   CHECK(c.predicted == std::vector<uint64_t>{40, 70, 30, 31, 0});
 }
+
+// Many records on few names and dates over several years: the birthdate
+// blocks, the name + month/day and the name + year blocks are each over the
+// pair budget, as on the generator's data from 2M rows up. A pair with equal
+// birthdates and last names but unlike first names must still be in some
+// kept rule's block.
+TEST_CASE("prob blocking: over the budget, the defaults keep equal birthdate + one name") {
+  std::mt19937 rng(21);
+  const char* letters = "bcdfghjklmnpqrstvwxz";
+  std::vector<std::string> firsts, lasts;
+  for (int k = 0; k < 30; ++k) {
+    firsts.push_back(std::string("A") + letters[k % 20] + letters[(k / 20) + 3] + "on");
+    lasts.push_back(std::string("U") + letters[(k + 7) % 20] + letters[(k / 20) + 9] + "er");
+  }
+  std::vector<int32_t> dates;
+  for (int y = 0; y < 10; ++y)
+    for (int d = 1; d <= 10; ++d)
+      dates.push_back(day(("195" + std::to_string(y) + "-03-" + (d < 10 ? "0" : "") +
+                           std::to_string(d)).c_str()));
+  auto rows = [&](size_t n) {
+    std::vector<Row> out;
+    for (size_t i = 0; i < n; ++i)
+      out.push_back({firsts[rng() % firsts.size()], lasts[rng() % lasts.size()],
+                     dates[rng() % dates.size()]});
+    return out;
+  };
+  std::vector<Row> a = rows(20000), b = rows(20000);
+  a.push_back({"Quentin", lasts[3], dates[42]});
+  b.push_back({"Olga", lasts[3], dates[42]});
+  const RawTable ta = table(a), tb = table(b);
+  std::vector<std::string> texts = nm::prob::default_rule_texts();
+  const auto rs = rules(texts);
+  const auto c = nm::prob::choose_default_rules(rs, ta, tb, false, 2);
+  REQUIRE(texts[0] == "birthdate");
+  CHECK_FALSE(c.kept[0]);
+  const RuleKeys ka = compute_rule_keys(ta, rs, false, 1), kb = compute_rule_keys(tb, rs, true, 1);
+  bool found = false;
+  for (size_t r = 0; r < rs.size(); ++r)
+    found = found || (c.kept[r] && ka.at(a.size() - 1, static_cast<uint32_t>(r)) != kNoKey &&
+                      ka.at(a.size() - 1, static_cast<uint32_t>(r)) ==
+                          kb.at(b.size() - 1, static_cast<uint32_t>(r)));
+  CHECK(found);
+}
