@@ -136,11 +136,12 @@ prob::LinkData prepare(const ProbConfig& cfg, const ProbTables& t,
   stages.done("rule keys");
   std::vector<uint32_t> keep, train;
   if (default_rules) {
-    std::vector<uint32_t> scoring(rules.size());
-    for (uint32_t r = 0; r < scoring.size(); ++r) scoring[r] = r;
-    const std::vector<uint64_t> predicted = prob::predicted_pairs_per_rule(
-        prob::select_rule_keys(lk, scoring), prob::select_rule_keys(rk, scoring), cfg.dedupe,
-        cfg.threads);
+    // Counted for every rule (the training rules' few counts are dropped)
+    // rather than on a copy of the scoring rules' keys: no second copy of
+    // the keys at the peak of memory.
+    std::vector<uint64_t> predicted =
+        prob::predicted_pairs_per_rule(lk, rk, cfg.dedupe, cfg.threads);
+    predicted.resize(rules.size());
     affordable_defaults(rules, predicted,
                         prob::default_rule_budget(t.left.size(), cfg.dedupe ? 0 : right.size()),
                         keep);
