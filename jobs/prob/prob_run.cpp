@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -27,6 +28,26 @@
 #include "src/stopwatch.hpp"
 
 namespace nm::jobs {
+namespace {
+
+// Logs (debug) the wall and processor seconds of a prepare stage since the
+// last call, so `--log-level debug` shows where the prepare time goes.
+class StageClock {
+ public:
+  void done(const char* stage) {
+    const double cpu = static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+    log(LogLevel::kDebug, fmt::format("prob prepare: {} {:.2f} s ({:.2f} s processor)", stage,
+                                      wall_.seconds(), cpu - cpu_));
+    wall_.restart();
+    cpu_ = cpu;
+  }
+
+ private:
+  Stopwatch wall_;
+  double cpu_ = static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+};
+
+}  // namespace
 
 std::string read_text_file(const std::string& path, const char* role) {
   std::ifstream in(path, std::ios::binary);
@@ -65,29 +86,31 @@ std::vector<std::string> scoring_rule_texts(const ProbConfig& cfg, const prob::M
 
 prob::LinkData prepare_comparisons(const ProbConfig& cfg, const ProbTables& t,
                                    const std::vector<prob::Comparison>& comparisons) {
+  StageClock stages;
   prob::LinkData d;
   d.dedupe = cfg.dedupe;
   d.plan = prob::plan_comparisons(comparisons, t.left, "--compare");
   const DateFormat dates(cfg.date_format);
   d.left = prob::prepare_side(d.plan, t.left, dates, cfg.threads);
   if (!cfg.dedupe) d.right = prob::prepare_side(d.plan, t.right, dates, cfg.threads);
+  stages.done("compared values");
   d.tf_totals = prob::count_frequencies(d.plan, d.left, cfg.dedupe ? nullptr : &d.right);
+  stages.done("term frequencies");
   return d;
 }
 
 namespace {
 
 // The default rules that fit, in order, within the pair budget
-// (prob::choose_default_rules); the others are named in a message.
-std::vector<prob::BlockingRule> affordable_defaults(std::vector<prob::BlockingRule> rules,
-                                                    const RawTable& left, const RawTable& right,
-                                                    bool dedupe, unsigned threads) {
-  const prob::DefaultRuleChoice choice =
-      prob::choose_default_rules(rules, left, right, dedupe, threads);
-  std::vector<prob::BlockingRule> kept;
+// (prob::choose_within_budget); the others are named in a message. `keep`
+// gets the indexes of those kept.
+void affordable_defaults(const std::vector<prob::BlockingRule>& rules,
+                         const std::vector<uint64_t>& predicted, uint64_t budget,
+                         std::vector<uint32_t>& keep) {
+  const prob::DefaultRuleChoice choice = prob::choose_within_budget(predicted, budget);
   for (size_t r = 0; r < rules.size(); ++r) {
     if (choice.kept[r]) {
-      kept.push_back(std::move(rules[r]));
+      keep.push_back(static_cast<uint32_t>(r));
     } else {
       log(LogLevel::kInfo,
           fmt::format("default blocking rule '{}' left out: {} pairs predicted, over the budget "
@@ -95,19 +118,47 @@ std::vector<prob::BlockingRule> affordable_defaults(std::vector<prob::BlockingRu
                       rules[r].text, choice.predicted[r], choice.budget));
     }
   }
-  return kept;
 }
 
+// Every row's keys are computed once for the scoring rules (all the defaults
+// before the budget cuts them) and the training rules together; each set
+// takes its columns (prob::select_rule_keys).
 prob::LinkData prepare(const ProbConfig& cfg, const ProbTables& t,
                        const std::vector<prob::Comparison>& comparisons,
                        std::vector<prob::BlockingRule> rules, bool default_rules,
                        std::vector<prob::BlockingRule> training) {
   prob::LinkData d = prepare_comparisons(cfg, t, comparisons);
+  StageClock stages;
   const RawTable& right = cfg.dedupe ? t.left : t.right;
-  if (default_rules) rules = affordable_defaults(std::move(rules), t.left, right, cfg.dedupe, cfg.threads);
-  if (rules.empty()) throw UsageError("no blocking rule left: give one with --block");
-  d.blocking = prob::make_rule_set(std::move(rules), t.left, right, cfg.threads);
-  d.training = prob::make_rule_set(std::move(training), t.left, right, cfg.threads);
+  std::vector<prob::BlockingRule> all = rules;
+  all.insert(all.end(), training.begin(), training.end());
+  const prob::RuleKeys lk = prob::compute_rule_keys(t.left, all, false, cfg.threads);
+  const prob::RuleKeys rk = prob::compute_rule_keys(right, all, true, cfg.threads);
+  stages.done("rule keys");
+  std::vector<uint32_t> keep, train;
+  if (default_rules) {
+    // Counted for every rule (the training rules' few counts are dropped)
+    // rather than on a copy of the scoring rules' keys: no second copy of
+    // the keys at the peak of memory.
+    std::vector<uint64_t> predicted =
+        prob::predicted_pairs_per_rule(lk, rk, cfg.dedupe, cfg.threads);
+    predicted.resize(rules.size());
+    affordable_defaults(rules, predicted,
+                        prob::default_rule_budget(t.left.size(), cfg.dedupe ? 0 : right.size()),
+                        keep);
+    stages.done("default rules' pair budget");
+  } else {
+    for (uint32_t r = 0; r < rules.size(); ++r) keep.push_back(r);
+  }
+  if (keep.empty()) throw UsageError("no blocking rule left: give one with --block");
+  for (size_t r = 0; r < training.size(); ++r)
+    train.push_back(static_cast<uint32_t>(rules.size() + r));
+  for (const uint32_t r : keep) d.blocking.rules.push_back(std::move(rules[r]));
+  d.blocking.left = prob::select_rule_keys(lk, keep);
+  d.blocking.right = prob::select_rule_keys(rk, keep);
+  d.training.rules = std::move(training);
+  d.training.left = prob::select_rule_keys(lk, train);
+  d.training.right = prob::select_rule_keys(rk, train);
   return d;
 }
 
@@ -168,8 +219,10 @@ ProbResult run_ranked(const ProbConfig& cfg, ProbRanks& ranks) {
   Progress progress(cfg.show_progress && ranks.root());
   std::vector<prob::BlockingRule> all_rules = rules;
   all_rules.insert(all_rules.end(), training.begin(), training.end());
+  StageClock load_clock;
   ProbTables tables = load_prob_tables(cfg, prob_extra_columns(comparisons, all_rules), rejects, progress);
   progress.finish();
+  load_clock.done("load");
   if (given) {
     std::vector<std::string> columns = tables.left.extra_names;
     for (auto f : kFieldNames) columns.emplace_back(f);

@@ -367,6 +367,9 @@ TEST_CASE("prob blocking: predicted pairs per rule match brute force") {
     const std::vector<uint64_t> linked = predicted_pairs_per_rule(ka, kb, false);
     const RuleKeys ra = compute_rule_keys(a, rs, true, 1);
     const std::vector<uint64_t> deduped = predicted_pairs_per_rule(ka, ra, true);
+    // The rules counted on several threads give the same counts.
+    CHECK(predicted_pairs_per_rule(ka, kb, false, 3) == linked);
+    CHECK(predicted_pairs_per_rule(ka, ra, true, 3) == deduped);
     REQUIRE(linked.size() == rs.size());
     REQUIRE(deduped.size() == rs.size());
     for (size_t r = 0; r < rs.size(); ++r) {
@@ -404,4 +407,77 @@ TEST_CASE("prob blocking: keys do not depend on the number of threads") {
     }
     CHECK(one.keys == alone);
   }
+}
+
+TEST_CASE("prob blocking: a run's rule sets take their columns of one key computation") {
+  std::mt19937 rng(8);
+  const auto rs = rules(kRandomRules);
+  const RawTable a = random_table(rng, 300), b = random_table(rng, 280);
+  const RuleKeys ka = compute_rule_keys(a, rs, false, 2), kb = compute_rule_keys(b, rs, true, 2);
+  const std::vector<uint32_t> pick = {2, 0};
+  const RuleKeys sa = nm::prob::select_rule_keys(ka, pick), sb = nm::prob::select_rule_keys(kb, pick);
+  REQUIRE(sa.rules == 2);
+  REQUIRE(sa.rows() == a.size());
+  for (size_t row = 0; row < a.size(); ++row) {
+    CHECK(sa.at(row, 0) == ka.at(row, 2));
+    CHECK(sa.at(row, 1) == ka.at(row, 0));
+  }
+  // The selected rules block exactly as when computed on their own.
+  const std::vector<BlockingRule> alone = {rs[2], rs[0]};
+  const RuleKeys oa = compute_rule_keys(a, alone, false, 1), ob = compute_rule_keys(b, alone, true, 1);
+  CHECK(predicted_pairs_per_rule(sa, sb, false) == predicted_pairs_per_rule(oa, ob, false));
+  for (size_t l = 0; l < a.size(); ++l)
+    for (size_t r = 0; r < b.size(); ++r)
+      CHECK(found_by_earlier_rule(sa, sb, l, r, 1) == found_by_earlier_rule(oa, ob, l, r, 1));
+  CHECK(nm::prob::select_rule_keys(ka, {}).keys.empty());
+}
+
+TEST_CASE("prob blocking: the budget keeps the rules in order while their sum fits") {
+  const auto c = nm::prob::choose_within_budget({40, 70, 30, 31, 0}, 100);
+  CHECK(c.kept == std::vector<bool>{true, false, true, false, true});
+  CHECK(c.budget == 100);
+  CHECK(c.predicted == std::vector<uint64_t>{40, 70, 30, 31, 0});
+}
+
+// Many records on few names and dates over several years: the birthdate
+// blocks, the name + month/day and the name + year blocks are each over the
+// pair budget, as on the generator's data from 2M rows up. A pair with equal
+// birthdates and last names but unlike first names must still be in some
+// kept rule's block.
+TEST_CASE("prob blocking: over the budget, the defaults keep equal birthdate + one name") {
+  std::mt19937 rng(21);
+  const char* letters = "bcdfghjklmnpqrstvwxz";
+  std::vector<std::string> firsts, lasts;
+  for (int k = 0; k < 30; ++k) {
+    firsts.push_back(std::string("A") + letters[k % 20] + letters[(k / 20) + 3] + "on");
+    lasts.push_back(std::string("U") + letters[(k + 7) % 20] + letters[(k / 20) + 9] + "er");
+  }
+  std::vector<int32_t> dates;
+  for (int y = 0; y < 10; ++y)
+    for (int d = 1; d <= 10; ++d)
+      dates.push_back(day(("195" + std::to_string(y) + "-03-" + (d < 10 ? "0" : "") +
+                           std::to_string(d)).c_str()));
+  auto rows = [&](size_t n) {
+    std::vector<Row> out;
+    for (size_t i = 0; i < n; ++i)
+      out.push_back({firsts[rng() % firsts.size()], lasts[rng() % lasts.size()],
+                     dates[rng() % dates.size()]});
+    return out;
+  };
+  std::vector<Row> a = rows(20000), b = rows(20000);
+  a.push_back({"Quentin", lasts[3], dates[42]});
+  b.push_back({"Olga", lasts[3], dates[42]});
+  const RawTable ta = table(a), tb = table(b);
+  std::vector<std::string> texts = nm::prob::default_rule_texts();
+  const auto rs = rules(texts);
+  const auto c = nm::prob::choose_default_rules(rs, ta, tb, false, 2);
+  REQUIRE(texts[0] == "birthdate");
+  CHECK_FALSE(c.kept[0]);
+  const RuleKeys ka = compute_rule_keys(ta, rs, false, 1), kb = compute_rule_keys(tb, rs, true, 1);
+  bool found = false;
+  for (size_t r = 0; r < rs.size(); ++r)
+    found = found || (c.kept[r] && ka.at(a.size() - 1, static_cast<uint32_t>(r)) != kNoKey &&
+                      ka.at(a.size() - 1, static_cast<uint32_t>(r)) ==
+                          kb.at(b.size() - 1, static_cast<uint32_t>(r)));
+  CHECK(found);
 }

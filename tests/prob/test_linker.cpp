@@ -264,14 +264,16 @@ struct Reference {
     return {n > own ? n - own : 1.0, total};
   }
   // The share of records held by the other people bearing the whole name:
-  // people are the groups of known birthdates among its records (two dates
-  // the birthdate comparison rates above "else" in one group), less the
-  // pair's own (one group, or two when the pair's birthdates are far apart).
+  // people are, in each table, the groups of known birthdates among its
+  // records of the name (two dates the birthdate comparison rates above
+  // "else" in one group), summed over the tables, less the pair's own
+  // (linking: one in each table; dedupe: one group, or two when the pair's
+  // birthdates are far apart).
   double whole_name_share(const std::string& first, const std::string& last,
                           bool dates_apart) const {
-    double total = 0;
-    std::vector<std::set<int32_t>> groups;
-    for (const RawTable* t : tables)
+    double total = 0, people = 0;
+    for (const RawTable* t : tables) {
+      std::vector<std::set<int32_t>> groups;
       for (size_t row = 0; row < t->size(); ++row) {
         const std::string f = value(*t, row, 0), l = value(*t, row, 2);
         if (f.empty() || l.empty()) continue;
@@ -291,8 +293,9 @@ struct Reference {
         }
         groups.push_back(joined);
       }
-    const double own = dates_apart ? 2 : 1;
-    const double people = static_cast<double>(groups.size());
+      people += static_cast<double>(groups.size());
+    }
+    const double own = tables.size() == 2 || dates_apart ? 2 : 1;
     return people > own ? (people - own) / total : 0.0;
   }
 

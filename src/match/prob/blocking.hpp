@@ -124,8 +124,10 @@ inline bool found_by_earlier_rule(const RuleKeys& left, const RuleKeys& right, s
 //     (sum over keys of L x R - rows whose two forms share a key) / 2:
 //     n(n-1)/2 per key for a rule without swap, and for a swap rule the pairs
 //     the engine keeps as (l, r) with l < r.
+// The rules are counted on up to `threads` threads (the result does not
+// depend on it).
 std::vector<uint64_t> predicted_pairs_per_rule(const RuleKeys& left, const RuleKeys& right,
-                                               bool dedupe);
+                                               bool dedupe, unsigned threads = 1);
 
 // The default rules against the pair budget: each rule's predicted pairs
 // (predicted_pairs_per_rule, before the dedupe across rules) and whether it
@@ -139,5 +141,15 @@ struct DefaultRuleChoice {
 DefaultRuleChoice choose_default_rules(const std::vector<BlockingRule>& rules,
                                        const RawTable& left, const RawTable& right, bool dedupe,
                                        unsigned threads);
+// The same from the rules' predicted pairs: taken in order while the sum
+// stays within the budget.
+DefaultRuleChoice choose_within_budget(std::vector<uint64_t> predicted, uint64_t budget);
+
+// The keys of some of the rules (indexes into k's rules, in this order),
+// each keeping the seed of its place in k: a run computes every row's keys
+// once for all its rules (default, scoring and training) and takes the
+// columns each set needs. Keys of different rules never compare equal
+// either way; only equality within one rule's column is used.
+RuleKeys select_rule_keys(const RuleKeys& k, const std::vector<uint32_t>& rules);
 
 }  // namespace nm::prob

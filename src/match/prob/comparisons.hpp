@@ -52,7 +52,7 @@ struct PreparedSide {
   std::vector<uint32_t> frequency;         // [row * text_slots + slot]: the value's count on both sides (term-frequency slots)
   std::vector<uint32_t> own_frequency;     // [row * text_slots + slot]: of those, the records with the row's birthdate too (0: none known)
   std::vector<uint32_t> name_frequency;    // [row]: the (first, last) name's count on both sides (0: either missing)
-  std::vector<uint32_t> name_people;       // [row]: groups of close birthdates among those records (people bearing the name)
+  std::vector<uint32_t> name_people;       // [row]: people bearing the name: in each table its records' groups of close birthdates, summed
   uint32_t max_len = 0;
   size_t rows = 0;
 };
@@ -84,8 +84,9 @@ struct FrequencyTotals {
 // name when both have term frequency: first and last names are not
 // independent (a surname is far more common with some first names), so a
 // pair equal on both is weighed by how common the whole name is, and by how
-// many people bear it (name_people: the name's distinct birthdates, those the
-// birthdate comparison rates closer than "else" taken as one person's).
+// many people bear it (name_people: in each table the name's distinct
+// birthdates, those the birthdate comparison rates closer than "else" taken
+// as one person's, summed over the tables).
 FrequencyTotals count_frequencies(const ComparisonPlan& plan, PreparedSide& left,
                                   PreparedSide* right);
 // How many records of other people than the row's own bear its value in

@@ -351,9 +351,10 @@ Scoring make_scoring(const Model& model, const LinkData& d, double min_probabili
     const double nf = static_cast<double>(d.tf_totals.values[fc]);
     const double nl = static_cast<double>(d.tf_totals.values[lc]);
     const double nn = static_cast<double>(d.tf_totals.names);
-    // The pair's own records bear one of the name's groups of dates (its
-    // person) when their birthdates agree, are close or one is missing, two
-    // when they are far apart (level "else"): [2 * row + apart].
+    // The pair's own records: in two tables (linking) one of the name's
+    // groups of dates in each; in one (dedupe) one group when their
+    // birthdates agree, are close or one is missing, two when they are far
+    // apart (level "else"): [2 * row + apart].
     s.left_name_tf.assign(2 * d.left.rows, 0);
     for (size_t row = 0; row < d.left.rows; ++row) {
       const uint32_t k = d.left.name_frequency[row];
@@ -361,7 +362,7 @@ Scoring make_scoring(const Model& model, const LinkData& d, double min_probabili
       const double independent = others_frequency(d.left, row, fs) / nf *
                                  others_frequency(d.left, row, ls) / nl;
       for (uint32_t apart = 0; apart < 2; ++apart) {
-        const uint32_t own = 1 + apart, people = d.left.name_people[row];
+        const uint32_t own = d.dedupe ? 1 + apart : 2, people = d.left.name_people[row];
         const double whole = people > own ? static_cast<double>(people - own) / nn : 0.0;
         s.left_name_tf[2 * row + apart] = to_fixed(std::log2(m0 / std::max(independent, whole)));
       }
