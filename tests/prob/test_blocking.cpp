@@ -58,6 +58,7 @@ RawTable table(const std::vector<Row>& rows, std::vector<std::string> extra_name
 
 std::vector<BlockingRule> rules(const std::vector<std::string>& texts) {
   std::vector<BlockingRule> out;
+  out.reserve(texts.size());
   for (const std::string& s : texts) out.push_back(parse_rule(s));
   return out;
 }
